@@ -1,0 +1,378 @@
+/**
+ * One replica's copy of a partition: a list of segments of record batches, the log start offset,
+ * the log end offset, and the leader-epoch cache that lets a follower find where its log diverges
+ * from a new leader's. Each broker hosting a replica has its own ReplicaLog; they share batch
+ * objects, not arrays.
+ */
+import { batchSizeInBytes, type FetchedRecord, type RecordBatch } from './records.js';
+
+/** One segment: the unit of rolling and of retention. */
+export interface Segment {
+  readonly baseOffset: number;
+  readonly batches: RecordBatch[];
+  /** Bytes held, in Kafka's v2 format. */
+  size: number;
+  /** Cluster time the segment was created; used for `segment.ms` when it has no timestamps yet. */
+  readonly created: number;
+  /** Max timestamp of the first batch, which Kafka measures `segment.ms` from. */
+  firstBatchTimestamp: number;
+  /** Largest record timestamp held; what `retention.ms` compares with. */
+  maxTimestamp: number;
+}
+
+/** What the roll rule needs from the topic's settings. */
+export interface RollSettings {
+  readonly 'segment.bytes': number;
+  readonly 'segment.ms': number;
+}
+
+/** What retention needs from the topic's settings. */
+export interface RetentionSettings {
+  readonly 'retention.ms': number;
+  readonly 'retention.bytes': number;
+}
+
+/** A segment removed by retention, described for the event log. */
+export interface DeletedSegment {
+  readonly baseOffset: number;
+  /** One past the last offset the segment held. */
+  readonly endOffset: number;
+  readonly size: number;
+  readonly reason: 'retention.ms' | 'retention.bytes' | 'log-start-offset';
+}
+
+interface EpochEntry {
+  epoch: number;
+  startOffset: number;
+}
+
+export class ReplicaLog {
+  readonly segments: Segment[];
+  private startOffset: number;
+  private endOffset: number;
+  private bytes = 0;
+  private readonly epochs: EpochEntry[] = [];
+  /** This replica's view of the high watermark. */
+  highWatermark: number;
+
+  constructor(startOffset: number, now: number) {
+    this.startOffset = startOffset;
+    this.endOffset = startOffset;
+    this.highWatermark = startOffset;
+    this.segments = [newSegment(startOffset, now)];
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.endOffset;
+  }
+
+  /** Total bytes over all segments. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  get activeSegment(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** Latest leader epoch this log holds data (or leadership) for, or -1. */
+  get latestEpoch(): number {
+    return this.epochs.length === 0 ? -1 : this.epochs[this.epochs.length - 1]!.epoch;
+  }
+
+  /** Start offset of the latest epoch, or -1. */
+  get latestEpochStartOffset(): number {
+    return this.epochs.length === 0 ? -1 : this.epochs[this.epochs.length - 1]!.startOffset;
+  }
+
+  /** Records that `epoch` starts at the current log end (a new leader does this on election). */
+  assignEpoch(epoch: number, startOffset: number = this.endOffset): void {
+    const last = this.epochs[this.epochs.length - 1];
+    if (last !== undefined && last.epoch >= epoch) return;
+    if (last !== undefined && last.startOffset === startOffset) {
+      // An epoch that never got data is superseded in place, as Kafka's epoch cache does.
+      last.epoch = epoch;
+      return;
+    }
+    this.epochs.push({ epoch, startOffset });
+  }
+
+  /**
+   * Appends a batch whose offsets start at the log end (the leader assigned them). Rolls a new
+   * segment first when the active one is full or old, by Kafka's rule: bytes would pass
+   * `segment.bytes`, or the batch's timestamp is `segment.ms` past the segment's first batch.
+   * Returns the segment rolled, if any.
+   */
+  append(batch: RecordBatch, settings: RollSettings, now: number): Segment | undefined {
+    if (batch.baseOffset !== this.endOffset) {
+      throw new Error(`invariant: batch at ${batch.baseOffset} appended to a log ending at ${this.endOffset}`);
+    }
+    let rolled: Segment | undefined;
+    const active = this.activeSegment;
+    if (active.size > 0 && this.shouldRoll(active, batch, settings, now)) {
+      rolled = active;
+      this.segments.push(newSegment(batch.baseOffset, now));
+    }
+    const segment = this.activeSegment;
+    if (segment.batches.length === 0) segment.firstBatchTimestamp = batch.maxTimestamp;
+    segment.batches.push(batch);
+    segment.size += batch.sizeInBytes;
+    if (batch.maxTimestamp > segment.maxTimestamp) segment.maxTimestamp = batch.maxTimestamp;
+    this.bytes += batch.sizeInBytes;
+    this.endOffset = batch.lastOffset + 1;
+    this.assignEpoch(batch.leaderEpoch, batch.baseOffset);
+    return rolled;
+  }
+
+  private shouldRoll(segment: Segment, batch: RecordBatch, settings: RollSettings, now: number): boolean {
+    if (segment.size + batch.sizeInBytes > settings['segment.bytes']) return true;
+    const waited = segment.firstBatchTimestamp >= 0 ? batch.maxTimestamp - segment.firstBatchTimestamp : now - segment.created;
+    return waited > settings['segment.ms'];
+  }
+
+  /** Starts a new empty active segment at the log end (no-op when the active one is empty). */
+  roll(now: number): void {
+    if (this.activeSegment.size === 0 && this.activeSegment.batches.length === 0) return;
+    this.segments.push(newSegment(this.endOffset, now));
+  }
+
+  /** Index of the batch holding `offset`, or of the first batch after it; -1 past the end. */
+  private locate(offset: number): { segment: number; batch: number } | undefined {
+    const segments = this.segments;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let s = lo; s < segments.length; s++) {
+      const batches = segments[s]!.batches;
+      let bl = 0;
+      let bh = batches.length;
+      while (bl < bh) {
+        const mid = (bl + bh) >> 1;
+        if (batches[mid]!.lastOffset < offset) bl = mid + 1;
+        else bh = mid;
+      }
+      if (bl < batches.length) return { segment: s, batch: bl };
+    }
+    return undefined;
+  }
+
+  /** The batches holding offsets from `offset` up to the log end, in order. */
+  batchesFrom(offset: number): RecordBatch[] {
+    const at = this.locate(offset);
+    if (at === undefined) return [];
+    const out: RecordBatch[] = [];
+    for (let s = at.segment; s < this.segments.length; s++) {
+      const batches = this.segments[s]!.batches;
+      for (let b = s === at.segment ? at.batch : 0; b < batches.length; b++) out.push(batches[b]!);
+    }
+    return out;
+  }
+
+  /**
+   * Reads records in `[offset, upTo)`. At least one record is returned when any is available,
+   * then whole records until `maxBytes` would be passed (Kafka's KIP-74 rule), at most `maxRecords`.
+   */
+  read(offset: number, upTo: number, maxBytes: number, maxRecords = Infinity): FetchedRecord[] {
+    const out: FetchedRecord[] = [];
+    if (offset >= upTo) return out;
+    const at = this.locate(offset);
+    if (at === undefined) return out;
+    let bytes = 0;
+    for (let s = at.segment; s < this.segments.length; s++) {
+      const batches = this.segments[s]!.batches;
+      for (let b = s === at.segment ? at.batch : 0; b < batches.length; b++) {
+        const batch = batches[b]!;
+        if (batch.baseOffset >= upTo) return out;
+        if (out.length > 0 && bytes + batch.sizeInBytes > maxBytes) return out;
+        bytes += batch.sizeInBytes;
+        const records = batch.records;
+        const from = Math.max(0, offset - batch.baseOffset);
+        const to = Math.min(records.length, upTo - batch.baseOffset);
+        for (let i = from; i < to; i++) {
+          if (out.length >= maxRecords) return out;
+          const r = records[i]!;
+          out.push({
+            offset: batch.baseOffset + i,
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            timestamp: r.timestamp,
+            timestampType: batch.timestampType,
+            leaderEpoch: batch.leaderEpoch,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Kafka's OffsetsForLeaderEpoch answer from this log: the largest epoch at or below `epoch`
+   * that it knows, and the offset where that epoch ends here.
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    const epochs = this.epochs;
+    if (epochs.length > 0 && epoch === epochs[epochs.length - 1]!.epoch) return { epoch, endOffset: this.endOffset };
+    let i = epochs.length - 1;
+    while (i >= 0 && epochs[i]!.epoch > epoch) i--;
+    if (i < 0) return { epoch: -1, endOffset: -1 };
+    const next = epochs[i + 1];
+    return { epoch: epochs[i]!.epoch, endOffset: next === undefined ? this.endOffset : next.startOffset };
+  }
+
+  /**
+   * Removes every record at or above `offset` (a follower's truncation to its leader's log).
+   * Returns how many records were removed.
+   */
+  truncateTo(offset: number, now: number): number {
+    if (offset >= this.endOffset) return 0;
+    const removed = this.endOffset - Math.max(offset, this.startOffset);
+    if (offset <= this.startOffset) {
+      this.truncateFullyAndStartAt(Math.max(offset, this.startOffset), now);
+      return removed;
+    }
+    while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
+      this.bytes -= this.segments.pop()!.size;
+    }
+    const segment = this.activeSegment;
+    while (segment.batches.length > 0 && segment.batches[segment.batches.length - 1]!.baseOffset >= offset) {
+      const dropped = segment.batches.pop()!;
+      segment.size -= dropped.sizeInBytes;
+      this.bytes -= dropped.sizeInBytes;
+    }
+    const last = segment.batches[segment.batches.length - 1];
+    if (last !== undefined && last.lastOffset >= offset) {
+      // The cut falls inside a batch: keep its head as a smaller batch, as a follower fetching from the new leader would.
+      const head = last.records.slice(0, offset - last.baseOffset);
+      const kept: RecordBatch = { ...last, lastOffset: offset - 1, records: head, sizeInBytes: batchSizeInBytes(head), maxTimestamp: head.reduce((m, r) => Math.max(m, r.timestamp), -1) };
+      segment.batches[segment.batches.length - 1] = kept;
+      segment.size += kept.sizeInBytes - last.sizeInBytes;
+      this.bytes += kept.sizeInBytes - last.sizeInBytes;
+    }
+    segment.maxTimestamp = segment.batches.reduce((m, b) => Math.max(m, b.maxTimestamp), -1);
+    if (segment.batches.length === 0) segment.firstBatchTimestamp = -1;
+    this.endOffset = offset;
+    if (this.highWatermark > offset) this.highWatermark = offset;
+    while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]!.startOffset >= offset) this.epochs.pop();
+    return removed;
+  }
+
+  /** Drops everything and restarts the log at `offset` (a follower far behind a leader's log start). */
+  truncateFullyAndStartAt(offset: number, now: number): void {
+    this.segments.length = 0;
+    this.segments.push(newSegment(offset, now));
+    this.bytes = 0;
+    this.startOffset = offset;
+    this.endOffset = offset;
+    this.highWatermark = offset;
+    this.epochs.length = 0;
+  }
+
+  /** Moves the log start offset forward (never back), e.g. to follow the leader's. */
+  advanceLogStartOffset(offset: number): boolean {
+    if (offset <= this.startOffset) return false;
+    this.startOffset = Math.min(offset, this.endOffset);
+    this.trimEpochsBelow(this.startOffset);
+    return true;
+  }
+
+  private trimEpochsBelow(offset: number): void {
+    while (this.epochs.length > 1 && this.epochs[1]!.startOffset <= offset) this.epochs.shift();
+    if (this.epochs.length > 0 && this.epochs[0]!.startOffset < offset) this.epochs[0]!.startOffset = offset;
+  }
+
+  /**
+   * Kafka's retention pass over this log: segments wholly below the log start offset, then those
+   * over `retention.bytes`, then those older than `retention.ms`, always oldest first and only
+   * segments that end at or below the high watermark. When every segment is to go, a new empty
+   * active segment is rolled first, so the log always keeps one and the active one at deletion
+   * time is never removed.
+   */
+  applyRetention(settings: RetentionSettings, now: number): DeletedSegment[] {
+    const deleted: DeletedSegment[] = [];
+    const upperBound = (i: number) => (i + 1 < this.segments.length ? this.segments[i + 1]!.baseOffset : this.endOffset);
+    const take = (reason: DeletedSegment['reason'], predicate: (segment: Segment, index: number) => boolean) => {
+      let n = 0;
+      while (n < this.segments.length) {
+        const segment = this.segments[n]!;
+        const isLastAndEmpty = n === this.segments.length - 1 && segment.size === 0;
+        if (isLastAndEmpty || this.highWatermark < upperBound(n) || !predicate(segment, n)) break;
+        n++;
+      }
+      if (n === 0) return;
+      if (n === this.segments.length) this.roll(now);
+      for (let i = 0; i < n; i++) {
+        const segment = this.segments.shift()!;
+        this.bytes -= segment.size;
+        deleted.push({ baseOffset: segment.baseOffset, endOffset: this.segments[0]!.baseOffset, size: segment.size, reason });
+      }
+      this.advanceLogStartOffset(this.segments[0]!.baseOffset);
+    };
+
+    take('log-start-offset', (_segment, i) => upperBound(i) <= this.startOffset);
+    if (settings['retention.bytes'] >= 0) {
+      let excess = this.bytes - settings['retention.bytes'];
+      take('retention.bytes', (segment) => {
+        if (excess - segment.size < 0) return false;
+        excess -= segment.size;
+        return true;
+      });
+    }
+    if (settings['retention.ms'] >= 0) {
+      take('retention.ms', (segment) => now - segmentTimestamp(segment) > settings['retention.ms']);
+    }
+    return deleted;
+  }
+
+  /**
+   * The first offset whose record timestamp is at or after `timestamp`, below `upTo`, with that
+   * record's timestamp; undefined when there is none (Kafka answers -1).
+   */
+  offsetForTimestamp(timestamp: number, upTo: number): { offset: number; timestamp: number } | undefined {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      for (const batch of segment.batches) {
+        if (batch.maxTimestamp < timestamp) continue;
+        for (let i = 0; i < batch.records.length; i++) {
+          const offset = batch.baseOffset + i;
+          if (offset >= upTo) return undefined;
+          if (offset >= this.startOffset && batch.records[i]!.timestamp >= timestamp) return { offset, timestamp: batch.records[i]!.timestamp };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The offset and timestamp of the record with the largest timestamp below `upTo` (the first such on ties). */
+  maxTimestampOffset(upTo: number): { offset: number; timestamp: number } | undefined {
+    let best: { offset: number; timestamp: number } | undefined;
+    for (const segment of this.segments) {
+      for (const batch of segment.batches) {
+        for (let i = 0; i < batch.records.length; i++) {
+          const offset = batch.baseOffset + i;
+          if (offset >= upTo) return best;
+          const ts = batch.records[i]!.timestamp;
+          if (offset >= this.startOffset && (best === undefined || ts > best.timestamp)) best = { offset, timestamp: ts };
+        }
+      }
+    }
+    return best;
+  }
+}
+
+function newSegment(baseOffset: number, now: number): Segment {
+  return { baseOffset, batches: [], size: 0, created: now, firstBatchTimestamp: -1, maxTimestamp: -1 };
+}
+
+/** The time retention measures a segment by: its largest record timestamp, else its creation time. */
+function segmentTimestamp(segment: Segment): number {
+  return segment.maxTimestamp >= 0 ? segment.maxTimestamp : segment.created;
+}

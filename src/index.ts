@@ -1,0 +1,37 @@
+/**
+ * kafka-twin's public surface. Every export is listed here by name.
+ */
+export { Cluster } from '../emulator/cluster.js';
+export type {
+  BrokerDescription,
+  ClusterOptions,
+  ConfigEntry,
+  CreateTopicOptions,
+  FetchRequest,
+  FetchResult,
+  OffsetSpec,
+  PartitionDescription,
+  PartitionMetadata,
+  ProduceRequest,
+  ProduceResult,
+  ReplicaDescription,
+  TopicMetadata,
+} from '../emulator/cluster.js';
+export { RealClock, VirtualClock } from '../emulator/clock.js';
+export type { Clock, TimerId } from '../emulator/clock.js';
+export { BROKER_CONFIGS, TOPIC_CONFIGS } from '../emulator/config.js';
+export type { BrokerConfig, BrokerConfigName, ConfigInput, ConfigSource, TopicConfig, TopicConfigName } from '../emulator/config.js';
+export type { ClusterEvent, ClusterEventType, EventListener } from '../emulator/events.js';
+export type { FetchedRecord, ProduceRecord, RecordHeader, StoredRecord, TimestampType } from '../emulator/records.js';
+export {
+  KAFKA_ERRORS,
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSOffsetOutOfRange,
+  KafkaJSProtocolError,
+  isProtocolError,
+  kafkaError,
+} from './errors.js';
+export type { KafkaErrorCode, TwinErrorType } from './errors.js';
