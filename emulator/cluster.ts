@@ -23,6 +23,7 @@ import {
   type TopicConfig,
   type TopicConfigName,
 } from './config.js';
+import { GroupCoordinator } from './groups/coordinator.js';
 import { EventLog, type ClusterEvent, type EventInput, type EventListener } from './events.js';
 import { ReplicaLog } from './log.js';
 import { Random } from './random.js';
@@ -253,6 +254,8 @@ export class Cluster {
   readonly clusterId: string;
   /** @internal The seeded generator; components of the engine draw from it. */
   readonly random: Random;
+  /** Consumer groups: the coordinator side of Kafka's classic group protocol. */
+  readonly groups: GroupCoordinator;
   private readonly userConfig: Readonly<Record<string, unknown>>;
   private readonly brokerList: Broker[];
   private readonly topicMap = new Map<string, Topic>();
@@ -281,6 +284,7 @@ export class Cluster {
     if (this.config['auto.leader.rebalance.enable']) {
       this.schedulePeriodic(this.config['leader.imbalance.check.interval.seconds'] * 1000, () => this.electPreferredLeaders());
     }
+    this.groups = new GroupCoordinator(this);
   }
 
   // ---------------------------------------------------------------- time and events
