@@ -1081,6 +1081,7 @@ export class Cluster {
             baseOffset: d.baseOffset,
             endOffset: d.endOffset,
             size: d.size,
+            maxTimestamp: d.maxTimestamp,
             reason: d.reason,
             logStartOffset: replica.log.logStartOffset,
           });

@@ -54,6 +54,8 @@ export type ClusterEvent =
         readonly baseOffset: number;
         readonly endOffset: number;
         readonly size: number;
+        /** Newest record timestamp the segment held; retention.ms measures age from it. */
+        readonly maxTimestamp: number;
         readonly reason: 'retention.ms' | 'retention.bytes' | 'log-start-offset';
         readonly logStartOffset: number;
       })

@@ -38,6 +38,8 @@ export interface DeletedSegment {
   /** One past the last offset the segment held. */
   readonly endOffset: number;
   readonly size: number;
+  /** Largest record timestamp the segment held (-1 when it held none). */
+  readonly maxTimestamp: number;
   readonly reason: 'retention.ms' | 'retention.bytes' | 'log-start-offset';
 }
 
@@ -312,7 +314,7 @@ export class ReplicaLog {
       for (let i = 0; i < n; i++) {
         const segment = this.segments.shift()!;
         this.bytes -= segment.size;
-        deleted.push({ baseOffset: segment.baseOffset, endOffset: this.segments[0]!.baseOffset, size: segment.size, reason });
+        deleted.push({ baseOffset: segment.baseOffset, endOffset: this.segments[0]!.baseOffset, size: segment.size, maxTimestamp: segment.maxTimestamp, reason });
       }
       this.advanceLogStartOffset(this.segments[0]!.baseOffset);
     };
