@@ -1,0 +1,152 @@
+/**
+ * The built-in teaching scenario: a topic with three partitions and replication factor two on
+ * three brokers, traffic on the virtual clock, a broker stopping and coming back, and retention
+ * deleting old segments. Everything printed comes from the cluster's state and event log.
+ */
+import { Cluster } from '../../emulator/cluster.js';
+import type { ClusterEvent } from '../../emulator/events.js';
+
+/** Options for {@link runDemo}. */
+export interface DemoOptions {
+  /**
+   * Seed of the cluster; the same seed prints the same output.
+   * @defaultValue 1
+   */
+  seed?: number;
+  /** Where lines go. */
+  write: (line: string) => void;
+}
+
+const TOPIC = 'rides';
+
+/** Formats cluster time as mm:ss from the start of the run. */
+export function clockTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** One line of text for an event, or undefined for events too fine-grained for the timeline. */
+export function describeEvent(e: ClusterEvent): string | undefined {
+  const where = 'partition' in e ? `${e.topic}-${e.partition}` : '';
+  switch (e.type) {
+    case 'broker-started':
+      return `broker ${e.broker} started`;
+    case 'broker-stopped':
+      return `broker ${e.broker} stopped`;
+    case 'broker-isolated':
+      return `broker ${e.broker} cut off from the network`;
+    case 'broker-healed':
+      return `broker ${e.broker} back on the network`;
+    case 'topic-created':
+      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas`;
+    case 'topic-deleted':
+      return `topic ${e.topic} deleted`;
+    case 'partitions-created':
+      return `topic ${e.topic} grew from ${e.from} to ${e.to} partitions`;
+    case 'topic-config-changed':
+      return `topic ${e.topic} config changed: ${JSON.stringify(e.config)}`;
+    case 'leader-changed':
+      if (e.leader === -1) return `${where} is offline: no in-sync replica is running`;
+      if (e.previousLeader === -1 && e.leaderEpoch === 0) return undefined;
+      return `${where} leader ${e.previousLeader === -1 ? '(none)' : e.previousLeader} -> ${e.leader} (${e.election} election, epoch ${e.leaderEpoch})`;
+    case 'isr-shrunk':
+      return `${where} ISR shrank to [${e.isr.join(',')}] (broker ${e.removed.join(',')}: ${e.reason.replace('-', ' ')})`;
+    case 'isr-expanded':
+      return `${where} ISR grew to [${e.isr.join(',')}] (broker ${e.added} caught up)`;
+    case 'log-truncated':
+      return `${where} broker ${e.broker} truncated its log from ${e.from} to ${e.to}: ${e.records} record(s) discarded`;
+    case 'high-watermark-decreased':
+      return `${where} high watermark went back from ${e.from} to ${e.to}: acknowledged records lost`;
+    case 'segment-deleted':
+      return `${where} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
+    case 'records-deleted':
+      return `${where} records deleted up to ${e.logStartOffset}`;
+    case 'segment-rolled':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function partitionTable(cluster: Cluster, write: (line: string) => void): void {
+  write('  partition  leader  replicas  isr     log start  high watermark');
+  for (const p of cluster.describeTopic(TOPIC).partitions) {
+    const d = cluster.describePartition(TOPIC, p.partition);
+    const leader = p.leader === -1 ? 'none' : String(p.leader);
+    write(
+      `  ${String(p.partition).padEnd(9)}  ${leader.padEnd(6)}  ${`[${p.replicas.join(',')}]`.padEnd(8)}  ${`[${p.isr.join(',')}]`.padEnd(6)}  ${String(d.logStartOffset).padEnd(9)}  ${d.highWatermark}`,
+    );
+  }
+}
+
+/** Runs the demo scenario on a fresh virtual-clock cluster. */
+export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
+  const cluster = new Cluster({
+    brokers: 3,
+    clock: 'virtual',
+    seed,
+    config: { 'log.retention.check.interval.ms': 60000, 'log.initial.task.delay.ms': 60000, 'leader.imbalance.check.interval.seconds': 120 },
+  });
+  // One retention check deletes many segments of one replica at once: fold them into one line.
+  let deleting: Extract<ClusterEvent, { type: 'segment-deleted' }>[] = [];
+  const flush = () => {
+    if (deleting.length === 0) return;
+    const [first, last] = [deleting[0]!, deleting[deleting.length - 1]!];
+    write(
+      `[${clockTime(first.time)}] ${first.topic}-${first.partition} broker ${first.broker} deleted ${deleting.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
+    );
+    deleting = [];
+  };
+  cluster.onEvent((e) => {
+    const prev = deleting[0];
+    if (prev !== undefined && (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)) flush();
+    if (e.type === 'segment-deleted') {
+      deleting.push(e);
+      return;
+    }
+    const line = describeEvent(e);
+    if (line !== undefined) write(`[${clockTime(e.time)}] ${line}`);
+  });
+  const section = (title: string) => {
+    flush();
+    write('');
+    write(`== ${title}`);
+  };
+
+  section('A topic with 3 partitions, each replicated on 2 of the 3 brokers');
+  cluster.createTopic({ topic: TOPIC, numPartitions: 3, replicationFactor: 2, config: { 'retention.ms': 5 * 60000, 'segment.bytes': 1024 } });
+  partitionTable(cluster, write);
+
+  section('Two minutes of traffic: one message a second to each partition, acks=all');
+  let sent = 0;
+  const traffic = async (seconds: number) => {
+    for (let s = 0; s < seconds; s++) {
+      for (let p = 0; p < 3; p++) {
+        await cluster.produce({ topic: TOPIC, partition: p, records: [{ key: Buffer.from(`ride-${sent}`), value: Buffer.from(JSON.stringify({ ride: sent, km: sent % 17 })) }] });
+        sent++;
+      }
+      await cluster.advance(1000);
+    }
+  };
+  await traffic(120);
+  partitionTable(cluster, write);
+
+  const victim = cluster.describeTopic(TOPIC).partitions[0]!.leader;
+  section(`Broker ${victim} stops: its partitions elect new leaders from their in-sync replicas`);
+  cluster.stopBroker(victim);
+  await traffic(30);
+  partitionTable(cluster, write);
+
+  section(`Broker ${victim} starts again: it catches up, rejoins the ISR, and later gets its leadership back`);
+  cluster.startBroker(victim);
+  await cluster.advance(2 * 60000);
+  partitionTable(cluster, write);
+
+  section('Ten quiet minutes: retention (retention.ms = 5 min) deletes closed segments older than that');
+  await cluster.advance(10 * 60000);
+  flush();
+  partitionTable(cluster, write);
+  write('');
+  write(`${sent} messages written; ${cluster.events().length} events recorded. Every line above came from cluster.events().`);
+  cluster.close();
+}
