@@ -25,9 +25,10 @@ export function clockTime(ms: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+const at = (e: { topic: string; partition: number }) => `${e.topic}-${e.partition}`;
+
 /** One line of text for an event, or undefined for events too fine-grained for the timeline. */
 export function describeEvent(e: ClusterEvent): string | undefined {
-  const where = 'partition' in e ? `${e.topic}-${e.partition}` : '';
   switch (e.type) {
     case 'broker-started':
       return `broker ${e.broker} started`;
@@ -46,24 +47,23 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'topic-config-changed':
       return `topic ${e.topic} config changed: ${JSON.stringify(e.config)}`;
     case 'leader-changed':
-      if (e.leader === -1) return `${where} is offline: no in-sync replica is running`;
+      if (e.leader === -1) return `${at(e)} is offline: no in-sync replica is running`;
       if (e.previousLeader === -1 && e.leaderEpoch === 0) return undefined;
-      return `${where} leader ${e.previousLeader === -1 ? '(none)' : e.previousLeader} -> ${e.leader} (${e.election} election, epoch ${e.leaderEpoch})`;
+      return `${at(e)} leader ${e.previousLeader === -1 ? '(none)' : e.previousLeader} -> ${e.leader} (${e.election} election, epoch ${e.leaderEpoch})`;
     case 'isr-shrunk':
-      return `${where} ISR shrank to [${e.isr.join(',')}] (broker ${e.removed.join(',')}: ${e.reason.replace('-', ' ')})`;
+      return `${at(e)} ISR shrank to [${e.isr.join(',')}] (broker ${e.removed.join(',')}: ${e.reason.replace('-', ' ')})`;
     case 'isr-expanded':
-      return `${where} ISR grew to [${e.isr.join(',')}] (broker ${e.added} caught up)`;
+      return `${at(e)} ISR grew to [${e.isr.join(',')}] (broker ${e.added} caught up)`;
     case 'log-truncated':
-      return `${where} broker ${e.broker} truncated its log from ${e.from} to ${e.to}: ${e.records} record(s) discarded`;
+      return `${at(e)} broker ${e.broker} truncated its log from ${e.from} to ${e.to}: ${e.records} record(s) discarded`;
     case 'high-watermark-decreased':
-      return `${where} high watermark went back from ${e.from} to ${e.to}: acknowledged records lost`;
+      return `${at(e)} high watermark went back from ${e.from} to ${e.to}: acknowledged records lost`;
     case 'segment-deleted':
-      return `${where} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
+      return `${at(e)} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
     case 'records-deleted':
-      return `${where} records deleted up to ${e.logStartOffset}`;
-    case 'segment-rolled':
-      return undefined;
+      return `${at(e)} records deleted up to ${e.logStartOffset}`;
     default:
+      // Segment rolls and consumer-group events are not part of this timeline.
       return undefined;
   }
 }
