@@ -1,0 +1,82 @@
+/**
+ * The shared interface: the subset of kafkajs's API that kafka-twin implements twice, over the
+ * twin (`cluster.kafka()`) and over a real cluster (`fromKafkaJs(new Kafka(...))`). Every type is
+ * kafkajs's own, narrowed with `Pick`, so code written against kafkajs compiles against this
+ * unchanged, and a real kafkajs client satisfies it by construction.
+ */
+import type * as kafkajs from 'kafkajs';
+
+/** Producer methods both targets implement. */
+export type Producer = Pick<kafkajs.Producer, 'connect' | 'disconnect' | 'send' | 'sendBatch' | 'on' | 'events'>;
+
+/** Consumer methods both targets implement. */
+export type Consumer = Pick<
+  kafkajs.Consumer,
+  'connect' | 'disconnect' | 'subscribe' | 'run' | 'stop' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'paused' | 'describeGroup' | 'on' | 'events'
+>;
+
+/** The result of `alterConfigs`: kafkajs types it `any`; this is what the broker answers. */
+export interface AlterConfigsResult {
+  readonly throttleTime: number;
+  readonly resources: ReadonlyArray<{ readonly errorCode: number; readonly errorMessage: string | null; readonly resourceType: number; readonly resourceName: string }>;
+}
+
+/** Admin methods both targets implement. */
+export type Admin = Pick<
+  kafkajs.Admin,
+  | 'connect'
+  | 'disconnect'
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'createPartitions'
+  | 'listTopics'
+  | 'fetchTopicMetadata'
+  | 'fetchTopicOffsets'
+  | 'fetchTopicOffsetsByTimestamp'
+  | 'fetchOffsets'
+  | 'setOffsets'
+  | 'resetOffsets'
+  | 'describeGroups'
+  | 'listGroups'
+  | 'deleteGroups'
+  | 'describeCluster'
+  | 'describeConfigs'
+  | 'deleteTopicRecords'
+  | 'on'
+  | 'events'
+> & {
+  alterConfigs(configs: { validateOnly: boolean; resources: kafkajs.IResourceConfig[] }): Promise<AlterConfigsResult>;
+};
+
+/** What `new Kafka(...)` gives: the three client factories. */
+export interface Kafka {
+  producer(config?: kafkajs.ProducerConfig): Producer;
+  consumer(config: kafkajs.ConsumerConfig): Consumer;
+  admin(config?: kafkajs.AdminConfig): Admin;
+}
+
+export type {
+  AdminConfig,
+  Batch,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  EachBatchPayload,
+  EachMessagePayload,
+  GroupDescription,
+  IHeaders,
+  ITopicConfig,
+  ITopicMetadata,
+  KafkaMessage,
+  Message,
+  PartitionAssigner,
+  ProducerBatch,
+  ProducerConfig,
+  ProducerRecord,
+  RecordMetadata,
+  RetryOptions,
+  SeekEntry,
+  TopicMessages,
+  TopicPartitionOffsetAndMetadata,
+} from 'kafkajs';
