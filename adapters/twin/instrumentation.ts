@@ -1,0 +1,45 @@
+/**
+ * kafkajs's instrumentation events (`producer.on(...)`, `consumer.on(...)`), stamped with the
+ * cluster clock so they are deterministic on the virtual clock.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { KafkaJSNonRetriableError } from '../../src/errors.js';
+
+/** An instrumentation event as kafkajs delivers it. */
+export interface InstrumentationEvent<T> {
+  readonly id: number;
+  readonly type: string;
+  readonly timestamp: number;
+  readonly payload: T;
+}
+
+let nextId = 0;
+
+/** Emits kafkajs-shaped instrumentation events for one client. */
+export class Instrumentation {
+  private readonly emitter = new EventEmitter();
+
+  constructor(
+    private readonly names: Readonly<Record<string, string>>,
+    private readonly now: () => number,
+  ) {}
+
+  /** Registers a listener; rejects names the client does not emit, as kafkajs does. */
+  on(eventName: string, listener: (event: InstrumentationEvent<unknown>) => void): () => void {
+    const known = Object.values(this.names);
+    if (!known.includes(eventName)) throw new KafkaJSNonRetriableError(`Event name should be one of ${Object.keys(this.names).join(', ')}`);
+    const wrapped = (event: InstrumentationEvent<unknown>) => {
+      // A listener's failure must not break the client, as in kafkajs.
+      void Promise.resolve()
+        .then(() => listener(event))
+        .catch(() => undefined);
+    };
+    this.emitter.on(eventName, wrapped);
+    return () => void this.emitter.off(eventName, wrapped);
+  }
+
+  emit(eventName: string, payload: unknown): void {
+    if (this.emitter.listenerCount(eventName) === 0) return;
+    this.emitter.emit(eventName, { id: nextId++, type: eventName, timestamp: this.now(), payload });
+  }
+}

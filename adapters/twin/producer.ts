@@ -1,0 +1,153 @@
+/**
+ * The twin's kafkajs-shaped producer: the same validation, partitioning, per-broker requests,
+ * retries and result shape as kafkajs 2.2.4's, sending to the engine instead of the network.
+ */
+import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions } from 'kafkajs';
+import type { Cluster, ProduceResult } from '../../emulator/cluster.js';
+import { KafkaJSError, KafkaJSNonRetriableError } from '../../src/errors.js';
+import type { Producer } from '../../src/interface.js';
+import { createDefaultPartitioner } from '../../src/partitioners.js';
+import { toKafkaJsPartitionMetadata, toProduceRecord } from './convert.js';
+import { Instrumentation } from './instrumentation.js';
+import { Bail, withRetries } from './retry.js';
+
+/** kafkajs's producer event names. */
+export const PRODUCER_EVENTS = {
+  CONNECT: 'producer.connect',
+  DISCONNECT: 'producer.disconnect',
+  REQUEST: 'producer.network.request',
+  REQUEST_TIMEOUT: 'producer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
+} as const;
+
+type Status = 'connected' | 'disconnecting' | 'disconnected';
+
+/** A kafkajs-shaped producer over the twin. */
+export class TwinProducer implements Producer {
+  readonly events = PRODUCER_EVENTS;
+  private status: Status = 'disconnected';
+  private readonly partition: ReturnType<NonNullable<ProducerConfig['createPartitioner']>>;
+  private readonly instrumentation: Instrumentation;
+  private readonly retry: RetryOptions | undefined;
+  private readonly allowAutoTopicCreation: boolean;
+
+  constructor(
+    private readonly cluster: Cluster,
+    config: ProducerConfig = {},
+    clientRetry?: RetryOptions,
+  ) {
+    if (config.transactionalId !== undefined || config.idempotent === true) {
+      throw new KafkaJSNonRetriableError('Transactions and idempotent producers are not supported by kafka-twin yet (see docs/fidelity.md)');
+    }
+    this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
+    this.retry = { ...clientRetry, ...config.retry };
+    this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
+    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now());
+  }
+
+  async connect(): Promise<void> {
+    this.status = 'connected';
+    this.instrumentation.emit(PRODUCER_EVENTS.CONNECT, null);
+  }
+
+  async disconnect(): Promise<void> {
+    this.status = 'disconnecting';
+    this.status = 'disconnected';
+    this.instrumentation.emit(PRODUCER_EVENTS.DISCONNECT, null);
+  }
+
+  on: Producer['on'] = ((eventName: string, listener: (event: never) => void) =>
+    this.instrumentation.on(eventName, listener as (event: unknown) => void)) as Producer['on'];
+
+  async send({ topic, messages, acks, timeout, compression }: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] } as ProducerBatch);
+  }
+
+  async sendBatch({ acks = -1, timeout = 30000, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
+    if (topicMessages.some(({ topic }) => !topic)) throw new KafkaJSNonRetriableError('Invalid topic');
+    for (const { topic, messages } of topicMessages) {
+      if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
+      const missing = messages.find((m) => m.value === undefined);
+      if (missing !== undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${JSON.stringify(missing)}`);
+    }
+    if (this.status === 'disconnecting') throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore");
+    if (this.status === 'disconnected') throw new KafkaJSError('The producer is disconnected');
+
+    const merged = new Map<string, Message[]>();
+    for (const { topic, messages } of topicMessages) {
+      const list = merged.get(topic);
+      if (list === undefined) merged.set(topic, [...messages]);
+      else list.push(...messages);
+    }
+
+    // Responses per leader broker survive retries: like kafkajs, a retry resends only to brokers
+    // whose request failed (all of that broker's partitions, so records can be duplicated).
+    const done = new Map<number, RecordMetadata[]>();
+    return withRetries(this.cluster, this.retry, async () => {
+      try {
+        return await this.attempt(merged, done, acks, timeout);
+      } catch (e) {
+        // kafkajs retries retriable failures and hands any other error back as it is.
+        if ((e as { retriable?: boolean }).retriable === false) throw new Bail(e);
+        throw e;
+      }
+    });
+  }
+
+  private async attempt(merged: Map<string, Message[]>, done: Map<number, RecordMetadata[]>, acks: number, timeout: number): Promise<RecordMetadata[]> {
+    const meta = this.cluster.metadata([...merged.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
+    const perBroker = new Map<number, { topic: string; partition: number; messages: Message[] }[]>();
+    for (const topic of meta.topics) {
+      const partitionMetadata = topic.partitions.map(toKafkaJsPartitionMetadata);
+      const perPartition = new Map<number, Message[]>();
+      for (const message of merged.get(topic.name)!) {
+        const p = this.partition({ topic: topic.name, partitionMetadata, message });
+        const list = perPartition.get(p);
+        if (list === undefined) perPartition.set(p, [message]);
+        else list.push(message);
+      }
+      for (const p of [...perPartition.keys()].sort((a, b) => a - b)) {
+        const leader = topic.partitions[p]?.leader ?? -1;
+        if (done.has(leader)) continue;
+        const entry = { topic: topic.name, partition: p, messages: perPartition.get(p)! };
+        const list = perBroker.get(leader);
+        if (list === undefined) perBroker.set(leader, [entry]);
+        else list.push(entry);
+      }
+    }
+    const brokers = [...perBroker.keys()].sort((a, b) => a - b);
+    const results = await Promise.allSettled(brokers.map((b) => this.produceTo(b, perBroker.get(b)!, acks, timeout)));
+    let failure: unknown;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') done.set(brokers[i]!, r.value);
+      else failure ??= r.reason;
+    });
+    if (failure !== undefined) throw failure;
+    return [...done.keys()].sort((a, b) => a - b).flatMap((b) => done.get(b)!);
+  }
+
+  /** One produce request to one broker: every partition is written, then the first error (if any) fails it. */
+  private async produceTo(broker: number, entries: { topic: string; partition: number; messages: Message[] }[], acks: number, timeout: number): Promise<RecordMetadata[]> {
+    const now = this.cluster.now();
+    const settled = await Promise.allSettled(
+      entries.map(({ topic, partition, messages }) =>
+        this.cluster.produce({ topic, partition, acks, timeout, broker: broker === -1 ? undefined : broker, records: messages.map((m) => toProduceRecord(m, now)) }),
+      ),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    if (acks === 0) return [];
+    return settled.map((s) => toRecordMetadata((s as PromiseFulfilledResult<ProduceResult>).value));
+  }
+}
+
+function toRecordMetadata(r: ProduceResult): RecordMetadata {
+  return {
+    topicName: r.topic,
+    partition: r.partition,
+    errorCode: 0,
+    baseOffset: String(r.baseOffset),
+    logAppendTime: String(r.logAppendTime),
+    logStartOffset: String(r.logStartOffset),
+  };
+}
