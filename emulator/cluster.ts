@@ -580,7 +580,8 @@ export class Cluster {
     clusterId: string;
     topics: TopicMetadata[];
   } {
-    const names = topics ?? [...this.topicMap.keys()].filter((t) => !this.topicMap.get(t)!.internal);
+    // Like Kafka, a request for all topics includes internal ones such as __consumer_offsets.
+    const names = topics ?? [...this.topicMap.keys()];
     const out: TopicMetadata[] = [];
     for (const name of names) {
       if (!this.topicMap.has(name) && allowAutoTopicCreation && this.config['auto.create.topics.enable']) this.createTopic({ topic: name });
