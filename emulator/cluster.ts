@@ -535,7 +535,12 @@ export class Cluster {
    * Grows a topic to `count` partitions. Partitions can be added but never removed: a count at
    * or below the current one is INVALID_PARTITIONS.
    */
-  createPartitions(name: string, count: number, assignment?: readonly (readonly number[])[]): TopicMetadata {
+  createPartitions(
+    name: string,
+    count: number,
+    assignment?: readonly (readonly number[])[],
+    { validateOnly = false }: { validateOnly?: boolean } = {},
+  ): TopicMetadata {
     const topic = this.topic(name);
     const current = topic.partitions.length;
     if (!Number.isInteger(count) || count < 1) throw protocolError('INVALID_PARTITIONS', `Number of partitions must be a positive integer, got ${String(count)}.`);
@@ -557,6 +562,10 @@ export class Cluster {
       const firstOfPartition0 = topic.partitions[0]!.replicas[0]!;
       const start = Math.max(0, running.findIndex((b) => b >= firstOfPartition0));
       added = placeReplicas(running, count - current, factor, this.random, start, current);
+    }
+    if (validateOnly) {
+      const preview = this.metadataOf(topic);
+      return { ...preview, partitions: [...preview.partitions, ...added.map((replicas, i) => this.partitionMetadata(this.newPartition(topic, current + i, replicas)))] };
     }
     added.forEach((replicas, i) => topic.partitions.push(this.newPartition(topic, current + i, replicas)));
     this.log.record({ type: 'partitions-created', topic: name, from: current, to: count });
@@ -646,6 +655,19 @@ export class Cluster {
     if (!wasUnclean && topic.config['unclean.leader.election.enable']) {
       for (const p of topic.partitions) if (p.leader === -1) this.electLeader(p);
     }
+  }
+
+  /**
+   * Replaces all of a topic's overrides with `config` (Kafka's non-incremental AlterConfigs):
+   * settings not named fall back to the broker's. Validates everything before changing anything.
+   */
+  replaceTopicConfig(name: string, config: Readonly<Record<string, ConfigInput>>, { validateOnly = false }: { validateOnly?: boolean } = {}): void {
+    const topic = this.topic(name);
+    const parsed = parseTopicOverridesFor(name, config);
+    if (validateOnly) return;
+    const changes: Record<string, ConfigInput | null> = { ...parsed };
+    for (const key of Object.keys(topic.overrides)) if (!(key in parsed)) changes[key] = null;
+    this.alterTopicConfig(name, changes);
   }
 
   /** A topic's effective settings. */

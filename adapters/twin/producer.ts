@@ -70,7 +70,8 @@ export class TwinProducer implements Producer {
       const missing = messages.find((m) => m.value === undefined);
       if (missing !== undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${JSON.stringify(missing)}`);
     }
-    if (this.status === 'disconnecting') throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore");
+    if (this.status === 'disconnecting')
+      throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore");
     if (this.status === 'disconnected') throw new KafkaJSError('The producer is disconnected');
 
     const merged = new Map<string, Message[]>();
@@ -127,11 +128,23 @@ export class TwinProducer implements Producer {
   }
 
   /** One produce request to one broker: every partition is written, then the first error (if any) fails it. */
-  private async produceTo(broker: number, entries: { topic: string; partition: number; messages: Message[] }[], acks: number, timeout: number): Promise<RecordMetadata[]> {
+  private async produceTo(
+    broker: number,
+    entries: { topic: string; partition: number; messages: Message[] }[],
+    acks: number,
+    timeout: number,
+  ): Promise<RecordMetadata[]> {
     const now = this.cluster.now();
     const settled = await Promise.allSettled(
       entries.map(({ topic, partition, messages }) =>
-        this.cluster.produce({ topic, partition, acks, timeout, broker: broker === -1 ? undefined : broker, records: messages.map((m) => toProduceRecord(m, now)) }),
+        this.cluster.produce({
+          topic,
+          partition,
+          acks,
+          timeout,
+          broker: broker === -1 ? undefined : broker,
+          records: messages.map((m) => toProduceRecord(m, now)),
+        }),
       ),
     );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

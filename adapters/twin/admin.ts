@@ -1,0 +1,318 @@
+/**
+ * The twin's kafkajs-shaped admin client. Each method validates its input as kafkajs 2.2.4 does,
+ * sends the request to the engine, and shapes the answer (and the error) as kafkajs would.
+ * Consumer-group methods are added with the group coordinator.
+ */
+import kafkajs from 'kafkajs';
+import type {
+  AdminConfig,
+  DescribeConfigResponse,
+  ITopicConfig,
+  ITopicMetadata,
+  ITopicPartitionConfig,
+  IResourceConfig,
+  ResourceConfigQuery,
+  RetryOptions,
+  SeekEntry,
+} from 'kafkajs';
+import type { Cluster } from '../../emulator/cluster.js';
+import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
+import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../src/errors.js';
+import type { AlterConfigsResult } from '../../src/interface.js';
+import { toKafkaJsPartitionMetadata } from './convert.js';
+import { Instrumentation } from './instrumentation.js';
+import { Bail, withRetries } from './retry.js';
+
+const { KafkaJSAggregateError, ConfigResourceTypes } = kafkajs;
+
+/** kafkajs's admin event names. */
+export const ADMIN_EVENTS = {
+  CONNECT: 'admin.connect',
+  DISCONNECT: 'admin.disconnect',
+  REQUEST: 'admin.network.request',
+  REQUEST_TIMEOUT: 'admin.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'admin.network.request_queue_size',
+} as const;
+
+/** kafkajs's numeric config sources. */
+const CONFIG_SOURCE: Record<ConfigSource, number> = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
+
+/** Rethrows non-retriable errors as they are (kafkajs's `bail`), so only retriable ones are retried. */
+function bailUnlessRetriable(e: unknown): never {
+  if ((e as { retriable?: boolean }).retriable === false) throw new Bail(e);
+  throw e;
+}
+
+/** Topic-level admin operations of the twin's kafkajs-shaped admin client. */
+export class TwinAdminTopics {
+  readonly events = ADMIN_EVENTS;
+  protected readonly instrumentation: Instrumentation;
+  protected readonly retry: RetryOptions | undefined;
+  private readonly allowAutoTopicCreation: boolean;
+
+  constructor(
+    protected readonly cluster: Cluster,
+    config: AdminConfig = {},
+    clientRetry?: RetryOptions,
+  ) {
+    this.retry = { ...clientRetry, ...config.retry };
+    this.allowAutoTopicCreation = (config as { allowAutoTopicCreation?: boolean }).allowAutoTopicCreation ?? true;
+    this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now());
+  }
+
+  async connect(): Promise<void> {
+    this.instrumentation.emit(ADMIN_EVENTS.CONNECT, null);
+  }
+
+  async disconnect(): Promise<void> {
+    this.instrumentation.emit(ADMIN_EVENTS.DISCONNECT, null);
+  }
+
+  on(eventName: string, listener: (event: never) => void): () => void {
+    return this.instrumentation.on(eventName, listener as (event: unknown) => void);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.cluster.metadata().topics.map((t) => t.name);
+  }
+
+  /**
+   * Creates topics, each on its own as Kafka does. Resolves true, or false when every failure was
+   * TOPIC_ALREADY_EXISTS; otherwise rejects with kafkajs's KafkaJSAggregateError of
+   * KafkaJSCreateTopicError, one per failed topic.
+   */
+  async createTopics({
+    topics,
+    validateOnly = false,
+  }: {
+    validateOnly?: boolean;
+    waitForLeaders?: boolean;
+    timeout?: number;
+    topics: ITopicConfig[];
+  }): Promise<boolean> {
+    if (!topics || !Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${String(topics)}`);
+    if (topics.some(({ topic }) => typeof topic !== 'string'))
+      throw new KafkaJSNonRetriableError('Invalid topics array, the topic names have to be a valid string');
+    if (new Set(topics.map(({ topic }) => topic)).size < topics.length)
+      throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic');
+    for (const { topic, configEntries } of topics) {
+      if (configEntries === undefined || configEntries === null) continue;
+      if (!Array.isArray(configEntries)) throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}", must be an array`);
+      configEntries.forEach((entry, index) => {
+        if (typeof entry !== 'object' || entry === null)
+          throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}". Entry ${index} must be an object`);
+        for (const key of ['name', 'value'] as const) {
+          if (typeof entry[key] !== 'string')
+            throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}". Entry ${index} must have a valid "${key}" property`);
+        }
+      });
+    }
+    const errors: InstanceType<typeof KafkaJSCreateTopicError>[] = [];
+    for (const t of topics) {
+      try {
+        const replicaAssignment = t.replicaAssignment?.length
+          ? [...t.replicaAssignment].sort((a, b) => a.partition - b.partition).map((r) => r.replicas)
+          : undefined;
+        this.cluster.createTopic(
+          {
+            topic: t.topic,
+            numPartitions: replicaAssignment ? -1 : (t.numPartitions ?? -1),
+            replicationFactor: replicaAssignment ? -1 : (t.replicationFactor ?? -1),
+            ...(replicaAssignment ? { replicaAssignment } : {}),
+            config: Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value])),
+          },
+          { validateOnly },
+        );
+      } catch (e) {
+        if (!isProtocolError(e)) throw e;
+        errors.push(e instanceof KafkaJSCreateTopicError ? e : new KafkaJSCreateTopicError(e, t.topic));
+      }
+    }
+    if (errors.length === 0) return true;
+    if (errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) return false;
+    throw new KafkaJSAggregateError('Topic creation errors', errors);
+  }
+
+  /**
+   * Deletes topics. Like kafkajs, an unknown topic is retried (metadata may be stale) and ends in
+   * KafkaJSNumberOfRetriesExceeded; other errors are returned as they are.
+   */
+  async deleteTopics({ topics }: { topics: string[]; timeout?: number }): Promise<void> {
+    if (!topics || !Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${String(topics)}`);
+    if (topics.some((t) => typeof t !== 'string')) throw new KafkaJSNonRetriableError('Invalid topics array, the names must be a valid string');
+    await withRetries(this.cluster, this.retry, async () => {
+      let first: unknown;
+      for (const topic of topics) {
+        try {
+          this.cluster.deleteTopic(topic);
+        } catch (e) {
+          first ??= e;
+        }
+      }
+      if (first === undefined) return;
+      if (isProtocolError(first, 'UNKNOWN_TOPIC_OR_PARTITION')) throw first;
+      throw new Bail(first);
+    });
+  }
+
+  /** Adds partitions. Resolves with nothing, as kafkajs's does at run time; errors come back as they are. */
+  async createPartitions({
+    topicPartitions,
+    validateOnly = false,
+  }: {
+    validateOnly?: boolean;
+    timeout?: number;
+    topicPartitions: ITopicPartitionConfig[];
+  }): Promise<boolean> {
+    if (!topicPartitions || !Array.isArray(topicPartitions)) throw new KafkaJSNonRetriableError(`Invalid topic partitions array ${String(topicPartitions)}`);
+    if (topicPartitions.length === 0) throw new KafkaJSNonRetriableError('Empty topic partitions array');
+    if (topicPartitions.some(({ topic }) => typeof topic !== 'string'))
+      throw new KafkaJSNonRetriableError('Invalid topic partitions array, the topic names have to be a valid string');
+    if (new Set(topicPartitions.map(({ topic }) => topic)).size < topicPartitions.length) {
+      throw new KafkaJSNonRetriableError('Invalid topic partitions array, it cannot have multiple entries for the same topic');
+    }
+    let first: unknown;
+    for (const { topic, count, assignments } of topicPartitions) {
+      try {
+        this.cluster.createPartitions(topic, count, assignments, { validateOnly });
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+    return undefined as unknown as boolean;
+  }
+
+  async fetchTopicMetadata({ topics = [] }: { topics: string[] } = { topics: [] }): Promise<{ topics: ITopicMetadata[] }> {
+    for (const topic of topics) if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+    const meta = await withRetries(this.cluster, this.retry, async () => {
+      try {
+        return this.cluster.metadata(topics.length > 0 ? topics : undefined, { allowAutoTopicCreation: this.allowAutoTopicCreation });
+      } catch (e) {
+        return bailUnlessRetriable(e);
+      }
+    });
+    return { topics: meta.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(toKafkaJsPartitionMetadata) })) };
+  }
+
+  /** Per partition: the high watermark (`offset`, `high`) and the log start offset (`low`). */
+  async fetchTopicOffsets(topic: string): Promise<Array<SeekEntry & { high: string; low: string }>> {
+    if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+    return withRetries(this.cluster, this.retry, async () => {
+      try {
+        return this.cluster.describeTopic(topic).partitions.map(({ partition }) => {
+          const high = String(this.cluster.listOffsets(topic, partition, 'latest').offset);
+          return { partition, offset: high, high, low: String(this.cluster.listOffsets(topic, partition, 'earliest').offset) };
+        });
+      } catch (e) {
+        if (isProtocolError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) throw e;
+        return bailUnlessRetriable(e);
+      }
+    });
+  }
+
+  /** Per partition, the first offset at or after `timestamp`; the high watermark where there is none. */
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<SeekEntry[]> {
+    if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+    return withRetries(this.cluster, this.retry, async () => {
+      try {
+        return this.cluster.describeTopic(topic).partitions.map(({ partition }) => {
+          const found = timestamp === undefined ? -1 : this.cluster.listOffsets(topic, partition, { timestamp }).offset;
+          return { partition, offset: String(found >= 0 ? found : this.cluster.listOffsets(topic, partition, 'latest').offset) };
+        });
+      } catch (e) {
+        if (isProtocolError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) throw e;
+        return bailUnlessRetriable(e);
+      }
+    });
+  }
+
+  async describeCluster(): Promise<{ brokers: Array<{ nodeId: number; host: string; port: number }>; controller: number | null; clusterId: string }> {
+    const meta = this.cluster.metadata([]);
+    return {
+      brokers: meta.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+      controller: meta.controllerId === -1 ? null : meta.controllerId,
+      clusterId: meta.clusterId,
+    };
+  }
+
+  /** Topic settings (the ones the twin models) and broker settings, in kafkajs's response shape. */
+  async describeConfigs({ resources }: { resources: ResourceConfigQuery[]; includeSynonyms: boolean }): Promise<DescribeConfigResponse> {
+    if (!resources || !Array.isArray(resources)) throw new KafkaJSNonRetriableError(`Invalid resources array ${String(resources)}`);
+    if (resources.length === 0) throw new KafkaJSNonRetriableError('Resources array cannot be empty');
+    const valid = Object.values(ConfigResourceTypes) as number[];
+    const badType = resources.find((r) => !valid.includes(r.type));
+    if (badType) throw new KafkaJSNonRetriableError(`Invalid resource type ${badType.type}: ${JSON.stringify(badType)}`);
+    const badName = resources.find((r) => !r.name || typeof r.name !== 'string');
+    if (badName) throw new KafkaJSNonRetriableError(`Invalid resource name ${String(badName.name)}: ${JSON.stringify(badName)}`);
+    return {
+      throttleTime: 0,
+      resources: resources.map((r) => {
+        const wanted = (name: string) => !r.configNames || r.configNames.length === 0 || r.configNames.includes(name);
+        let entries: {
+          configName: string;
+          configValue: string;
+          readOnly: boolean;
+          isDefault: boolean;
+          configSource: number;
+          isSensitive: boolean;
+          configSynonyms: never[];
+        }[];
+        if (r.type === ConfigResourceTypes.TOPIC) {
+          entries = this.cluster
+            .describeTopicConfig(r.name)
+            .filter((e) => wanted(e.name))
+            .map((e) => ({
+              configName: e.name,
+              configValue: e.value,
+              readOnly: false,
+              isDefault: e.isDefault,
+              configSource: CONFIG_SOURCE[e.source],
+              isSensitive: false,
+              configSynonyms: [],
+            }));
+        } else if (r.type === ConfigResourceTypes.BROKER) {
+          entries = Object.entries(this.cluster.config)
+            .filter(([name]) => wanted(name) && name in BROKER_CONFIGS)
+            .map(([name, value]) => ({
+              configName: name,
+              configValue: String(value),
+              readOnly: true,
+              isDefault: false,
+              configSource: CONFIG_SOURCE.STATIC_BROKER_CONFIG,
+              isSensitive: false,
+              configSynonyms: [],
+            }));
+        } else {
+          throw protocolError('INVALID_REQUEST', `The twin describes only topic and broker configs, not resource type ${r.type}`);
+        }
+        return { errorCode: 0, errorMessage: null, resourceName: r.name, resourceType: r.type, configEntries: entries };
+      }),
+    } as unknown as DescribeConfigResponse;
+  }
+
+  /** Replaces a topic's settings with the given ones (Kafka's non-incremental AlterConfigs). */
+  async alterConfigs({ validateOnly, resources }: { validateOnly: boolean; resources: IResourceConfig[] }): Promise<AlterConfigsResult> {
+    if (!resources || !Array.isArray(resources)) throw new KafkaJSNonRetriableError(`Invalid resources array ${String(resources)}`);
+    if (resources.length === 0) throw new KafkaJSNonRetriableError('Resources array cannot be empty');
+    for (const r of resources) {
+      if (r.type !== ConfigResourceTypes.TOPIC) {
+        throw new KafkaJSNonRetriableError(`The twin alters only topic configs (resource type ${ConfigResourceTypes.TOPIC}), got ${r.type}`);
+      }
+      if (!r.name || typeof r.name !== 'string') throw new KafkaJSNonRetriableError(`Invalid resource name ${String(r.name)}: ${JSON.stringify(r)}`);
+      if (!Array.isArray(r.configEntries))
+        throw new KafkaJSNonRetriableError(`Invalid resource configEntries ${String(r.configEntries)}: ${JSON.stringify(r)}`);
+    }
+    for (const r of resources) {
+      this.cluster.replaceTopicConfig(r.name, Object.fromEntries(r.configEntries.map((e) => [e.name, e.value])), { validateOnly });
+    }
+    return { throttleTime: 0, resources: resources.map((r) => ({ errorCode: 0, errorMessage: null, resourceType: r.type, resourceName: r.name })) };
+  }
+
+  /** DeleteRecords: moves each partition's log start offset up to `offset` (-1: the high watermark). */
+  async deleteTopicRecords({ topic, partitions }: { topic: string; partitions: SeekEntry[] }): Promise<void> {
+    if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic "${String(topic)}"`);
+    if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions');
+    for (const { partition, offset } of partitions) this.cluster.deleteRecords(topic, partition, Number(offset));
+  }
+}
