@@ -59,7 +59,119 @@ export type ClusterEvent =
         readonly reason: 'retention.ms' | 'retention.bytes' | 'log-start-offset';
         readonly logStartOffset: number;
       })
-  | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number });
+  | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number })
+  /** A consumer group changed state (see `GroupStates` in emulator/groups/group.ts). */
+  | (Base & {
+        readonly type: 'group-state-changed';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly from: 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+        readonly to: 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+        readonly reason: string;
+      })
+  /** A JoinGroup was accepted: a new member entered the group, or a member rejoined. `generationId` is the generation it joins from. */
+  | (Base & {
+        readonly type: 'group-member-joined';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        readonly groupInstanceId: string | null;
+        readonly clientId: string;
+        /** Protocol names in the member's order of preference. */
+        readonly protocols: readonly string[];
+        readonly rejoin: boolean;
+        /** For a static member taking over its `group.instance.id`: the member id it replaced. */
+        readonly replacedMemberId: string | null;
+      })
+  /** The join phase ended: a new generation with these members, leader and protocol. */
+  | (Base & {
+        readonly type: 'group-join-completed';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        readonly leaderId: string;
+        readonly protocolType: string | null;
+        readonly protocolName: string | null;
+        readonly members: readonly string[];
+      })
+  /**
+   * The leader's SyncGroup was accepted and the group is Stable: who owns what in this
+   * generation. `partitions` is null for an assignment that is not kafkajs's MemberAssignment format.
+   */
+  | (Base & {
+        readonly type: 'group-assignment';
+        readonly groupId: string;
+        readonly generationId: number;
+        /** The leader, who sent the assignment. */
+        readonly memberId: string;
+        readonly protocolName: string | null;
+        readonly assignments: readonly {
+          readonly memberId: string;
+          readonly partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[] | null;
+        }[];
+      })
+  /** A member left with LeaveGroup (or was removed by an admin). */
+  | (Base & {
+        readonly type: 'group-member-left';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        readonly groupInstanceId: string | null;
+        readonly reason: string;
+      })
+  /** The coordinator removed a member that went quiet. */
+  | (Base & {
+        readonly type: 'group-member-expired';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        /**
+         * `session-timeout`: no heartbeat for session.timeout.ms; `new-member-join-timeout`: a new
+         * member's JoinGroup was never answered within 5 minutes; `rebalance-timeout`: did not rejoin
+         * before the join phase ended; `sync-timeout`: did not send SyncGroup before the sync phase ended.
+         */
+        readonly reason: 'session-timeout' | 'new-member-join-timeout' | 'rebalance-timeout' | 'sync-timeout';
+      })
+  /** Offsets committed for a group; `generationId` -1 with an empty `memberId` is a standalone commit. */
+  | (Base & {
+        readonly type: 'group-offsets-committed';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+      })
+  /** An administrator set (reset) a group's offsets; the only way a committed offset is meant to move back. */
+  | (Base & {
+        readonly type: 'group-offsets-reset';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly memberId: string;
+        readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+      })
+  /** Committed offsets removed: by OffsetDelete, by `offsets.retention.ms` expiry, or because the topic was deleted. */
+  | (Base & {
+        readonly type: 'group-offsets-deleted';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly offsets: readonly { readonly topic: string; readonly partition: number }[];
+        readonly reason: 'offset-delete' | 'retention' | 'topic-deleted';
+      })
+  /** A group was removed: by DeleteGroups, or because it was empty and its last offsets expired. */
+  | (Base & { readonly type: 'group-deleted'; readonly groupId: string; readonly generationId: number; readonly reason: 'delete-groups' | 'expired' })
+  /**
+   * A group's coordinator changed because the leader of its `__consumer_offsets` partition did.
+   * `to` (or `from`) is -1 while the partition has no leader. `generationId` is the generation the
+   * new coordinator loaded (the last one stored, which can be older than the one in progress on the
+   * old coordinator); with no new coordinator, the generation the group had.
+   */
+  | (Base & {
+        readonly type: 'group-coordinator-moved';
+        readonly groupId: string;
+        readonly generationId: number;
+        readonly partition: number;
+        readonly from: number;
+        readonly to: number;
+      });
 
 /** The `type` of every event. */
 export type ClusterEventType = ClusterEvent['type'];

@@ -191,7 +191,9 @@ export type TwinErrorType =
   | 'GROUP_MAX_SIZE_REACHED'
   | 'GROUP_SUBSCRIBED_TO_TOPIC'
   | 'INVALID_RECORD'
-  | 'TOPIC_DELETION_DISABLED';
+  | 'TOPIC_DELETION_DISABLED'
+  | 'FENCED_INSTANCE_ID'
+  | 'OFFSET_METADATA_TOO_LARGE';
 
 /**
  * Builds the kafkajs error a real cluster would surface for `type`. `detail` names the problem
