@@ -17,6 +17,30 @@ export type {
   ReplicaDescription,
   TopicMetadata,
 } from '../emulator/cluster.js';
+export { GroupCoordinator, OFFSETS_TOPIC, decodeAssignment } from '../emulator/groups/coordinator.js';
+export type {
+  CoordinatorNode,
+  DeleteGroupResult,
+  GroupDescription as CoordinatorGroupDescription,
+  GroupMemberDescription,
+  GroupOverview,
+  GroupProtocol,
+  GroupState,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetFetchRequest,
+  OffsetFetchTopic,
+  PartitionLag,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from '../emulator/groups/coordinator.js';
+export { GroupStates, VALID_PREVIOUS_STATES } from '../emulator/groups/group.js';
+export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from './assignors/index.js';
+export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from './partitioners.js';
+export type { DefaultPartitionerOptions } from './partitioners.js';
 export { RealClock, VirtualClock } from '../emulator/clock.js';
 export type { Clock, TimerId } from '../emulator/clock.js';
 export { BROKER_CONFIGS, TOPIC_CONFIGS } from '../emulator/config.js';

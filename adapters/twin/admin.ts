@@ -151,6 +151,9 @@ export class TwinAdminTopics {
       }
       if (first === undefined) return;
       if (isProtocolError(first, 'UNKNOWN_TOPIC_OR_PARTITION')) throw first;
+      // kafkajs speaks DeleteTopics v0-v1, to which Kafka answers INVALID_REQUEST, not
+      // TOPIC_DELETION_DISABLED (that code exists from v3 on).
+      if (isProtocolError(first, 'TOPIC_DELETION_DISABLED')) throw new Bail(protocolError('INVALID_REQUEST', 'Topic deletion is disabled.'));
       throw new Bail(first);
     });
   }

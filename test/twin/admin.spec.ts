@@ -74,7 +74,7 @@ describe('twin admin: topics, configs, cluster', () => {
     const locked = new TwinAdminTopics(virtualCluster({ config: { 'delete.topic.enable': false } }));
     await locked.createTopics({ topics: [{ topic: 'x' }] });
     const disabled = await locked.deleteTopics({ topics: ['x'] }).catch((e: unknown) => e);
-    expect((disabled as InstanceType<typeof KafkaJSProtocolError>).type).to.equal('TOPIC_DELETION_DISABLED');
+    expect((disabled as InstanceType<typeof KafkaJSProtocolError>).type).to.equal('INVALID_REQUEST');
   });
 
   it('adds partitions and rejects decreasing them with INVALID_PARTITIONS', async () => {
