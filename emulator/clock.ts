@@ -83,6 +83,30 @@ export class VirtualClock implements Clock {
     return this.heap[0]?.at;
   }
 
+  /**
+   * Awaits `promise`, moving time forward only as far as it needs: whenever nothing else can
+   * happen, the clock jumps to the next due timer. Rejects with a RangeError naming the limit if
+   * the promise is still pending after `maxMs` of virtual time.
+   */
+  async drive<T>(promise: Promise<T>, maxMs: number): Promise<T> {
+    let settled = false;
+    const watched = promise.finally(() => (settled = true));
+    watched.catch(() => undefined);
+    const limit = this.current + maxMs;
+    await settle();
+    while (!settled) {
+      const next = this.nextDueTime();
+      if (next === undefined || next > limit) {
+        if (this.current < limit) await this.advance(limit - this.current);
+        await settle();
+        if (!settled) throw new RangeError(`still pending after ${maxMs} ms of virtual time`);
+        break;
+      }
+      await this.advance(next - this.current);
+    }
+    return watched;
+  }
+
   advance(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) {
       return Promise.reject(new RangeError(`advance(ms) needs a finite, non-negative number of milliseconds, got ${ms}`));

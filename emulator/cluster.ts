@@ -303,6 +303,16 @@ export class Cluster {
     return this.clock.advance(ms);
   }
 
+  /**
+   * Awaits `promise` while letting cluster time pass as it needs to: on the virtual clock, time
+   * jumps from one due timer to the next (retries, delayed joins, timeouts) until the promise
+   * settles, at most `maxMs` (then a RangeError); on the real clock it simply awaits.
+   * @defaultValue maxMs 3600000 (one hour of cluster time)
+   */
+  drive<T>(promise: Promise<T>, { maxMs = 3_600_000 }: { maxMs?: number } = {}): Promise<T> {
+    return this.clock instanceof VirtualClock ? this.clock.drive(promise, maxMs) : promise;
+  }
+
   /** Every event so far, oldest first. */
   events(): readonly ClusterEvent[] {
     return this.log.all();

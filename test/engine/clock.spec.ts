@@ -126,3 +126,38 @@ describe('clock', () => {
     });
   });
 });
+
+describe('driving a promise on the virtual clock', () => {
+  it('jumps from timer to timer only until the promise settles', async () => {
+    const clock = new VirtualClock();
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      clock.schedule(1000, tick);
+    };
+    clock.schedule(1000, tick);
+    const done = new Promise<string>((resolve) => clock.schedule(4500, () => resolve('done')));
+    expect(await clock.drive(done, 60_000)).to.equal('done');
+    expect(clock.now()).to.equal(4500);
+    expect(ticks).to.equal(4);
+  });
+
+  it('passes a rejection through and gives up after the limit', async () => {
+    const clock = new VirtualClock();
+    const failing = new Promise((_, reject) => clock.schedule(10, () => reject(new Error('boom'))));
+    let error: unknown;
+    await clock.drive(failing, 100).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal('boom');
+    error = undefined;
+    await clock.drive(new Promise(() => undefined), 500).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(RangeError);
+    expect(clock.now()).to.equal(510);
+  });
+
+  it('on a cluster with a real clock simply awaits', async () => {
+    const { Cluster } = await import('../../src/index.js');
+    const cluster = new Cluster();
+    expect(await cluster.drive(Promise.resolve(7))).to.equal(7);
+    cluster.close();
+  });
+});

@@ -6,12 +6,6 @@ import { virtualCluster } from '../helpers.js';
 
 const { KafkaJSAggregateError, ConfigResourceTypes } = kafkajs;
 
-async function driving<T>(cluster: ReturnType<typeof virtualCluster>, promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => (settled = true));
-  for (let t = 0; t < 120_000 && !settled; t += 100) await cluster.advance(100);
-  return watched;
-}
 
 describe('twin admin: topics, configs, cluster', () => {
   it('creates topics, answering false when they all exist already', async () => {
@@ -68,7 +62,7 @@ describe('twin admin: topics, configs, cluster', () => {
     const admin = new TwinAdminTopics(cluster, { retry: { retries: 2 } });
     await admin.deleteTopics({ topics: ['gone'] });
     expect(cluster.hasTopic('gone')).to.equal(false);
-    const error = await driving(cluster, admin.deleteTopics({ topics: ['gone'] }).catch((e: unknown) => e));
+    const error = await cluster.drive(admin.deleteTopics({ topics: ['gone'] }).catch((e: unknown) => e));
     expect(error).to.be.instanceOf(KafkaJSNumberOfRetriesExceeded);
     expect(await admin.deleteTopics({ topics: [1] as unknown as string[] }).catch((e: unknown) => e)).to.be.instanceOf(KafkaJSNonRetriableError);
     const locked = new TwinAdminTopics(virtualCluster({ config: { 'delete.topic.enable': false } }));

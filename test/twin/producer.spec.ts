@@ -4,13 +4,6 @@ import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded,
 import { partitionForKey } from '../../src/partitioners.js';
 import { readAll, virtualCluster } from '../helpers.js';
 
-/** Runs `promise` while advancing virtual time, so retries and timeouts can fire. */
-async function driving<T>(cluster: ReturnType<typeof virtualCluster>, promise: Promise<T>, ms = 120_000): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => (settled = true));
-  for (let t = 0; t < ms && !settled; t += 100) await cluster.advance(100);
-  return watched;
-}
 
 describe('twin producer', () => {
   it('sends to the partition the key picks and answers with kafkajs RecordMetadata', async () => {
@@ -49,7 +42,7 @@ describe('twin producer', () => {
     expect(cluster.describeTopic('fresh').partitions).to.have.length(2);
     const strict = new TwinProducer(cluster, { allowAutoTopicCreation: false, retry: { retries: 1 } });
     await strict.connect();
-    const error = await driving(cluster, strict.send({ topic: 'missing', messages: [{ value: 'x' }] }).catch((e: unknown) => e));
+    const error = await cluster.drive(strict.send({ topic: 'missing', messages: [{ value: 'x' }] }).catch((e: unknown) => e));
     expect(error).to.be.instanceOf(KafkaJSNumberOfRetriesExceeded);
     expect((error as { cause: InstanceType<typeof KafkaJSProtocolError> }).cause.type).to.equal('UNKNOWN_TOPIC_OR_PARTITION');
   });
@@ -72,7 +65,7 @@ describe('twin producer', () => {
     cluster.stopBroker(3);
     const producer = new TwinProducer(cluster);
     await producer.connect();
-    const error = await driving(cluster, producer.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e: unknown) => e));
+    const error = await cluster.drive(producer.send({ topic: 't', messages: [{ value: 'x' }] }).catch((e: unknown) => e));
     expect(error).to.be.instanceOf(KafkaJSNumberOfRetriesExceeded);
     expect((error as { retryCount: number }).retryCount).to.equal(5);
     expect((error as { cause: InstanceType<typeof KafkaJSProtocolError> }).cause.type).to.equal('NOT_ENOUGH_REPLICAS');
@@ -88,7 +81,7 @@ describe('twin producer', () => {
     const sending = producer.send({ topic: 't', messages: [{ value: 'x' }] });
     await cluster.advance(500);
     cluster.startBroker(3);
-    const [meta] = await driving(cluster, sending);
+    const [meta] = await cluster.drive(sending);
     expect(meta!.baseOffset).to.equal('0');
   });
 
