@@ -1,7 +1,11 @@
 /**
  * kafka-twin's public surface. Every export is listed here by name.
  */
-export { Cluster } from '../emulator/cluster.js';
+export { Cluster } from './cluster.js';
+export type { IdleOptions } from './cluster.js';
+export { TwinKafka } from '../adapters/twin/kafka.js';
+export type { TwinKafkaConfig } from '../adapters/twin/kafka.js';
+export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from './interface.js';
 export type {
   BrokerDescription,
   ClusterOptions,

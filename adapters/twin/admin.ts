@@ -1,12 +1,14 @@
 /**
  * The twin's kafkajs-shaped admin client. Each method validates its input as kafkajs 2.2.4 does,
  * sends the request to the engine, and shapes the answer (and the error) as kafkajs would.
- * Consumer-group methods are added with the group coordinator.
  */
 import kafkajs from 'kafkajs';
 import type {
   AdminConfig,
+  DeleteGroupsResult,
   DescribeConfigResponse,
+  FetchOffsetsPartition,
+  GroupDescriptions,
   ITopicConfig,
   ITopicMetadata,
   ITopicPartitionConfig,
@@ -317,5 +319,83 @@ export class TwinAdminTopics {
     if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic "${String(topic)}"`);
     if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions');
     for (const { partition, offset } of partitions) this.cluster.deleteRecords(topic, partition, Number(offset));
+  }
+}
+
+const { KafkaJSDeleteGroupsError } = kafkajs as unknown as {
+  KafkaJSDeleteGroupsError: new (message: string, groups: { groupId: string; errorCode: number; error: unknown }[]) => Error;
+};
+
+/** The twin's kafkajs-shaped admin client: topics, configs, cluster, and consumer groups. */
+export class TwinAdmin extends TwinAdminTopics {
+  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
+    return { groups: this.cluster.groups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })) };
+  }
+
+  async describeGroups(groupIds: string[]): Promise<GroupDescriptions> {
+    return {
+      groups: this.cluster.groups.describeGroups(groupIds).map((d) => ({
+        groupId: d.groupId,
+        protocol: d.protocol,
+        protocolType: d.protocolType,
+        state: d.state as GroupDescriptions['groups'][number]['state'],
+        errorCode: 0,
+        members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      })),
+    };
+  }
+
+  /** Deletes groups; any failure rejects with kafkajs's KafkaJSDeleteGroupsError listing them. */
+  async deleteGroups(groupIds: string[]): Promise<DeleteGroupsResult[]> {
+    if (!groupIds || !Array.isArray(groupIds)) throw new KafkaJSNonRetriableError(`Invalid groupIds array ${String(groupIds)}`);
+    if (groupIds.some((g) => typeof g !== 'string')) throw new KafkaJSNonRetriableError(`Invalid groupId name: true`);
+    const results = this.cluster.groups.deleteGroups(groupIds);
+    const errors = results
+      .filter((r) => r.error !== null)
+      .map((r) => ({ groupId: r.groupId, errorCode: (r.error as { code: number }).code, error: r.error }));
+    if (errors.length > 0) throw new KafkaJSDeleteGroupsError('Error in DeleteGroups', errors);
+    return results.map((r) => ({ groupId: r.groupId, errorCode: 0 }));
+  }
+
+  /**
+   * Committed offsets of a group: for the given topics (every partition), or every topic it has
+   * offsets for. With `resolveOffsets`, the -2/-1 markers `resetOffsets` leaves become real offsets.
+   */
+  async fetchOffsets({ groupId, topics, resolveOffsets = false }: { groupId: string; topics?: string[]; resolveOffsets?: boolean }): Promise<Array<{ topic: string; partitions: FetchOffsetsPartition[] }>> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`);
+    if (topics !== undefined && !Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set');
+    const request = topics?.map((topic) => ({ topic, partitions: this.cluster.describeTopic(topic).partitions.map((p) => p.partition) }));
+    const fetched = this.cluster.groups.offsetFetch(request === undefined ? { groupId } : { groupId, topics: request });
+    const out = fetched.map(({ topic, partitions }) => ({
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset), metadata: p.metadata || null })),
+    }));
+    if (!resolveOffsets) return out;
+    for (const t of out) {
+      for (const p of t.partitions) {
+        if (p.offset === '-2') p.offset = String(this.cluster.listOffsets(t.topic, p.partition, 'earliest').offset);
+        if (p.offset === '-1') p.offset = String(this.cluster.listOffsets(t.topic, p.partition, 'latest').offset);
+      }
+      await this.setOffsets({ groupId, topic: t.topic, partitions: t.partitions.map(({ partition, offset }) => ({ partition, offset })) });
+    }
+    return out;
+  }
+
+  /** Commits offsets for a group with no running members (kafkajs refuses otherwise). */
+  async setOffsets({ groupId, topic, partitions }: { groupId: string; topic: string; partitions: SeekEntry[] }): Promise<void> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`);
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+    if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions');
+    const state = this.cluster.groups.describeGroup(groupId).state;
+    if (state !== 'Empty' && state !== 'Dead') throw new KafkaJSNonRetriableError(`The consumer group must have no running instances, current state: ${state}`);
+    this.cluster.groups.setOffsets({ groupId, topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset: Number(offset) })) });
+  }
+
+  /** Points a group at the earliest or latest offsets, leaving kafkajs's -2/-1 markers as kafkajs does. */
+  async resetOffsets({ groupId, topic, earliest = false }: { groupId: string; topic: string; earliest: boolean }): Promise<void> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`);
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+    const partitions = this.cluster.describeTopic(topic).partitions.map((p) => ({ partition: p.partition, offset: earliest ? '-2' : '-1' }));
+    await this.setOffsets({ groupId, topic, partitions });
   }
 }

@@ -1,0 +1,665 @@
+/**
+ * The twin's kafkajs-shaped consumer: kafkajs 2.2.4's consumer-group client (join, sync with the
+ * leader's assignor, heartbeats from the fetch loop, eager rebalances, auto-commit after each
+ * fetch round and on the interval/threshold, seek, pause/resume, instrumentation), talking to
+ * the engine's group coordinator and partitions instead of the network.
+ *
+ * On the virtual clock, awaited calls (`run`, `commitOffsets`, `disconnect`) move time as far as
+ * they need; the fetch loop in the background never moves time by itself.
+ */
+import kafkajs from 'kafkajs';
+import type {
+  Assigner,
+  Batch,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  GroupDescription,
+  KafkaMessage,
+  PartitionAssigner,
+  RetryOptions,
+  TopicPartitionOffset,
+  TopicPartitionOffsetAndMetadata,
+  TopicPartitions,
+} from 'kafkajs';
+import type { Cluster } from '../../emulator/cluster.js';
+import type { FetchedRecord } from '../../emulator/records.js';
+import { RoundRobinAssigner } from '../../src/assignors/index.js';
+import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
+import type { Consumer } from '../../src/interface.js';
+import { toIHeaders, toKafkaJsPartitionMetadata } from './convert.js';
+import { Instrumentation } from './instrumentation.js';
+import { RETRY_DEFAULTS } from './retry.js';
+
+const { AssignerProtocol } = kafkajs;
+
+/** kafkajs's consumer event names. */
+export const CONSUMER_EVENTS = {
+  HEARTBEAT: 'consumer.heartbeat',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  GROUP_JOIN: 'consumer.group_join',
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  REBALANCING: 'consumer.rebalancing',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
+  REQUEST: 'consumer.network.request',
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
+} as const;
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+
+/** What `cluster.idle()` needs to know about a running consumer. */
+export interface IdleProbe {
+  /** True when the consumer is in a stable generation and has processed everything below every assigned, unpaused partition's high watermark. */
+  isIdle(): boolean;
+  /** A line saying why it is not idle, for error messages. */
+  describeBusy(): string;
+}
+
+/** A kafkajs-shaped consumer over the twin. */
+export class TwinConsumer implements Consumer, IdleProbe {
+  readonly events = CONSUMER_EVENTS;
+  private readonly instrumentation: Instrumentation;
+  private readonly groupId: string;
+  private readonly clientId: string;
+  private readonly sessionTimeout: number;
+  private readonly rebalanceTimeout: number;
+  private readonly heartbeatInterval: number;
+  private readonly maxBytesPerPartition: number;
+  private readonly maxWaitTimeInMs: number;
+  private readonly allowAutoTopicCreation: boolean;
+  private readonly assigners: Assigner[];
+  private readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>>;
+
+  private readonly subscriptions = new Map<string, { fromBeginning: boolean }>();
+  private connected = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private runConfig: ConsumerRunConfig = {};
+  private memberId = '';
+  private generationId = -1;
+  private leaderId = '';
+  private needsJoin = true;
+  private assignment = new Map<string, number[]>();
+  /** Next offset to fetch per partition. */
+  private readonly positions = new Map<string, number>();
+  /** Offsets resolved (processed) but not yet committed: next offset to read. */
+  private readonly uncommitted = new Map<string, number>();
+  private readonly pausedPartitions = new Set<string>();
+  private readonly seeks = new Map<string, number>();
+  private lastHeartbeat = 0;
+  private lastCommit = 0;
+  private inFlight = false;
+  private resolvedSinceCommit = 0;
+  private crashed: unknown;
+  /** Resolved by shutdown, so a long-poll or backoff in the loop ends at once. */
+  private interrupt: Promise<void> = Promise.resolve();
+  private interrupted: () => void = () => undefined;
+
+  constructor(
+    private readonly cluster: Cluster,
+    config: ConsumerConfig,
+    clientId: string,
+    clientRetry?: RetryOptions,
+  ) {
+    if (config === undefined || !config.groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.');
+    this.groupId = config.groupId;
+    this.clientId = clientId;
+    this.sessionTimeout = config.sessionTimeout ?? 30000;
+    this.rebalanceTimeout = config.rebalanceTimeout ?? 60000;
+    this.heartbeatInterval = config.heartbeatInterval ?? 3000;
+    this.maxBytesPerPartition = config.maxBytesPerPartition ?? 1048576;
+    this.maxWaitTimeInMs = config.maxWaitTimeInMs ?? 5000;
+    this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
+    const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
+    this.retry = { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries };
+    const assignerContext = {
+      cluster: { findTopicPartitionMetadata: (topic: string) => this.cluster.describeTopic(topic).partitions.map(toKafkaJsPartitionMetadata) },
+      groupId: this.groupId,
+      logger: silentLogger,
+    };
+    const factories: PartitionAssigner[] = config.partitionAssigners ?? [RoundRobinAssigner as unknown as PartitionAssigner];
+    this.assigners = factories.map((f) => f(assignerContext as unknown as Parameters<PartitionAssigner>[0]));
+    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now());
+  }
+
+  on: Consumer['on'] = ((eventName: string, listener: (event: never) => void) =>
+    this.instrumentation.on(eventName, listener as (event: unknown) => void)) as Consumer['on'];
+
+  async connect(): Promise<void> {
+    this.connected = true;
+    this.instrumentation.emit(CONSUMER_EVENTS.CONNECT, null);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    this.connected = false;
+    this.instrumentation.emit(CONSUMER_EVENTS.DISCONNECT, null);
+  }
+
+  /** Subscribes to topics by name or RegExp, matched against the topics that exist now, as kafkajs does. */
+  async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    if (this.running) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running');
+    const { fromBeginning = false } = subscription;
+    const topics = 'topics' in subscription ? subscription.topics : 'topic' in subscription ? [subscription.topic] : undefined;
+    if (!topics || !Array.isArray(topics)) throw new KafkaJSNonRetriableError('Missing required argument "topics"');
+    const existing = this.cluster.metadata().topics.map((t) => t.name);
+    for (const topic of topics) {
+      if (typeof topic === 'string' && topic.length > 0) {
+        this.subscriptions.set(topic, { fromBeginning });
+      } else if (topic instanceof RegExp) {
+        for (const name of existing) if (topic.test(name)) this.subscriptions.set(name, { fromBeginning });
+      } else {
+        throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)} (${typeof topic}), the topic name has to be a String or a RegExp`);
+      }
+    }
+    this.cluster.metadata([...this.subscriptions.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
+  }
+
+  /** Starts consuming. Resolves once the consumer has joined its group, as kafkajs's does. */
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    if (this.running) return;
+    if (!this.connected) throw new KafkaJSError('The consumer is not connected');
+    if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Either eachMessage or eachBatch must be provided');
+    this.runConfig = config;
+    this.running = true;
+    this.needsJoin = true;
+    this.crashed = undefined;
+    this.interrupt = new Promise<void>((resolve) => (this.interrupted = resolve));
+    let joined!: () => void;
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+    this.loop = this.consume(joined);
+    await this.cluster.drive(Promise.race([firstJoin, this.loop]));
+    if (this.crashed !== undefined && !this.running) throw this.crashed;
+  }
+
+  /** Stops consuming and leaves the group, as kafkajs's `stop()` does. */
+  async stop(): Promise<void> {
+    const wasRunning = this.running;
+    await this.cluster.drive(this.shutdown());
+    if (wasRunning) this.instrumentation.emit(CONSUMER_EVENTS.STOP, null);
+  }
+
+  /** Commits the given offsets (each the next offset to read) for this member's generation. */
+  async commitOffsets(topicPartitions: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (!this.running && this.memberId === '') throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
+    if (!Array.isArray(topicPartitions)) throw new KafkaJSNonRetriableError('Offsets must be an array');
+    const topics = new Map<string, { partition: number; offset: number; metadata?: string | null }[]>();
+    for (const { topic, partition, offset, metadata } of topicPartitions) {
+      const list = topics.get(topic) ?? [];
+      list.push({ partition, offset: Number(offset), metadata: metadata ?? null });
+      topics.set(topic, list);
+    }
+    await this.cluster.drive(Promise.resolve().then(() => this.commit(topics)));
+  }
+
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    if (!this.running) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
+    const n = Number(offset);
+    if (!Number.isInteger(n) || n < -2) throw new KafkaJSNonRetriableError(`Offset must not be a negative number`);
+    this.seeks.set(key(topic, partition), n);
+  }
+
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of this.expand(topics)) for (const p of partitions) this.pausedPartitions.add(key(topic, p));
+  }
+
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of this.expand(topics)) for (const p of partitions) this.pausedPartitions.delete(key(topic, p));
+  }
+
+  paused(): TopicPartitions[] {
+    const byTopic = new Map<string, number[]>();
+    for (const k of this.pausedPartitions) {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(partition)]);
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
+  }
+
+  async describeGroup(): Promise<GroupDescription> {
+    const d = this.cluster.groups.describeGroup(this.groupId);
+    return {
+      groupId: d.groupId,
+      protocol: d.protocol,
+      protocolType: d.protocolType,
+      state: d.state as GroupDescription['state'],
+      members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+    };
+  }
+
+  isIdle(): boolean {
+    if (!this.running) return true;
+    if (this.needsJoin || this.inFlight || this.seeks.size > 0) return false;
+    // A rebalance this member has not noticed yet (it learns at its next heartbeat) is not idle.
+    try {
+      const group = this.cluster.groups.describeGroup(this.groupId);
+      if (group.state !== 'Stable' || group.generationId !== this.generationId) return false;
+    } catch {
+      return false;
+    }
+    for (const [topic, partitions] of this.assignment) {
+      for (const partition of partitions) {
+        if (this.pausedPartitions.has(key(topic, partition))) continue;
+        const position = this.positions.get(key(topic, partition));
+        if (position === undefined) return false;
+        try {
+          if (this.cluster.listOffsets(topic, partition, 'latest').offset > position) return false;
+        } catch {
+          // An unreachable partition cannot be consumed now; it does not keep the consumer busy.
+        }
+      }
+    }
+    return true;
+  }
+
+  describeBusy(): string {
+    if (this.needsJoin) return `consumer ${this.memberId || '(new)'} of group ${this.groupId} is joining`;
+    if (!this.isIdle() && !this.inFlight) return `consumer ${this.memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
+    const behind = [...this.assignment].flatMap(([topic, ps]) => ps.map((p) => `${topic}-${p}@${this.positions.get(key(topic, p)) ?? '?'}`));
+    return `consumer ${this.memberId} of group ${this.groupId} is consuming ${behind.join(', ')}`;
+  }
+
+  // ---------------------------------------------------------------- the consume loop
+
+  /** The fetch loop. Never rejects: a fatal error is reported with CRASH and ends the loop. */
+  private async consume(joined: () => void): Promise<void> {
+    let backoff = this.retry.initialRetryTime;
+    let processingFailures = 0;
+    while (this.running) {
+      try {
+        if (this.needsJoin) {
+          await this.joinAndSync();
+          joined();
+        }
+        await this.fetchRound();
+        this.heartbeatIfDue();
+        backoff = this.retry.initialRetryTime;
+        processingFailures = 0;
+      } catch (e) {
+        if (!this.running) break;
+        if (isProtocolError(e) && REBALANCING.has(e.type)) {
+          this.instrumentation.emit(CONSUMER_EVENTS.REBALANCING, { groupId: this.groupId, memberId: this.memberId });
+          await this.autoCommit().catch(() => undefined);
+          this.needsJoin = true;
+          continue;
+        }
+        if (isProtocolError(e, 'UNKNOWN_MEMBER_ID')) {
+          this.memberId = '';
+          this.needsJoin = true;
+          continue;
+        }
+        if (e instanceof KafkaJSError && e.retriable !== false) {
+          // Coordinator moves, leader elections, unreachable brokers: back off and try again.
+          this.needsJoin = this.needsJoin || isProtocolError(e, 'GROUP_COORDINATOR_NOT_AVAILABLE');
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.retry.maxRetryTime);
+          continue;
+        }
+        if (!(e instanceof KafkaJSError)) {
+          // An error from eachMessage / eachBatch: kafkajs retries the batch with backoff, and
+          // once the retries are spent it crashes and restarts, leaving and rejoining the group.
+          processingFailures++;
+          if (processingFailures <= this.retry.retries) {
+            await this.sleep(backoff);
+            backoff = Math.min(backoff * 2, this.retry.maxRetryTime);
+            continue;
+          }
+          processingFailures = 0;
+          this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
+          this.leave();
+          await this.sleep(this.retry.initialRetryTime);
+          continue;
+        }
+        this.running = false;
+        this.crashed = e;
+        this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: false });
+        this.leave();
+        joined();
+      }
+    }
+  }
+
+  private leave(): void {
+    if (this.memberId !== '' && !this.needsJoin) {
+      try {
+        this.cluster.groups.leaveGroup({ groupId: this.groupId, memberId: this.memberId });
+      } catch {
+        // Already gone (session expired, coordinator moved): nothing to leave.
+      }
+    }
+    this.memberId = '';
+    this.needsJoin = true;
+    this.assignment = new Map();
+  }
+
+  private async joinAndSync(): Promise<void> {
+    const started = this.cluster.now();
+    const topics = [...this.subscriptions.keys()];
+    const protocols = this.assigners.map((a) => a.protocol({ topics }));
+    let response;
+    for (;;) {
+      try {
+        response = await this.cluster.groups.joinGroup({
+          groupId: this.groupId,
+          memberId: this.memberId,
+          clientId: this.clientId,
+          sessionTimeout: this.sessionTimeout,
+          rebalanceTimeout: this.rebalanceTimeout,
+          protocolType: 'consumer',
+          protocols: protocols.map((p) => ({ name: p.name, metadata: p.metadata as Buffer })),
+        });
+        break;
+      } catch (e) {
+        // Kafka hands a new member its id in MEMBER_ID_REQUIRED; join again with it.
+        if (isProtocolError(e, 'MEMBER_ID_REQUIRED')) {
+          this.memberId = (e as unknown as { memberId: string }).memberId;
+          continue;
+        }
+        throw e;
+      }
+    }
+    this.memberId = response.memberId;
+    this.generationId = response.generationId;
+    this.leaderId = response.leaderId;
+    const isLeader = response.leaderId === response.memberId;
+    let assignments: { memberId: string; memberAssignment: Buffer }[] = [];
+    if (isLeader) {
+      const assigner = this.assigners.find((a) => a.name === response.protocolName);
+      if (assigner === undefined) throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
+      const members = response.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
+      const subscribed = new Set<string>();
+      for (const m of members) for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) subscribed.add(t);
+      assignments = (await assigner.assign({ members, topics: [...subscribed] })).map((a) => ({ memberId: a.memberId, memberAssignment: a.memberAssignment }));
+    }
+    const sync = await this.cluster.groups.syncGroup({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, assignments });
+    const decoded = sync.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(sync.memberAssignment) : null;
+    const onAssignment = (this.assigners.find((a) => a.name === response.protocolName) as { onAssignment?: (b: Buffer) => void } | undefined)?.onAssignment;
+    onAssignment?.(sync.memberAssignment);
+    this.assignment = new Map();
+    const unsubscribed: string[] = [];
+    for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
+      if (!this.subscriptions.has(topic)) {
+        unsubscribed.push(topic);
+        continue;
+      }
+      this.assignment.set(topic, [...partitions].sort((a, b) => a - b));
+    }
+    if (unsubscribed.length > 0) {
+      this.instrumentation.emit(CONSUMER_EVENTS.RECEIVED_UNSUBSCRIBED_TOPICS, {
+        groupId: this.groupId,
+        generationId: this.generationId,
+        memberId: this.memberId,
+        assignedTopics: Object.keys(decoded?.assignment ?? {}),
+        topicsSubscribed: [...this.subscriptions.keys()],
+        topicsNotSubscribed: unsubscribed,
+      });
+    }
+    // Eager protocol: everything was revoked; positions restart from the committed offsets.
+    this.positions.clear();
+    this.uncommitted.clear();
+    this.initializePositions();
+    this.needsJoin = false;
+    this.lastHeartbeat = this.cluster.now();
+    this.lastCommit = this.cluster.now();
+    this.instrumentation.emit(CONSUMER_EVENTS.GROUP_JOIN, {
+      duration: this.cluster.now() - started,
+      groupId: this.groupId,
+      isLeader,
+      leaderId: this.leaderId,
+      groupProtocol: response.protocolName,
+      memberId: this.memberId,
+      memberAssignment: Object.fromEntries(this.assignment),
+    });
+  }
+
+  /** Committed offsets where there are some; otherwise earliest or latest, per `fromBeginning`. */
+  private initializePositions(): void {
+    const topics = [...this.assignment].map(([topic, partitions]) => ({ topic, partitions }));
+    if (topics.length === 0) return;
+    const committed = this.cluster.groups.offsetFetch({ groupId: this.groupId, topics });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const position = Number(offset);
+        this.positions.set(key(topic, partition), position >= 0 ? position : this.resetOffset(topic, partition));
+      }
+    }
+  }
+
+  private resetOffset(topic: string, partition: number): number {
+    const fromBeginning = this.subscriptions.get(topic)?.fromBeginning ?? false;
+    return this.cluster.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest').offset;
+  }
+
+  private async fetchRound(): Promise<void> {
+    await this.applySeeks();
+    const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
+    this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
+    const batches: { topic: string; partition: number; highWatermark: number; records: readonly FetchedRecord[] }[] = [];
+    for (const { topic, partition } of active) {
+      const offset = this.positions.get(key(topic, partition)) ?? this.resetOffset(topic, partition);
+      try {
+        const result = this.cluster.fetch({ topic, partition, offset, maxBytes: this.maxBytesPerPartition });
+        if (result.records.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, records: result.records });
+      } catch (e) {
+        if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
+          this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
+          continue;
+        }
+        // The partition's leader is moving or unreachable: try it again next round.
+        if ((e as { retriable?: boolean }).retriable !== false) continue;
+        throw e;
+      }
+    }
+    this.instrumentation.emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: batches.length, duration: 0, nodeId: 0 });
+    if (batches.length === 0) {
+      const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: this.positions.get(key(topic, partition)) ?? 0 }));
+      await Promise.race([this.cluster.awaitData(watched, this.maxWaitTimeInMs), this.interrupt]);
+      return;
+    }
+    this.inFlight = true;
+    try {
+      const concurrency = Math.max(1, this.runConfig.partitionsConsumedConcurrently ?? 1);
+      const queue = [...batches];
+      const worker = async () => {
+        for (let next = queue.shift(); next !== undefined && this.running && !this.needsJoin; next = queue.shift()) await this.processBatch(next);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+      await this.autoCommit();
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async processBatch(b: { topic: string; partition: number; highWatermark: number; records: readonly FetchedRecord[] }): Promise<void> {
+    const { topic, partition } = b;
+    const k = key(topic, partition);
+    const messages: KafkaMessage[] = b.records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      timestamp: String(r.timestamp),
+      attributes: r.timestampType === 'LogAppendTime' ? 8 : 0,
+      offset: String(r.offset),
+      headers: toIHeaders(r.headers),
+    }));
+    const first = b.records[0]!.offset;
+    const last = b.records[b.records.length - 1]!.offset;
+    const batchInfo = {
+      topic,
+      partition,
+      highWatermark: String(b.highWatermark),
+      offsetLag: String(Math.max(0, b.highWatermark - 1 - last)),
+      offsetLagLow: String(Math.max(0, b.highWatermark - 1 - first)),
+      batchSize: messages.length,
+      firstOffset: String(first),
+      lastOffset: String(last),
+    };
+    const started = this.cluster.now();
+    this.instrumentation.emit(CONSUMER_EVENTS.START_BATCH_PROCESS, batchInfo);
+    const pause = () => {
+      this.pause([{ topic, partitions: [partition] }]);
+      return () => this.resume([{ topic, partitions: [partition] }]);
+    };
+    const heartbeat = async () => this.heartbeatIfDue();
+    const resolve = (offset: number) => {
+      const before = this.positions.get(k) ?? offset;
+      this.resolvedSinceCommit += Math.max(0, offset + 1 - before);
+      this.positions.set(k, offset + 1);
+      this.uncommitted.set(k, offset + 1);
+    };
+    const { eachMessage, eachBatch, eachBatchAutoResolve = true } = this.runConfig;
+    try {
+      if (eachBatch) {
+        const batch: Batch = {
+          topic,
+          partition,
+          highWatermark: String(b.highWatermark),
+          messages,
+          isEmpty: () => messages.length === 0,
+          firstOffset: () => String(first),
+          lastOffset: () => String(last),
+          offsetLag: () => batchInfo.offsetLag,
+          offsetLagLow: () => batchInfo.offsetLagLow,
+        };
+        await eachBatch({
+          batch,
+          resolveOffset: (offset: string) => resolve(Number(offset)),
+          heartbeat,
+          pause,
+          commitOffsetsIfNecessary: async () => this.autoCommitIfNecessary(),
+          uncommittedOffsets: () => ({ topics: this.uncommittedTopics() }),
+          isRunning: () => this.running,
+          isStale: () => this.needsJoin || this.seeks.has(k),
+        });
+        if (eachBatchAutoResolve && this.running && !this.seeks.has(k)) resolve(last);
+      } else if (eachMessage) {
+        for (const message of messages) {
+          if (!this.running || this.needsJoin || this.seeks.has(k)) break;
+          try {
+            await eachMessage({ topic, partition, message, heartbeat, pause });
+          } catch (e) {
+            // As kafkajs: commit what was processed before the failure, then let the error out.
+            await this.autoCommit().catch(() => undefined);
+            throw e;
+          }
+          resolve(Number(message.offset));
+          this.heartbeatIfDue();
+          await this.autoCommitIfNecessary();
+          if (this.pausedPartitions.has(k)) break;
+        }
+      }
+    } finally {
+      this.instrumentation.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchInfo, duration: this.cluster.now() - started });
+    }
+  }
+
+  private heartbeatIfDue(): void {
+    if (this.needsJoin || this.cluster.now() < this.lastHeartbeat + this.heartbeatInterval) return;
+    this.cluster.groups.heartbeat({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId });
+    this.lastHeartbeat = this.cluster.now();
+    this.instrumentation.emit(CONSUMER_EVENTS.HEARTBEAT, { groupId: this.groupId, memberId: this.memberId, groupGenerationId: this.generationId });
+  }
+
+  private async applySeeks(): Promise<void> {
+    for (const [k, offset] of [...this.seeks]) {
+      this.seeks.delete(k);
+      const [topic, p] = k.split('\u0000') as [string, string];
+      const partition = Number(p);
+      if (!(this.assignment.get(topic) ?? []).includes(partition)) continue;
+      const target = offset === -2 ? this.cluster.listOffsets(topic, partition, 'earliest').offset : offset === -1 ? this.cluster.listOffsets(topic, partition, 'latest').offset : offset;
+      this.positions.set(k, target);
+      this.uncommitted.delete(k);
+      // As kafkajs: with auto-commit on, a seek is committed at once.
+      if (this.runConfig.autoCommit !== false) await this.commit(new Map([[topic, [{ partition, offset: target }]]]));
+      else this.uncommitted.set(k, target);
+    }
+  }
+
+  private autoCommitIfNecessary(): Promise<void> {
+    const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = this.runConfig;
+    if (!autoCommit) return Promise.resolve();
+    const timeoutReached = autoCommitInterval !== null && this.cluster.now() >= this.lastCommit + autoCommitInterval;
+    const thresholdReached = autoCommitThreshold !== null && this.resolvedSinceCommit >= autoCommitThreshold;
+    return timeoutReached || thresholdReached ? this.commitUncommitted() : Promise.resolve();
+  }
+
+  private autoCommit(): Promise<void> {
+    return this.runConfig.autoCommit === false ? Promise.resolve() : this.commitUncommitted();
+  }
+
+  private uncommittedTopics(): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const [k, offset] of this.uncommitted) {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: Number(partition), offset: String(offset) }]);
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  private async commitUncommitted(): Promise<void> {
+    if (this.uncommitted.size === 0) return;
+    const topics = new Map<string, { partition: number; offset: number }[]>();
+    for (const { topic, partitions } of this.uncommittedTopics()) topics.set(topic, partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })));
+    await this.commit(topics);
+  }
+
+  private async commit(topics: Map<string, { partition: number; offset: number; metadata?: string | null }[]>): Promise<void> {
+    if (topics.size === 0) return;
+    const request = [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })) }));
+    this.cluster.groups.offsetCommit({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, topics: request });
+    for (const { topic, partitions } of request) {
+      for (const p of partitions) if (this.uncommitted.get(key(topic, p.partition)) === p.offset) this.uncommitted.delete(key(topic, p.partition));
+    }
+    this.lastCommit = this.cluster.now();
+    this.resolvedSinceCommit = 0;
+    this.instrumentation.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
+      groupId: this.groupId,
+      memberId: this.memberId,
+      groupGenerationId: this.generationId,
+      topics: request.map(({ topic, partitions }) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) })),
+    });
+  }
+
+  /** Ends the loop (after the batch in hand), commits what was processed, and leaves the group. */
+  private async shutdown(): Promise<void> {
+    if (this.running) {
+      this.running = false;
+      this.interrupted();
+      await this.loop;
+    }
+    if (this.memberId !== '' && !this.needsJoin) await this.autoCommit().catch(() => undefined);
+    this.leave();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    let id = 0;
+    const slept = new Promise<void>((resolve) => (id = this.cluster.clock.schedule(ms, resolve)));
+    return Promise.race([slept, this.interrupt]).finally(() => this.cluster.clock.cancel(id));
+  }
+
+  private expand(topics: Array<{ topic: string; partitions?: number[] }>): { topic: string; partitions: number[] }[] {
+    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Topics must be an array');
+    return topics.map(({ topic, partitions }) => {
+      if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
+      return { topic, partitions: partitions ?? (this.cluster.hasTopic(topic) ? this.cluster.describeTopic(topic).partitions.map((p) => p.partition) : []) };
+    });
+  }
+}
+
+const silentLogger = {
+  info: () => undefined,
+  error: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+  namespace: () => silentLogger,
+  setLogLevel: () => undefined,
+};

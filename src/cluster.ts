@@ -1,0 +1,46 @@
+/**
+ * The public `Cluster`: the engine, plus the kafkajs-shaped client over it (`cluster.kafka()`)
+ * and `cluster.idle()`. The engine itself lives in `emulator/` and knows nothing of clients.
+ */
+import { Cluster as EngineCluster } from '../emulator/cluster.js';
+import { VirtualClock, settle } from '../emulator/clock.js';
+import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
+
+/** Options for {@link Cluster.idle}. */
+export interface IdleOptions {
+  /**
+   * How much cluster time may pass before giving up with an error naming what is still busy.
+   * @defaultValue 600000
+   */
+  maxMs?: number;
+}
+
+/** An in-memory Apache Kafka cluster with a kafkajs-shaped client. */
+export class Cluster extends EngineCluster {
+  /** A kafkajs `Kafka` over this cluster: `producer()`, `consumer()`, `admin()`. */
+  kafka(config: TwinKafkaConfig = {}): TwinKafka {
+    return new TwinKafka(this, config);
+  }
+
+  /**
+   * Resolves once nothing is in flight: every running consumer made by `kafka()` has joined a
+   * settled generation and processed everything below the high watermark of its assigned,
+   * unpaused partitions. On the virtual clock, time jumps from one due timer to the next until
+   * then (delayed joins, heartbeats, retries); on the real clock it polls. Rejects after `maxMs`.
+   */
+  async idle({ maxMs = 600_000 }: IdleOptions = {}): Promise<void> {
+    const deadline = this.now() + maxMs;
+    for (;;) {
+      await settle();
+      await settle();
+      const busy = [...consumersOf(this)].filter((c) => !c.isIdle());
+      if (busy.length === 0) return;
+      const next = this.clock instanceof VirtualClock ? this.clock.nextDueTime() : this.now() + 5;
+      if (next === undefined || next > deadline) {
+        throw new Error(`cluster not idle after ${maxMs} ms: ${busy.map((c) => c.describeBusy()).join('; ')}`);
+      }
+      if (this.clock instanceof VirtualClock) await this.clock.advanceTo(next);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { expect } from 'chai';
+import type { EachMessagePayload } from 'kafkajs';
+import { Cluster } from '../../src/index.js';
+import { KafkaJSNonRetriableError } from '../../src/errors.js';
+
+function setup(partitions = 3, config: Record<string, number | string | boolean> = {}) {
+  const cluster = new Cluster({ clock: 'virtual', seed: 7, config });
+  cluster.createTopic({ topic: 't', numPartitions: partitions });
+  const kafka = cluster.kafka({ clientId: 'app' });
+  return { cluster, kafka };
+}
+
+async function produce(kafka: ReturnType<Cluster['kafka']>, messages: { key?: string; value: string; partition?: number }[]) {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 't', messages });
+  await producer.disconnect();
+}
+
+/** A consumer that records what it gets. */
+async function recorder(kafka: ReturnType<Cluster['kafka']>, groupId: string, fromBeginning = true) {
+  const seen: { partition: number; offset: number; value: string }[] = [];
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['t'], fromBeginning });
+  await consumer.run({
+    eachMessage: async ({ partition, message }: EachMessagePayload) => {
+      seen.push({ partition, offset: Number(message.offset), value: message.value!.toString() });
+    },
+  });
+  return { consumer, seen };
+}
+
+describe('twin consumer', () => {
+  it('joins on run(), then delivers every message in order per partition', async () => {
+    const { cluster, kafka } = setup(3);
+    await produce(kafka, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `m${i}` })));
+    const { seen } = await recorder(kafka, 'g');
+    await cluster.idle();
+    expect(seen).to.have.length(30);
+    for (const p of [0, 1, 2]) {
+      const offsets = seen.filter((s) => s.partition === p).map((s) => s.offset);
+      expect(offsets).to.deep.equal([...offsets].sort((a, b) => a - b));
+      expect(offsets).to.deep.equal(offsets.map((_, i) => i));
+    }
+  });
+
+  it('from latest sees only messages produced after it joined', async () => {
+    const { cluster, kafka } = setup(1);
+    await produce(kafka, [{ value: 'old' }]);
+    const { seen } = await recorder(kafka, 'g', false);
+    await produce(kafka, [{ value: 'new' }]);
+    await cluster.idle();
+    expect(seen.map((s) => s.value)).to.deep.equal(['new']);
+  });
+
+  it('commits, and a restarted group resumes after its committed offsets', async () => {
+    const { cluster, kafka } = setup(2);
+    await produce(kafka, Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, partition: i % 2 })));
+    const first = await recorder(kafka, 'g');
+    await cluster.idle();
+    await first.consumer.disconnect();
+    expect(first.seen).to.have.length(10);
+    await produce(kafka, Array.from({ length: 4 }, (_, i) => ({ value: `b${i}`, partition: i % 2 })));
+    const second = await recorder(kafka, 'g');
+    await cluster.idle();
+    expect(second.seen.map((s) => s.value).sort()).to.deep.equal(['b0', 'b1', 'b2', 'b3']);
+    const offsets = cluster.groups.offsetFetch({ groupId: 'g' });
+    expect(offsets[0]!.partitions.map((p) => p.offset)).to.deep.equal([7, 7]);
+  });
+
+  it('three partitions, four members: one idle; when an active member leaves the idle one takes over', async () => {
+    const { cluster, kafka } = setup(3, { 'group.initial.rebalance.delay.ms': 0 });
+    const members: Awaited<ReturnType<typeof recorder>>[] = [];
+    for (let i = 0; i < 4; i++) members.push(await recorder(kafka, 'g'));
+    await cluster.idle();
+    const owners = await kafka.admin().describeGroups(['g']);
+    expect(owners.groups[0]!.state).to.equal('Stable');
+    expect(owners.groups[0]!.members).to.have.length(4);
+    const assigned = (c: (typeof members)[number]['consumer']) => [...((c as unknown as { assignment: Map<string, number[]> }).assignment.values())].flat();
+    const counts = members.map((m) => assigned(m.consumer).length).sort();
+    expect(counts).to.deep.equal([0, 1, 1, 1]);
+    const idle = members.find((m) => assigned(m.consumer).length === 0)!;
+    const leaver = members.find((m) => assigned(m.consumer).length === 1)!;
+    const orphan = assigned(leaver.consumer)[0]!;
+    await leaver.consumer.disconnect();
+    await cluster.idle();
+    const after = members.filter((m) => m !== leaver).map((m) => assigned(m.consumer));
+    expect(after.flat().sort()).to.deep.equal([0, 1, 2]);
+    expect(after.every((a) => a.length === 1)).to.equal(true);
+    expect(assigned(idle.consumer)).to.have.length(1);
+    await produce(kafka, [{ value: 'x', partition: orphan }]);
+    await cluster.idle();
+    expect(members.filter((m) => m !== leaver).flatMap((m) => m.seen).map((s) => s.value)).to.include('x');
+  });
+
+  it('a member that stops heartbeating is removed after its session timeout and its partitions move', async () => {
+    const { cluster, kafka } = setup(2, { 'group.initial.rebalance.delay.ms': 0 });
+    const a = await recorder(kafka, 'g');
+    const b = await recorder(kafka, 'g');
+    await cluster.idle();
+    // Freeze b without leaving: its loop stops, its membership stays until the session expires.
+    (b.consumer as unknown as { running: boolean }).running = false;
+    await cluster.advance(35_000);
+    await cluster.idle();
+    const group = await kafka.admin().describeGroups(['g']);
+    expect(group.groups[0]!.members).to.have.length(1);
+    await produce(kafka, [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }]);
+    await cluster.idle();
+    expect(a.seen.map((s) => s.value)).to.include.members(['p0', 'p1']);
+  });
+
+  it('adding partitions and rejoining consumes the new ones', async () => {
+    const { cluster, kafka } = setup(1);
+    const c = await recorder(kafka, 'g');
+    await cluster.idle();
+    cluster.createPartitions('t', 2);
+    await c.consumer.stop();
+    await c.consumer.run({ eachMessage: async ({ partition, message }) => void c.seen.push({ partition, offset: Number(message.offset), value: message.value!.toString() }) });
+    await produce(kafka, [{ value: 'new-partition', partition: 1 }]);
+    await cluster.idle();
+    expect(c.seen.map((s) => s.value)).to.include('new-partition');
+  });
+
+  it('seek, pause and resume', async () => {
+    const { cluster, kafka } = setup(1);
+    await produce(kafka, Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })));
+    const c = await recorder(kafka, 'g');
+    await cluster.idle();
+    c.consumer.seek({ topic: 't', partition: 0, offset: '3' });
+    await cluster.idle();
+    expect(c.seen.map((s) => s.value)).to.deep.equal(['m0', 'm1', 'm2', 'm3', 'm4', 'm3', 'm4']);
+    c.consumer.pause([{ topic: 't' }]);
+    expect(c.consumer.paused()).to.deep.equal([{ topic: 't', partitions: [0] }]);
+    await produce(kafka, [{ value: 'later' }]);
+    await cluster.idle();
+    expect(c.seen.map((s) => s.value)).to.not.include('later');
+    c.consumer.resume([{ topic: 't' }]);
+    await cluster.idle();
+    expect(c.seen.map((s) => s.value)).to.include('later');
+    expect(() => kafka.consumer({ groupId: 'x' }).seek({ topic: 't', partition: 0, offset: '0' })).to.throw(KafkaJSNonRetriableError);
+  });
+
+  it('eachBatch with manual commits commits only what is committed', async () => {
+    const { cluster, kafka } = setup(1);
+    await produce(kafka, Array.from({ length: 6 }, (_, i) => ({ value: `m${i}` })));
+    const consumer = kafka.consumer({ groupId: 'g' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    let batches = 0;
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        batches++;
+        expect(batch.messages).to.have.length(6);
+      },
+    });
+    await cluster.idle();
+    expect(batches).to.equal(1);
+    expect(cluster.groups.offsetFetch({ groupId: 'g' })).to.deep.equal([]);
+    await consumer.commitOffsets([{ topic: 't', partition: 0, offset: '4' }]);
+    expect(cluster.groups.offsetFetch({ groupId: 'g' })[0]!.partitions[0]!.offset).to.equal(4);
+  });
+
+  it('emits kafkajs instrumentation events', async () => {
+    const { cluster, kafka } = setup(1);
+    const consumer = kafka.consumer({ groupId: 'g' });
+    const seen = new Set<string>();
+    for (const name of Object.values(consumer.events)) {
+      if (!name.includes('network')) consumer.on(name as 'consumer.heartbeat', (e) => void seen.add(e.type));
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({ eachMessage: async () => undefined });
+    await produce(kafka, [{ value: 'x' }]);
+    await cluster.idle();
+    await cluster.advance(10_000);
+    await consumer.disconnect();
+    await new Promise((r) => setImmediate(r));
+    for (const type of ['consumer.connect', 'consumer.group_join', 'consumer.fetch_start', 'consumer.fetch', 'consumer.start_batch_process', 'consumer.end_batch_process', 'consumer.commit_offsets', 'consumer.heartbeat', 'consumer.stop', 'consumer.disconnect']) {
+      expect(seen, type).to.include(type);
+    }
+  });
+});
