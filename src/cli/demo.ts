@@ -3,7 +3,7 @@
  * three brokers, traffic on the virtual clock, a broker stopping and coming back, and retention
  * deleting old segments. Everything printed comes from the cluster's state and event log.
  */
-import { Cluster } from '../../emulator/cluster.js';
+import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 
 /** Options for {@link runDemo}. */
@@ -25,6 +25,11 @@ export function clockTime(ms: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** Short name of a member: its client id (member ids are `clientId-uuid`). */
+function instanceName(memberId: string): string {
+  return memberId.replace(/-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, '');
+}
+
 const at = (e: { topic: string; partition: number }) => `${e.topic}-${e.partition}`;
 
 /** One line of text for an event, or undefined for events too fine-grained for the timeline. */
@@ -39,7 +44,7 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'broker-healed':
       return `broker ${e.broker} back on the network`;
     case 'topic-created':
-      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas`;
+      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas${e.topic === '__consumer_offsets' ? ' (consumer groups live on the leaders of its partitions)' : ''}`;
     case 'topic-deleted':
       return `topic ${e.topic} deleted`;
     case 'partitions-created':
@@ -62,6 +67,12 @@ export function describeEvent(e: ClusterEvent): string | undefined {
       return `${at(e)} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
     case 'records-deleted':
       return `${at(e)} records deleted up to ${e.logStartOffset}`;
+    case 'group-member-left':
+      return `${instanceName(e.memberId)} left group ${e.groupId}`;
+    case 'group-member-expired':
+      return `${instanceName(e.memberId)} removed from group ${e.groupId} (${e.reason})`;
+    case 'group-coordinator-moved':
+      return `group ${e.groupId}'s coordinator moved from broker ${e.from} to broker ${e.to} (leader of __consumer_offsets-${e.partition})`;
     default:
       // Segment rolls and consumer-group events are not part of this timeline.
       return undefined;
@@ -77,6 +88,17 @@ function partitionTable(cluster: Cluster, write: (line: string) => void): void {
       `  ${String(p.partition).padEnd(9)}  ${leader.padEnd(6)}  ${`[${p.replicas.join(',')}]`.padEnd(8)}  ${`[${p.isr.join(',')}]`.padEnd(6)}  ${String(d.logStartOffset).padEnd(9)}  ${d.highWatermark}`,
     );
   }
+}
+
+/** The ownership table of one generation, from a `group-assignment` event. */
+export function describeGeneration(e: Extract<ClusterEvent, { type: 'group-assignment' }>): string[] {
+  const lines = [`[${clockTime(e.time)}] group ${e.groupId}, generation ${e.generationId}:`];
+  const sorted = [...e.assignments].sort((a, b) => instanceName(a.memberId).localeCompare(instanceName(b.memberId)));
+  for (const a of sorted) {
+    const owned = (a.partitions ?? []).flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`));
+    lines.push(`    ${instanceName(a.memberId).padEnd(12)} ${owned.length === 0 ? '(idle: more instances than partitions)' : owned.join(', ')}`);
+  }
+  return lines;
 }
 
 /** Runs the demo scenario on a fresh virtual-clock cluster. */
@@ -104,6 +126,13 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
       deleting.push(e);
       return;
     }
+    // The internal offsets topic's own replication would drown the story; its creation and the
+    // coordinator moves it causes are what matter here.
+    if ('topic' in e && e.topic.startsWith('__') && e.type !== 'topic-created') return;
+    if (e.type === 'group-assignment') {
+      for (const line of describeGeneration(e)) write(line);
+      return;
+    }
     const line = describeEvent(e);
     if (line !== undefined) write(`[${clockTime(e.time)}] ${line}`);
   });
@@ -117,24 +146,43 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
   cluster.createTopic({ topic: TOPIC, numPartitions: 3, replicationFactor: 2, config: { 'retention.ms': 5 * 60000, 'segment.bytes': 1024 } });
   partitionTable(cluster, write);
 
-  section('Two minutes of traffic: one message a second to each partition, acks=all');
+  const producer = cluster.kafka({ clientId: 'producer' }).producer();
+  await producer.connect();
   let sent = 0;
+  let received = 0;
   const traffic = async (seconds: number) => {
     for (let s = 0; s < seconds; s++) {
-      for (let p = 0; p < 3; p++) {
-        await cluster.produce({ topic: TOPIC, partition: p, records: [{ key: Buffer.from(`ride-${sent}`), value: Buffer.from(JSON.stringify({ ride: sent, km: sent % 17 })) }] });
-        sent++;
-      }
+      await producer.send({ topic: TOPIC, messages: [0, 1, 2].map(() => ({ key: `ride-${sent}`, value: JSON.stringify({ ride: sent++ }) })) });
       await cluster.advance(1000);
     }
   };
-  await traffic(120);
-  partitionTable(cluster, write);
+  const instances = new Map<string, ReturnType<ReturnType<Cluster['kafka']>['consumer']>>();
+  const startInstance = async (name: string) => {
+    const consumer = cluster.kafka({ clientId: name }).consumer({ groupId: 'dashboards' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
+    await consumer.run({ eachMessage: async () => void received++ });
+    instances.set(name, consumer);
+  };
+
+  section('Instances of one consumer group join one by one; the fourth finds no partition left');
+  for (const name of ['instance-1', 'instance-2', 'instance-3', 'instance-4']) {
+    await startInstance(name);
+    await traffic(10);
+  }
+  await cluster.idle();
+
+  section('instance-2 leaves: its partition moves to the idle instance');
+  await instances.get('instance-2')!.disconnect();
+  instances.delete('instance-2');
+  await traffic(10);
+  await cluster.idle();
 
   const victim = cluster.describeTopic(TOPIC).partitions[0]!.leader;
-  section(`Broker ${victim} stops: its partitions elect new leaders from their in-sync replicas`);
+  section(`Broker ${victim} stops: its partitions elect new leaders from their in-sync replicas; consumers carry on`);
   cluster.stopBroker(victim);
   await traffic(30);
+  await cluster.idle();
   partitionTable(cluster, write);
 
   section(`Broker ${victim} starts again: it catches up, rejoins the ISR, and later gets its leadership back`);
@@ -142,11 +190,28 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
   await cluster.advance(2 * 60000);
   partitionTable(cluster, write);
 
-  section('Ten quiet minutes: retention (retention.ms = 5 min) deletes closed segments older than that');
-  await cluster.advance(10 * 60000);
+  section('The whole group stops; its committed offsets stay with the group coordinator');
+  for (const consumer of instances.values()) await consumer.disconnect();
+  instances.clear();
+  const committed = cluster.groups.lag('dashboards');
+  for (const p of committed) write(`  ${p.topic}-${p.partition}: committed offset ${p.committedOffset}, high watermark ${p.highWatermark}`);
+  await traffic(20);
+
+  section('Four quiet minutes: retention (retention.ms = 5 min) deletes closed segments older than that');
+  await cluster.advance(4 * 60000);
   flush();
   partitionTable(cluster, write);
+
+  section('The group comes back and resumes from its committed offsets');
+  const before = received;
+  await startInstance('instance-5');
+  await cluster.idle();
+  write(`  instance-5 read ${received - before} message(s): the ${20 * 3} written while the group was away, nothing twice`);
+  for (const p of cluster.groups.lag('dashboards')) write(`  ${p.topic}-${p.partition}: committed offset ${p.committedOffset}, lag ${p.lag}`);
+  for (const consumer of instances.values()) await consumer.disconnect();
+  await producer.disconnect();
+
   write('');
-  write(`${sent} messages written; ${cluster.events().length} events recorded. Every line above came from cluster.events().`);
+  write(`${sent} messages written, ${received} delivered; ${cluster.events().length} events recorded. Every line above came from cluster.events().`);
   cluster.close();
 }

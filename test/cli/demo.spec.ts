@@ -16,18 +16,21 @@ describe('kafka-twin CLI', () => {
     expect(first.lines.join('\n')).to.equal(second.lines.join('\n'));
     const text = first.lines.join('\n');
     expect(text).to.contain('topic rides created: 3 partitions x 2 replicas');
-    expect(text).to.match(/\[02:00\] broker \d stopped/);
+    expect(text).to.match(/\[\d\d:\d\d\] broker \d stopped/);
     expect(text).to.match(/leader \d -> \d \(clean election, epoch 1\)/);
     expect(text).to.match(/ISR grew to/);
     expect(text).to.match(/preferred election/);
     expect(text).to.match(/deleted \d+ segment\(s\), offsets \[0, \d+\), by retention\.ms/);
-    expect(text).to.contain('450 messages written');
+    expect(text).to.contain('instance-4   (idle: more instances than partitions)');
+    expect(text).to.match(/instance-2 left group dashboards[\s\S]*generation 5:\n(.*\n){3}/);
+    expect(text).to.contain('instance-5 read 60 message(s)');
+    expect(text).to.contain('300 messages written, 300 delivered');
   });
 
   it('demo: another seed places replicas differently but tells the same story', async () => {
     const other = await run(['demo', '--seed', '7']);
     expect(other.code).to.equal(0);
-    expect(other.lines.join('\n')).to.contain('450 messages written');
+    expect(other.lines.join('\n')).to.contain('300 messages written, 300 delivered');
   });
 
   it('rejects unknown commands and options with usage and exit code 2', async () => {
