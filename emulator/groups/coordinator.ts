@@ -455,7 +455,7 @@ export class GroupCoordinator {
   private doNewMemberJoinGroup(group: ClassicGroup, join: JoinParams, callback: JoinOutcome): void {
     if (group.is('Dead')) {
       callback.reject(
-        protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${group.groupId} is being removed from this coordinator; find the coordinator again`),
+        groupGoingAway(group.groupId),
       );
       return;
     }
@@ -496,7 +496,7 @@ export class GroupCoordinator {
     const { memberId } = join;
     if (group.is('Dead')) {
       callback.reject(
-        protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${group.groupId} is being removed from this coordinator; find the coordinator again`),
+        groupGoingAway(group.groupId),
       );
       return;
     }
@@ -795,20 +795,8 @@ export class GroupCoordinator {
   }
 
   private handleSyncGroup(request: SyncGroupRequest, callback: SyncOutcome): void {
-    const { groupId, generationId, memberId } = request;
-    this.route(groupId, request.broker, 'SyncGroup');
-    const group = this.getGroup(groupId);
-    if (group === undefined) throw protocolError('UNKNOWN_MEMBER_ID', `Group ${groupId} does not exist, so member ${memberId} is unknown to it`);
-    if (group.is('Dead'))
-      throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed from this coordinator; find the coordinator again`);
-    const invalid = this.validateCurrentMember(group, memberId, request.groupInstanceId ?? null);
-    if (invalid !== undefined) throw invalid;
-    if (generationId !== group.generationId) {
-      throw protocolError(
-        'ILLEGAL_GENERATION',
-        `Member ${memberId} of group ${groupId} synced with generation ${String(generationId)}, but the group is at generation ${group.generationId}`,
-      );
-    }
+    const { groupId, memberId } = request;
+    const group = this.memberOfGeneration(request, 'SyncGroup');
     if (request.protocolType !== undefined && request.protocolType !== group.protocolType) {
       throw protocolError(
         'INCONSISTENT_GROUP_PROTOCOL',
@@ -969,20 +957,8 @@ export class GroupCoordinator {
    * rejoin; ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID that it has fallen out of the group.
    */
   heartbeat(request: HeartbeatRequest): void {
-    const { groupId, generationId, memberId } = request;
-    this.route(groupId, request.broker, 'Heartbeat');
-    const group = this.getGroup(groupId);
-    if (group === undefined) throw protocolError('UNKNOWN_MEMBER_ID', `Group ${groupId} does not exist, so member ${memberId} is unknown to it`);
-    if (group.is('Dead'))
-      throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed from this coordinator; find the coordinator again`);
-    const invalid = this.validateCurrentMember(group, memberId, request.groupInstanceId ?? null);
-    if (invalid !== undefined) throw invalid;
-    if (generationId !== group.generationId) {
-      throw protocolError(
-        'ILLEGAL_GENERATION',
-        `Member ${memberId} of group ${groupId} heartbeat with generation ${String(generationId)}, but the group is at generation ${group.generationId}`,
-      );
-    }
+    const { groupId, memberId } = request;
+    const group = this.memberOfGeneration(request, 'Heartbeat');
     const state = group.currentState;
     switch (state) {
       case 'Empty':
@@ -1014,8 +990,7 @@ export class GroupCoordinator {
     const group = this.getGroup(groupId);
     if (group === undefined)
       throw protocolError('UNKNOWN_MEMBER_ID', `Group ${groupId} does not exist, so member ${memberId || String(groupInstanceId)} is unknown to it`);
-    if (group.is('Dead'))
-      throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed from this coordinator; find the coordinator again`);
+    if (group.is('Dead')) throw groupGoingAway(groupId);
     const reason = request.reason ?? 'not provided';
     if (memberId === '') {
       const current = groupInstanceId === null ? undefined : group.currentStaticMemberId(groupInstanceId);
@@ -1077,6 +1052,27 @@ export class GroupCoordinator {
     group.pendingMemberTimers.delete(memberId);
     group.remove(memberId);
     if (group.is('PreparingRebalance')) this.tryCompleteJoin(group);
+  }
+
+  /**
+   * The checks SyncGroup and Heartbeat share: the group exists here and is not going away, the
+   * member belongs to it, and it speaks for the group's current generation.
+   */
+  private memberOfGeneration(request: SyncGroupRequest | HeartbeatRequest, api: 'SyncGroup' | 'Heartbeat'): ClassicGroup {
+    const { groupId, generationId, memberId } = request;
+    this.route(groupId, request.broker, api);
+    const group = this.getGroup(groupId);
+    if (group === undefined) throw protocolError('UNKNOWN_MEMBER_ID', `Group ${groupId} does not exist, so member ${memberId} is unknown to it`);
+    if (group.is('Dead')) throw groupGoingAway(groupId);
+    const invalid = this.validateCurrentMember(group, memberId, request.groupInstanceId ?? null);
+    if (invalid !== undefined) throw invalid;
+    if (generationId !== group.generationId) {
+      throw protocolError(
+        'ILLEGAL_GENERATION',
+        `Member ${memberId} of group ${groupId} sent ${api} for generation ${String(generationId)}, but the group is at generation ${group.generationId}`,
+      );
+    }
+    return group;
   }
 
   private validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): KafkaJSError | undefined {
@@ -1231,7 +1227,7 @@ export class GroupCoordinator {
 
   private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null, adminReset: boolean): void {
     if (group.is('Dead'))
-      throw protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${group.groupId} is being removed from this coordinator; find the coordinator again`);
+      throw groupGoingAway(group.groupId);
     // Generation -1 comes from the admin client or a consumer without group management: it may
     // commit while the group is empty.
     if (generationId < 0 && group.is('Empty')) return;
@@ -1824,6 +1820,11 @@ interface JoinParams {
   readonly protocols: readonly GroupProtocol[];
   readonly requireKnownMemberId: boolean;
   readonly reason: string;
+}
+
+/** A Dead group's answer: it is leaving this coordinator, so the client must find the coordinator again. */
+function groupGoingAway(groupId: string): KafkaJSError {
+  return protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed from this coordinator; find the coordinator again`);
 }
 
 /**
