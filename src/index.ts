@@ -63,3 +63,33 @@ export {
   kafkaError,
 } from './errors.js';
 export type { KafkaErrorCode, TwinErrorType } from './errors.js';
+export {
+  AutoOffsetReset,
+  AsyncEventEmitter,
+  CommitMode,
+  DEFAULT_STREAM_ID,
+  STREAM_MESSAGE_TYPE_HEADER,
+  StreamConsumer,
+  StreamEndType,
+  StreamProducer,
+  StreamingClient,
+  TopicConsumer,
+  TopicProducer,
+  jsonDeserializer,
+  jsonSerializer,
+} from './streams/index.js';
+export type {
+  CommitOptions,
+  Deserializer,
+  PartitionOffset,
+  PublishOptions,
+  Serializer,
+  StreamConsumerEvents,
+  StreamData,
+  StreamMessageType,
+  StreamPartitioner,
+  StreamProperties,
+  TopicConsumerEvents,
+  TopicConsumerOptions,
+  TopicProducerOptions,
+} from './streams/index.js';

@@ -1,0 +1,45 @@
+import { Cluster } from '../../src/index.js';
+import type { KafkaMessage } from 'kafkajs';
+import type { Kafka } from '../../src/interface.js';
+import { StreamingClient } from '../../src/streams/index.js';
+
+/** A virtual-clock cluster with one topic, and a streaming client over its kafkajs-shaped client. */
+export function setup({ partitions = 3, topics = ['t'], seed = 1 }: { partitions?: number; topics?: string[]; seed?: number } = {}) {
+  const cluster = new Cluster({ clock: 'virtual', seed, config: { 'group.initial.rebalance.delay.ms': 0 } });
+  for (const topic of topics) cluster.createTopic({ topic, numPartitions: partitions });
+  const kafka = cluster.kafka({ clientId: 'streams' });
+  // Only the shared interface, nothing twin-specific: the streams API must run on real kafkajs too.
+  const shared: Kafka = { producer: (c) => kafka.producer(c), consumer: (c) => kafka.consumer(c), admin: (c) => kafka.admin(c) };
+  const client = new StreamingClient(shared);
+  return { cluster, kafka, client };
+}
+
+/** Deterministic ids: prefix-0, prefix-1, ... */
+export function counterIds(prefix = 'id'): () => string {
+  let n = 0;
+  return () => `${prefix}-${n++}`;
+}
+
+/** Every record of a topic, per partition, straight from the engine. */
+export function records(
+  cluster: Cluster,
+  topic: string,
+): { partition: number; offset: number; key: string | null; value: string; headers: Record<string, string> }[] {
+  const out: ReturnType<typeof records> = [];
+  for (const { partition } of cluster.describeTopic(topic).partitions) {
+    for (const r of cluster.fetch({ topic, partition, offset: 0, maxBytes: 1 << 30 }).records) {
+      const headers: Record<string, string> = {};
+      for (const h of r.headers) headers[h.key] = h.value === null ? '' : h.value.toString();
+      out.push({ partition, offset: r.offset, key: r.key === null ? null : r.key.toString(), value: r.value === null ? '' : r.value.toString(), headers });
+    }
+  }
+  return out;
+}
+
+/** Committed offsets of a group on a topic, by partition (-1: none). */
+export function committed(cluster: Cluster, groupId: string, topic: string): number[] {
+  const res = cluster.groups.offsetFetch({ groupId, topics: [{ topic, partitions: cluster.describeTopic(topic).partitions.map((p) => p.partition) }] });
+  return res[0]!.partitions.map((p) => Number(p.offset));
+}
+
+export type { KafkaMessage };
