@@ -1,0 +1,400 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main, type CliIo } from '../../src/cli/main.js';
+import { parseDuration, validateScenario } from '../../src/cli/scenario.js';
+
+// Compiled to dist/test/cli/; the repository root is three levels up.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const examples = join(root, 'examples/scenarios');
+const golden = join(root, 'test/cli/golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+async function run(argv: string[], io: CliIo = {}): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), { error: (l) => err.push(l), ...io });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Compares with test/cli/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
+function expectGolden(name: string, actual: string): void {
+  const file = join(golden, name);
+  if (update || !existsSync(file)) {
+    mkdirSync(golden, { recursive: true });
+    writeFileSync(file, `${actual}\n`);
+    if (!update) throw new Error(`golden file ${name} was missing and has been written; check it in and run again`);
+    return;
+  }
+  expect(actual, `differs from test/cli/golden/${name} (UPDATE_GOLDEN=1 regenerates)`).to.equal(readFileSync(file, 'utf8').replace(/\n$/, ''));
+}
+
+/** A minimal XML well-formedness check: tags balance and nest, attributes are quoted. */
+function expectWellFormed(markup: string): void {
+  const body = markup.replace(/^<!DOCTYPE html>\s*/, '');
+  const stack: string[] = [];
+  const tag = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<|&(?!(?:amp|lt|gt|quot|#39);)/g;
+  for (const m of body.matchAll(tag)) {
+    if (m[0].startsWith('<!--')) continue;
+    if (m[2] === undefined) throw new Error(`stray '${m[0]}' at ${m.index}: ${body.slice(m.index!, m.index! + 60)}`);
+    if (m[4] === '/') continue;
+    if (m[1] === '/') {
+      const open = stack.pop();
+      if (open !== m[2]) throw new Error(`</${m[2]}> closes <${open}> at ${m.index}`);
+    } else stack.push(m[2]);
+  }
+  expect(stack, 'unclosed elements').to.deep.equal([]);
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'kafka-twin-cli-'));
+
+/** Writes a scenario under a fixed name, so messages are stable. */
+function scenarioFile(content: unknown, name = 'scenario.json'): string {
+  const dir = mkdtempSync(join(scratch, 's-'));
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const valid = {
+  brokers: 3,
+  duration: '1m',
+  topics: [{ name: 'orders', partitions: 3, replicationFactor: 2 }],
+  producers: [{ name: 'p', topic: 'orders', rate: 5 }],
+  groups: [{ id: 'g', topics: ['orders'], members: [{ name: 'a', join: 0 }] }],
+  faults: [{ at: '30s', stop: 1 }],
+};
+
+describe('kafka-twin simulate', () => {
+  describe('example scenarios (golden files)', () => {
+    const files = readdirSync(examples)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+
+    it('has the three teaching scenarios', () => {
+      expect(files).to.deep.equal(['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']);
+    });
+
+    for (const f of ['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']) {
+      it(`${f}: prints the golden timeline`, async () => {
+        const { code, out, err } = await run(['simulate', join(examples, f)]);
+        expect(err).to.equal('');
+        expect(code).to.equal(0);
+        expectGolden(f.replace(/\.json$/, '.txt'), out);
+      });
+    }
+
+    it('idle-consumers: members beyond the partition count are idle until one leaves or crashes', async () => {
+      const { out } = await run(['simulate', join(examples, 'idle-consumers.json')]);
+      expect(out).to.match(/generation 5:\n(.*\n){3}    billing-4 +\(idle[^\n]*\n    billing-5 +\(idle/);
+      expect(out).to.contain('billing-3 removed from group billing (session-timeout)');
+      expect(out).to.match(/generation 7:\n(    billing-\d +orders-\d\n){3}/);
+      expect(out).to.contain('0 acknowledged record(s) never processed');
+    });
+
+    it('acks-unclean-election: acks=1 loses acknowledged records, acks=all loses none', async () => {
+      const { out } = await run(['simulate', join(examples, 'acks-unclean-election.json')]);
+      expect(out).to.match(/unclean election/);
+      expect(out).to.match(/producer fast-writer \(acks=1\)[^\n]*\n +acknowledged and later lost: [1-9]\d*/);
+      expect(out).to.match(/producer safe-writer \(acks=all\)[^\n]*NOT_ENOUGH_REPLICAS[^\n]*\n +acknowledged and later lost: 0\n/);
+    });
+
+    it('retention-lagging-consumer: the lagging group never sees what retention deleted', async () => {
+      const { out } = await run(['simulate', join(examples, 'retention-lagging-consumer.json')]);
+      expect(out).to.match(/deleted \d+ segment\(s\), offsets \[0, \d+\), by retention\.ms/);
+      expect(out).to.contain('group live: 6000 distinct record(s) processed');
+      expect(out).to.match(/group reports: \d+ distinct record\(s\) processed[^\n]*; [1-9]\d* acknowledged record\(s\) never processed/);
+    });
+  });
+
+  it('demo: prints the golden timeline', async () => {
+    const { code, out } = await run(['demo']);
+    expect(code).to.equal(0);
+    expectGolden('demo.txt', out);
+  });
+
+  describe('outputs', () => {
+    const file = join(examples, 'acks-unclean-election.json');
+
+    it('is byte-identical for the same scenario and seed, and --seed changes the cluster', async () => {
+      const a = await run(['simulate', file, '--seed', '7']);
+      const b = await run(['simulate', file, '--seed', '7']);
+      const c = await run(['simulate', file]);
+      expect(a.out).to.equal(b.out);
+      expect(a.out).to.contain('(seed 7)');
+      expect(c.out).to.contain('(seed 1)');
+    });
+
+    it('--json prints the raw event log as a JSON array, one event a line, deterministically', async () => {
+      const a = await run(['simulate', file, '--json']);
+      const b = await run(['simulate', file, '--json']);
+      expect(a.code).to.equal(0);
+      expect(a.out).to.equal(b.out);
+      const events = JSON.parse(a.out) as { seq: number; time: number; type: string }[];
+      expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => i));
+      expect(events.map((e) => e.type)).to.include.members(['broker-stopped', 'leader-changed', 'high-watermark-decreased', 'log-truncated']);
+      expect(a.out.split('\n')).to.have.length(events.length + 2);
+    });
+
+    it('colours only when asked: io.color (a TTY without NO_COLOR) or --color; --no-color wins', async () => {
+      const plain = await run(['simulate', file]);
+      expect(plain.out).not.to.contain('\x1b[');
+      const tty = await run(['simulate', file], { color: true });
+      expect(tty.out).to.contain('\x1b[31;1m');
+      expect(tty.out.replace(/\x1b\[[0-9;]*m/g, '')).to.equal(plain.out);
+      expect((await run(['simulate', file, '--color'])).out).to.contain('\x1b[');
+      expect((await run(['simulate', file, '--no-color'], { color: true })).out).not.to.contain('\x1b[');
+    });
+
+    it('reports progress as a fraction of virtual time when a progress sink is given', async () => {
+      const seen: number[] = [];
+      await run(['simulate', file], { progress: (f) => seen.push(f) });
+      expect(seen[0]).to.equal(0);
+      expect(seen[seen.length - 1]).to.equal(1);
+      expect(seen).to.deep.equal([...seen].sort((x, y) => x - y));
+    });
+
+    it('--html writes one well-formed, self-contained page with the SVG timeline', async () => {
+      const out = join(scratch, 'idle.html');
+      const { code, err } = await run(['simulate', join(examples, 'idle-consumers.json'), '--html', out]);
+      expect(code).to.equal(0);
+      expect(err).to.contain(`wrote ${out}`);
+      const html = readFileSync(out, 'utf8');
+      expectWellFormed(html);
+      expect(html).to.match(/^<!DOCTYPE html>\n<html lang="en">/);
+      expect(html).not.to.match(/<script|<link|src="http/);
+      const svg = html.slice(html.indexOf('<svg'), html.indexOf('</svg>') + 6);
+      expect(svg).to.match(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="timeline"/);
+      for (const p of [0, 1, 2]) {
+        expect(svg).to.contain(`data-lane="partition orders-${p}"`);
+        expect(svg).to.contain(`data-lane="owner billing orders-${p}"`);
+      }
+      expect(svg.match(/class="seg leader"/g)?.length).to.be.at.least(3);
+      expect(svg.match(/class="seg isr-full"/g)?.length).to.be.at.least(3);
+      expect(svg).to.match(/<rect class="seg owner"[^>]*><title>billing: orders-\d owned by billing-4 in generation \d/);
+      expect(svg).to.match(/data-lane="owner billing orders-2">[\s\S]*?<\/g>\n<g class="lane" data-lane="idle billing">/);
+      expect(svg).to.match(/<rect class="seg idle"[^>]*><title>billing: idle in generation 5 \(00:41-01:20\): billing-4, billing-5<\/title>/);
+      expect(svg).to.contain('>00:00</text>');
+      expect(svg).to.contain('>03:00</text>');
+      expect(html).to.contain('billing-4    (idle: more instances than partitions)');
+      const again = join(scratch, 'idle-again.html');
+      await run(['simulate', join(examples, 'idle-consumers.json'), '--html', again, '--color']);
+      expect(readFileSync(again, 'utf8'), 'no colour codes, same bytes').to.equal(html);
+    });
+
+    it('--html is well-formed for every example, with one section per group', async () => {
+      for (const f of ['acks-unclean-election', 'idle-consumers', 'retention-lagging-consumer']) {
+        const out = join(scratch, `${f}.html`);
+        expect((await run(['simulate', join(examples, `${f}.json`), '--html', out])).code).to.equal(0);
+        const html = readFileSync(out, 'utf8');
+        expectWellFormed(html);
+        expect(html.match(/<svg /g), f).to.have.length(1);
+      }
+      const html = readFileSync(join(scratch, 'retention-lagging-consumer.html'), 'utf8');
+      const sections = [...html.matchAll(/<text class="section"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      expect(sections).to.deep.equal(['Leader (and ISR below) per partition', 'Group live: owner per partition', 'Group reports: owner per partition']);
+    });
+
+    it('--html marks broker faults and offline partitions', async () => {
+      const out = join(scratch, 'acks.html');
+      await run(['simulate', file, '--html', out]);
+      const html = readFileSync(out, 'utf8');
+      expectWellFormed(html);
+      expect(html).to.match(/<g class="fault" data-fault="stopped">/);
+      expect(html).to.match(/<g class="fault" data-fault="started">/);
+      expect(html).to.contain('class="seg offline"');
+      expect(html).to.contain('class="seg isr-partial"');
+    });
+  });
+
+  describe('bad scenario files: every problem with its location, exit code 2, no stack trace', () => {
+    async function problems(content: unknown, name?: string): Promise<string[]> {
+      const { code, out, err } = await run(['simulate', scenarioFile(content, name)]);
+      expect(code).to.equal(2);
+      expect(out).to.equal('');
+      expect(err).not.to.match(/\n\s+at /);
+      const lines = err.split('\n');
+      expect(lines[lines.length - 1]).to.match(/^\d+ problem\(s\); the scenario format is described in examples\/scenarios\/README\.md$/);
+      return lines.slice(0, -1);
+    }
+
+    it('the valid base scenario runs', async () => {
+      expect((await run(['simulate', scenarioFile(valid)])).code).to.equal(0);
+    });
+
+    it('not JSON', async () => {
+      const [line] = await problems('{ "brokers": 3,, }');
+      expect(line).to.match(/^scenario\.json: not valid JSON: /);
+    });
+
+    it('not an object', async () => {
+      expect(await problems([1, 2])).to.deep.equal(['scenario.json: (root): must be a JSON object']);
+    });
+
+    it('missing required fields', async () => {
+      expect(await problems({})).to.deep.equal([
+        'scenario.json: brokers: is required',
+        'scenario.json: duration: is required',
+        'scenario.json: topics: is required',
+      ]);
+    });
+
+    it('a number that must be a positive integer', async () => {
+      const p = await problems({ ...valid, topics: [valid.topics[0], { name: 'b', partitions: 0 }] });
+      expect(p).to.deep.equal(['scenario.json: topics[1].partitions: must be a positive integer (at most 1000)']);
+    });
+
+    it('a wrong type', async () => {
+      const p = await problems({ ...valid, brokers: '3', groups: [{ ...valid.groups[0], fromBeginning: 'yes' }] });
+      expect(p).to.deep.equal([
+        'scenario.json: brokers: must be a positive integer (at most 100)',
+        'scenario.json: groups[0].fromBeginning: must be a boolean',
+      ]);
+    });
+
+    it('an unknown field (a typo)', async () => {
+      const p = await problems({ ...valid, producers: [{ ...valid.producers[0], rat: 5 }] });
+      expect(p).to.deep.equal(['scenario.json: producers[0].rat: unknown field (expected one of: name, topic, rate, keys, acks, from, until)']);
+    });
+
+    it('a reference to a topic that is not declared', async () => {
+      const p = await problems({ ...valid, producers: [{ ...valid.producers[0], topic: 'order' }], groups: [{ ...valid.groups[0], topics: ['orders', 'x'] }] });
+      expect(p).to.deep.equal([
+        "scenario.json: producers[0].topic: unknown topic 'order' (not in topics)",
+        'scenario.json: groups[0].topics[1]: unknown topic "x" (not in topics)',
+      ]);
+    });
+
+    it('a duplicate name', async () => {
+      const p = await problems({ ...valid, topics: [valid.topics[0], valid.topics[0]] });
+      expect(p).to.deep.equal(["scenario.json: topics[1].name: duplicate topic 'orders'"]);
+    });
+
+    it('a replication factor larger than the cluster', async () => {
+      const p = await problems({ ...valid, topics: [{ name: 'orders', partitions: 3, replicationFactor: 4 }] });
+      expect(p).to.deep.equal(['scenario.json: topics[0].replicationFactor: is 4 but there are only 3 broker(s)']);
+    });
+
+    it('an unknown or ill-typed Kafka setting', async () => {
+      const p = await problems({ ...valid, config: { 'log.retention.hour': 1 }, topics: [{ ...valid.topics[0], config: { 'retention.ms': 'soon' } }] });
+      expect(p).to.deep.equal([
+        'scenario.json: config["log.retention.hour"]: unknown setting',
+        'scenario.json: topics[0].config["retention.ms"]: must be an integer',
+      ]);
+    });
+
+    it('a malformed duration', async () => {
+      const p = await problems({ ...valid, duration: '1 minute', faults: [{ at: -5, stop: 1 }] });
+      expect(p).to.deep.equal([
+        'scenario.json: duration: must be a duration: milliseconds, or a string like "500ms", "30s", "5m", "1h"',
+        'scenario.json: faults[0].at: must be a duration: milliseconds, or a string like "500ms", "30s", "5m", "1h"',
+      ]);
+    });
+
+    it('times out of order or after the end of the run', async () => {
+      const p = await problems({
+        ...valid,
+        groups: [
+          {
+            ...valid.groups[0],
+            members: [
+              { name: 'a', join: '20s', leave: '10s' },
+              { name: 'b', join: '2m' },
+            ],
+          },
+        ],
+      });
+      expect(p).to.deep.equal([
+        'scenario.json: groups[0].members[0].leave: must be after join',
+        'scenario.json: groups[0].members[1].join: is after the end of the run (duration 60000 ms)',
+      ]);
+    });
+
+    it('overlapping sessions of one member, and a session ending two ways', async () => {
+      const p = await problems({
+        ...valid,
+        groups: [
+          {
+            ...valid.groups[0],
+            members: [
+              { name: 'a', join: 0, leave: '30s' },
+              { name: 'a', join: '20s' },
+              { name: 'b', join: 0, leave: '5s', crash: '6s' },
+            ],
+          },
+        ],
+      });
+      expect(p).to.deep.equal([
+        "scenario.json: groups[0].members[1].join: overlaps another session of member 'a'",
+        'scenario.json: groups[0].members[2]: has both leave and crash: a session ends one way',
+      ]);
+    });
+
+    it('a fault with no action, two actions, or a broker that does not exist', async () => {
+      const p = await problems({ ...valid, faults: [{ at: 0 }, { at: 0, stop: 1, start: 1 }, { at: 0, isolate: 4 }] });
+      expect(p).to.deep.equal([
+        'scenario.json: faults[0]: must have exactly one of stop, start, isolate, heal (a broker id)',
+        'scenario.json: faults[1]: must have exactly one of stop, start, isolate, heal (a broker id)',
+        'scenario.json: faults[2].isolate: must be a broker id from 1 to 3',
+      ]);
+    });
+
+    it('the file is named as given', async () => {
+      const [line] = await problems({ ...valid, brokers: 0 }, 'my-run.json');
+      expect(line).to.equal('my-run.json: brokers: must be a positive integer (at most 100)');
+    });
+
+    it('a missing file, no file, or a bad option: exit code 2 with a message', async () => {
+      const missing = await run(['simulate', join(scratch, 'nope.json')]);
+      expect(missing.code).to.equal(2);
+      expect(missing.err).to.match(/cannot read .*nope\.json: ENOENT$/);
+      const none = await run(['simulate']);
+      expect(none.code).to.equal(2);
+      expect(none.err).to.contain('which scenario file?');
+      for (const argv of [
+        ['simulate', scenarioFile(valid), '--fast'],
+        ['simulate', scenarioFile(valid), '--seed'],
+        ['simulate', scenarioFile(valid), '--html'],
+      ]) {
+        const r = await run(argv);
+        expect(r.code, argv.join(' ')).to.equal(2);
+        expect(r.err).to.contain('Usage: kafka-twin');
+      }
+    });
+  });
+
+  describe('scenario helpers', () => {
+    it('parses durations', () => {
+      expect(parseDuration(1500)).to.equal(1500);
+      expect(parseDuration('250ms')).to.equal(250);
+      expect(parseDuration('1.5s')).to.equal(1500);
+      expect(parseDuration('5m')).to.equal(300_000);
+      expect(parseDuration('1h')).to.equal(3_600_000);
+      for (const bad of ['', '5', '5 minutes', -1, Number.NaN, null, true]) expect(parseDuration(bad), String(bad)).to.equal(undefined);
+    });
+
+    it('fills in defaults', () => {
+      const { problems, scenario } = validateScenario({
+        brokers: 1,
+        duration: '1h',
+        topics: [{ name: 't', partitions: 1 }],
+        producers: [{ name: 'p', topic: 't', rate: 1 }],
+      });
+      expect(problems).to.deep.equal([]);
+      expect(scenario).to.deep.include({ seed: 1, tickMs: 1000, durationMs: 3_600_000, statusEveryMs: undefined, groups: [], faults: [] });
+      expect(scenario!.topics[0]).to.deep.equal({ name: 't', partitions: 1, replicationFactor: 1, config: {} });
+      expect(scenario!.producers[0]).to.deep.equal({ name: 'p', topic: 't', rate: 1, keys: 100, acks: -1, fromMs: 0, untilMs: 3_600_000 });
+    });
+  });
+
+  it('an hour of virtual traffic runs in seconds', async () => {
+    const file = scenarioFile({ ...valid, duration: '1h', statusEvery: '15m', producers: [{ name: 'p', topic: 'orders', rate: 20 }], faults: [] });
+    const started = Date.now();
+    const { code, out } = await run(['simulate', file]);
+    expect(code).to.equal(0);
+    expect(out).to.contain('72000 sent, 72000 acknowledged');
+    expect(Date.now() - started).to.be.below(30_000);
+  });
+});
