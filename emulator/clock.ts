@@ -97,14 +97,24 @@ export class VirtualClock implements Clock {
     while (!settled) {
       const next = this.nextDueTime();
       if (next === undefined || next > limit) {
-        if (this.current < limit) await this.advance(limit - this.current);
+        await this.advanceTo(limit);
         await settle();
         if (!settled) throw new RangeError(`still pending after ${maxMs} ms of virtual time`);
         break;
       }
-      await this.advance(next - this.current);
+      await this.advanceTo(next);
     }
     return watched;
+  }
+
+  /**
+   * Moves time to `time` (no-op when it has passed). Unlike {@link advance}, the target is
+   * absolute, so several drivers waiting at once never move time further than one of them needs.
+   */
+  advanceTo(time: number): Promise<void> {
+    const run = this.advancing.then(() => this.run(Math.max(0, time - this.current)));
+    this.advancing = run.catch(() => undefined);
+    return run;
   }
 
   advance(ms: number): Promise<void> {

@@ -261,6 +261,8 @@ export class Cluster {
   private readonly topicMap = new Map<string, Topic>();
   private readonly log: EventLog;
   private readonly periodic: TimerId[] = [];
+  /** Delayed fetches (Kafka's fetch purgatory): woken when a watched partition gets data. */
+  private readonly dataWaiters = new Set<{ readonly keys: ReadonlySet<string>; readonly wake: () => void }>();
   private closed = false;
 
   constructor(options: ClusterOptions = {}) {
@@ -539,6 +541,7 @@ export class Cluster {
     for (const p of topic.partitions) this.failWaiting(p, protocolError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} was deleted`));
     this.topicMap.delete(name);
     this.log.record({ type: 'topic-deleted', topic: name });
+    this.wakeWaiters(undefined);
   }
 
   /**
@@ -579,6 +582,7 @@ export class Cluster {
     }
     added.forEach((replicas, i) => topic.partitions.push(this.newPartition(topic, current + i, replicas)));
     this.log.record({ type: 'partitions-created', topic: name, from: current, to: count });
+    this.wakeWaiters(undefined);
     for (let i = current; i < count; i++) this.electLeader(topic.partitions[i]!);
     return this.metadataOf(topic);
   }
@@ -858,6 +862,36 @@ export class Cluster {
   }
 
   /**
+   * A delayed fetch, as Kafka's fetch purgatory holds one: resolves as soon as any of the given
+   * partitions' high watermark passes the given offset, when the partition's leadership or the
+   * topic changes, or after `maxWaitMs` of cluster time, whichever comes first. Never rejects.
+   */
+  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
+    for (const { topic, partition, offset } of positions) {
+      const p = this.topicMap.get(topic)?.partitions[partition];
+      if (p === undefined || p.leader === -1 || p.highWatermark > offset) return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        keys: new Set(positions.map((x) => `${x.topic}\u0000${x.partition}`)),
+        wake: () => {
+          this.dataWaiters.delete(waiter);
+          this.clock.cancel(timer);
+          resolve();
+        },
+      };
+      const timer = this.clock.schedule(maxWaitMs, waiter.wake);
+      this.dataWaiters.add(waiter);
+    });
+  }
+
+  private wakeWaiters(p: Partition | undefined): void {
+    if (this.dataWaiters.size === 0) return;
+    const key = p === undefined ? undefined : `${p.topic.name}\u0000${p.index}`;
+    for (const waiter of [...this.dataWaiters]) if (key === undefined || waiter.keys.has(key)) waiter.wake();
+  }
+
+  /**
    * ListOffsets: `earliest` is the log start offset, `latest` the high watermark, a timestamp
    * the first offset whose record timestamp is at or after it (-1 when none), `max-timestamp`
    * the record with the largest timestamp.
@@ -921,6 +955,7 @@ export class Cluster {
       const previousLeader = p.leader;
       p.leader = -1;
       this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader: -1, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election: 'none' });
+      this.wakeWaiters(p);
     }
   }
 
@@ -940,6 +975,7 @@ export class Cluster {
       replica.lastCaughtUpTime = now;
     }
     this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election });
+    this.wakeWaiters(p);
     // The new leader's high watermark is what its ISR holds; after an unclean election that can be
     // below the old one: the records between are lost, and the event log says so.
     const hw = Math.min(...p.isr.map((b) => p.replicaStates.get(b)!.log.logEndOffset));
@@ -1017,6 +1053,7 @@ export class Cluster {
     for (const b of p.isr) hw = Math.min(hw, p.replicaStates.get(b)!.log.logEndOffset);
     if (hw === Infinity || hw <= p.highWatermark) return;
     p.highWatermark = hw;
+    this.wakeWaiters(p);
     p.replicaStates.get(p.leader)!.log.highWatermark = hw;
     const leaderBroker = this.brokerList[p.leader - 1]!;
     if (!leaderBroker.isolated) {
