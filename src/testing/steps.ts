@@ -1,0 +1,172 @@
+/**
+ * Schedule steps: what a scenario does, one step after another, on the twin. Each step is a small
+ * immutable object with a `type` and a `toString()` that reads as a line of a test report, so
+ * fast-check's counterexamples print as a numbered schedule.
+ */
+import fc from 'fast-check';
+
+/** A message the schedule produces to the input topic. */
+export interface ScenarioMessage {
+  /** Record key; null for an unkeyed record (spread by the partitioner). */
+  readonly key: string | null;
+  /** Record value. */
+  readonly value: string;
+  /** Record headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Create time in ms; absent to let the producer stamp it. */
+  readonly timestamp?: number;
+}
+
+/** Formats a message as `key=value`, with headers and timestamp when present. */
+export function formatMessage(m: ScenarioMessage): string {
+  const headers = m.headers && Object.keys(m.headers).length > 0 ? ` {${Object.entries(m.headers).map(([k, v]) => `${k}:${v}`).join(',')}}` : '';
+  const ts = m.timestamp !== undefined ? ` @${m.timestamp}` : '';
+  return `${m.key ?? '(null)'}=${m.value}${headers}${ts}`;
+}
+
+const ORDINAL = (n: number): string => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+
+abstract class BaseStep {
+  abstract readonly type: string;
+  abstract toString(): string;
+  [fc.toStringMethod](): string {
+    return this.toString();
+  }
+}
+
+/** Produce messages (one `send`) to the input topic with acks=all. */
+export class ProduceStep extends BaseStep {
+  readonly type = 'produce' as const;
+  constructor(readonly messages: readonly ScenarioMessage[]) {
+    super();
+  }
+  toString(): string {
+    return `produce ${this.messages.map(formatMessage).join(', ')}`;
+  }
+}
+
+/** Move the virtual clock forward: heartbeats, session timeouts and retries fire in order. */
+export class AdvanceStep extends BaseStep {
+  readonly type = 'advance' as const;
+  constructor(readonly ms: number) {
+    super();
+  }
+  toString(): string {
+    return `advance the clock ${this.ms} ms`;
+  }
+}
+
+/** A new instance of the application starts and joins the group (ignored at the instance limit). */
+export class JoinStep extends BaseStep {
+  readonly type = 'join' as const;
+  toString(): string {
+    return 'a new instance joins';
+  }
+}
+
+/** A running instance stops cleanly (commits, leaves the group). `pick` chooses among the running ones, modulo their number. */
+export class LeaveStep extends BaseStep {
+  readonly type = 'leave' as const;
+  constructor(readonly pick: number) {
+    super();
+  }
+  toString(): string {
+    return `running instance #${this.pick} leaves cleanly`;
+  }
+}
+
+/**
+ * Arms a crash: the chosen running instance dies at its `atPoint`-th crash point from now. Crash
+ * points are the start of each `eachMessage` call and each call it makes through its context
+ * (`producer.send`/`sendBatch`, `consumer.commitOffsets`), just before the call takes effect. A
+ * dead instance stops heartbeating; the group expires it after its session timeout and nothing it
+ * processed but did not commit counts as committed.
+ */
+export class CrashStep extends BaseStep {
+  readonly type = 'crash' as const;
+  constructor(
+    readonly pick: number,
+    readonly atPoint: number,
+  ) {
+    super();
+  }
+  toString(): string {
+    return `running instance #${this.pick} will crash at its ${ORDINAL(this.atPoint)} crash point`;
+  }
+}
+
+/** Broker faults: `stop`/`start` (clean shutdown and restart), `isolate`/`heal` (cut off from clients and replication). */
+export class BrokerStep extends BaseStep {
+  readonly type = 'broker' as const;
+  constructor(
+    readonly action: 'stop' | 'start' | 'isolate' | 'heal',
+    readonly broker: number,
+  ) {
+    super();
+  }
+  toString(): string {
+    return `${this.action} broker ${this.broker}`;
+  }
+}
+
+/** Adds partitions to the input topic. */
+export class AddPartitionsStep extends BaseStep {
+  readonly type = 'add-partitions' as const;
+  constructor(readonly count: number) {
+    super();
+  }
+  toString(): string {
+    return `add ${this.count} partition${this.count === 1 ? '' : 's'} to the input topic`;
+  }
+}
+
+/** One step of a schedule. */
+export type Step = ProduceStep | AdvanceStep | JoinStep | LeaveStep | CrashStep | BrokerStep | AddPartitionsStep;
+
+/** A topic of a topology. */
+export interface TopicLayout {
+  /** Topic name. */
+  readonly topic: string;
+  /** Number of partitions. */
+  readonly partitions: number;
+  /** Replication factor (at most the number of brokers). */
+  readonly replicationFactor: number;
+}
+
+/** Where a scenario runs: the cluster, the topics and the consumer group. */
+export interface Topology {
+  /** Brokers in the cluster. */
+  readonly brokers: number;
+  /** The topic the processor consumes. */
+  readonly input: TopicLayout;
+  /** The topic the processor produces to. */
+  readonly output: TopicLayout;
+  /** The processor's consumer group. */
+  readonly groupId: string;
+  /** Instances started before the first step. */
+  readonly instances: number;
+  /** Most instances running at once (join steps beyond it are ignored). */
+  readonly maxInstances: number;
+}
+
+/** Formats a topology on one line. */
+export function formatTopology(t: Topology): string {
+  const layout = (l: TopicLayout) => `${l.topic} (${l.partitions} partition${l.partitions === 1 ? '' : 's'}, RF ${l.replicationFactor})`;
+  return `${t.brokers} broker${t.brokers === 1 ? '' : 's'}, ${layout(t.input)} -> ${layout(t.output)}, group ${t.groupId} with ${t.instances} instance${t.instances === 1 ? '' : 's'} (at most ${t.maxInstances})`;
+}
+
+/** A whole scenario: where it runs, the cluster's seed and the schedule. Prints as a numbered schedule. */
+export class Scenario {
+  constructor(
+    readonly topology: Topology,
+    readonly clusterSeed: number,
+    readonly steps: readonly Step[],
+  ) {}
+  toString(): string {
+    const lines = this.steps.map((s, i) => `  ${String(i + 1).padStart(2)}. ${s.toString()}`);
+    return [`Scenario: cluster seed ${this.clusterSeed}; ${formatTopology(this.topology)}; ${this.steps.length} step${this.steps.length === 1 ? '' : 's'}:`, ...lines].join('\n');
+  }
+  [fc.toStringMethod](): string {
+    return `\n${this.toString()}\n`;
+  }
+}
