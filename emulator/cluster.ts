@@ -467,7 +467,6 @@ export class Cluster {
   }
 
   private assignmentFor(name: string, options: CreateTopicOptions): number[][] {
-    const running = this.brokerList.filter((b) => b.running).map((b) => b.id);
     if (options.replicaAssignment !== undefined) {
       if ((options.numPartitions ?? -1) !== -1 || (options.replicationFactor ?? -1) !== -1) {
         throw protocolError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicaAssignment were set. Both cannot be used at the same time.', { topic: name });
@@ -484,14 +483,28 @@ export class Cluster {
     }
     const count = partitions === -1 ? this.config['num.partitions'] : partitions;
     const factor = rf === -1 ? this.config['default.replication.factor'] : rf;
-    if (factor > running.length) {
+    return this.placeOnRegistered(count, factor, { topic: name });
+  }
+
+  /**
+   * KRaft's replica placement: every registered broker counts, stopped (fenced) ones too, so the
+   * replication factor may not exceed the broker count (INVALID_REPLICATION_FACTOR) and at least
+   * one broker must run. Running brokers are placed first (a partition is led by one); stopped
+   * brokers only fill what the running ones cannot, as the last replicas, out of the ISR.
+   */
+  private placeOnRegistered(count: number, factor: number, where: { topic?: string }, start = -1, startPartition = 0): number[][] {
+    const running = this.brokerList.filter((b) => b.running).map((b) => b.id);
+    const stopped = this.brokerList.filter((b) => !b.running).map((b) => b.id);
+    if (factor > this.brokerList.length) {
       throw protocolError(
         'INVALID_REPLICATION_FACTOR',
-        `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${running.length} broker(s) are registered.`,
-        { topic: name },
+        `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${this.brokerList.length} broker(s) are registered.`,
+        where,
       );
     }
-    return placeReplicas(running, count, factor, this.random);
+    if (running.length === 0) throw protocolError('INVALID_REPLICATION_FACTOR', 'Unable to replicate the partition: All brokers are currently fenced.', where);
+    const live = Math.min(factor, running.length);
+    return placeReplicas(running, count, live, this.random, start, startPartition).map((replicas) => [...replicas, ...stopped.slice(0, factor - live)]);
   }
 
   private checkAssignment(name: string, assignment: readonly (readonly number[])[], firstPartition: number): number[][] {
@@ -569,12 +582,9 @@ export class Cluster {
       if (added[0]!.length !== factor) throw protocolError('INVALID_REPLICA_ASSIGNMENT', `Inconsistent replication factor between partitions, partition 0 has ${factor} while partitions [${current}] have replication factors [${added[0]!.length}], respectively.`);
     } else {
       const running = this.brokerList.filter((b) => b.running).map((b) => b.id);
-      if (factor > running.length) {
-        throw protocolError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${running.length} broker(s) are registered.`);
-      }
       const firstOfPartition0 = topic.partitions[0]!.replicas[0]!;
       const start = Math.max(0, running.findIndex((b) => b >= firstOfPartition0));
-      added = placeReplicas(running, count - current, factor, this.random, start, current);
+      added = this.placeOnRegistered(count - current, factor, {}, start, current);
     }
     if (validateOnly) {
       const preview = this.metadataOf(topic);
@@ -778,6 +788,10 @@ export class Cluster {
     const records = request.records;
     if (!Array.isArray(records) || records.length === 0) throw protocolError('INVALID_REQUEST', 'A produce request needs at least one record');
     const config = p.topic.config;
+    // As Kafka's Partition.appendRecordsToLeader: the ISR is checked before the log validates the batch.
+    if (acks === -1 && p.isr.length < this.effectiveMinIsr(p)) {
+      throw protocolError('NOT_ENOUGH_REPLICAS', `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${this.effectiveMinIsr(p)} for partition ${p.topic.name}-${p.index}`);
+    }
     const now = this.clock.now();
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime';
     const stored: StoredRecord[] = new Array(records.length);
@@ -799,8 +813,9 @@ export class Cluster {
     if (size > config['max.message.bytes']) {
       throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
     }
-    if (acks === -1 && p.isr.length < config['min.insync.replicas']) {
-      throw protocolError('NOT_ENOUGH_REPLICAS', `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${config['min.insync.replicas']} for partition ${p.topic.name}-${p.index}`);
+    // As Kafka's UnifiedLog.append: a batch must fit in one segment.
+    if (size > config['segment.bytes']) {
+      throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
     }
     const leader = p.replicaStates.get(p.leader)!;
     const baseOffset = leader.log.logEndOffset;
@@ -1046,9 +1061,20 @@ export class Cluster {
     else this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [...isr], removed: change.removed, reason: change.reason });
   }
 
-  /** HW = the smallest log end offset in the ISR. Never moves back here; acks=all writes complete as it moves. */
+  /**
+   * Kafka 3.9's effective min ISR (KIP-966): `min.insync.replicas`, capped at the replication
+   * factor, so a topic with fewer replicas than the setting still takes acks=all writes.
+   */
+  private effectiveMinIsr(p: Partition): number {
+    return Math.min(p.topic.config['min.insync.replicas'], p.replicas.length);
+  }
+
+  /**
+   * HW = the smallest log end offset in the ISR. Never moves back here; acks=all writes complete as
+   * it moves. As Kafka 3.7+ (KIP-966): it does not move while the ISR is below the effective min ISR.
+   */
   private updateHighWatermark(p: Partition): void {
-    if (p.leader === -1) return;
+    if (p.leader === -1 || p.isr.length < this.effectiveMinIsr(p)) return;
     let hw = Infinity;
     for (const b of p.isr) hw = Math.min(hw, p.replicaStates.get(b)!.log.logEndOffset);
     if (hw === Infinity || hw <= p.highWatermark) return;
@@ -1064,7 +1090,7 @@ export class Cluster {
       }
     }
     if (p.waiting.length === 0) return;
-    const minIsr = p.topic.config['min.insync.replicas'];
+    const minIsr = this.effectiveMinIsr(p);
     const still: PendingProduce[] = [];
     for (const w of p.waiting) {
       if (w.requiredOffset > hw) {

@@ -15,9 +15,8 @@ export type Consumer = Pick<
   'connect' | 'disconnect' | 'subscribe' | 'run' | 'stop' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'paused' | 'describeGroup' | 'on' | 'events'
 >;
 
-/** The result of `alterConfigs`: kafkajs types it `any`; this is what the broker answers. */
+/** The result of `alterConfigs`: kafkajs types it `any`; this is what it answers (the broker's resources; kafkajs drops the throttle time). */
 export interface AlterConfigsResult {
-  readonly throttleTime: number;
   readonly resources: ReadonlyArray<{ readonly errorCode: number; readonly errorMessage: string | null; readonly resourceType: number; readonly resourceName: string }>;
 }
 

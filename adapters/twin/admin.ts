@@ -17,11 +17,11 @@ import type {
   RetryOptions,
   SeekEntry,
 } from 'kafkajs';
-import type { Cluster } from '../../emulator/cluster.js';
+import type { Cluster, PartitionMetadata } from '../../emulator/cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
 import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../src/errors.js';
 import type { AlterConfigsResult } from '../../src/interface.js';
-import { toKafkaJsPartitionMetadata } from './convert.js';
+import { inKafkaMetadataOrder, inOffsetFetchOrder, toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 
@@ -39,6 +39,15 @@ export const ADMIN_EVENTS = {
 /** kafkajs's numeric config sources. */
 const CONFIG_SOURCE: Record<ConfigSource, number> = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 
+/**
+ * The order of kafkajs's answers built from ListOffsets: one request per leader, in ascending
+ * broker id, each listing its partitions in metadata order.
+ */
+function listOffsetsOrder<T extends PartitionMetadata>(partitions: readonly T[]): T[] {
+  const rank = (leader: number) => (leader === -1 ? Infinity : leader);
+  return inKafkaMetadataOrder(partitions).sort((a, b) => rank(a.leader) - rank(b.leader));
+}
+
 /** Rethrows non-retriable errors as they are (kafkajs's `bail`), so only retriable ones are retried. */
 function bailUnlessRetriable(e: unknown): never {
   if ((e as { retriable?: boolean }).retriable === false) throw new Bail(e);
@@ -50,7 +59,6 @@ export class TwinAdminTopics {
   readonly events = ADMIN_EVENTS;
   protected readonly instrumentation: Instrumentation;
   protected readonly retry: RetryOptions | undefined;
-  private readonly allowAutoTopicCreation: boolean;
 
   constructor(
     protected readonly cluster: Cluster,
@@ -58,7 +66,6 @@ export class TwinAdminTopics {
     clientRetry?: RetryOptions,
   ) {
     this.retry = { ...clientRetry, ...config.retry };
-    this.allowAutoTopicCreation = (config as { allowAutoTopicCreation?: boolean }).allowAutoTopicCreation ?? true;
     this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now());
   }
 
@@ -74,8 +81,30 @@ export class TwinAdminTopics {
     return this.instrumentation.on(eventName, listener as (event: unknown) => void);
   }
 
+  /** Every topic, as kafkajs lists them: from a Metadata request for all topics (so it fails while any partition is offline). */
   async listTopics(): Promise<string[]> {
-    return this.cluster.metadata().topics.map((t) => t.name);
+    return (await this.kafkajsMetadata([])).topics.map((t) => t.name);
+  }
+
+  /**
+   * A Metadata request as kafkajs's admin makes it: no topics means every topic, never
+   * auto-creating. kafkajs's response parser throws the first topic or partition error in the
+   * answer, so one offline partition (no leader: LEADER_NOT_AVAILABLE) among the topics asked
+   * for fails the call; LEADER_NOT_AVAILABLE is retried, anything else is not.
+   */
+  private kafkajsMetadata(topics: string[]): Promise<ReturnType<Cluster['metadata']>> {
+    return withRetries(this.cluster, this.retry, async () => {
+      let meta: ReturnType<Cluster['metadata']>;
+      try {
+        meta = this.cluster.metadata(topics.length > 0 ? topics : undefined, { allowAutoTopicCreation: false });
+      } catch (e) {
+        if (isProtocolError(e, 'LEADER_NOT_AVAILABLE')) throw e;
+        throw new Bail(e);
+      }
+      const offline = meta.topics.flatMap((t) => t.partitions.filter((p) => p.leader === -1).map((p) => `${t.name}-${p.partition}`));
+      if (offline.length > 0) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${offline.join(', ')}`);
+      return meta;
+    });
   }
 
   /**
@@ -188,16 +217,16 @@ export class TwinAdminTopics {
     return undefined as unknown as boolean;
   }
 
+  /**
+   * Metadata of the given topics (every topic when none is given). As kafkajs's admin, never
+   * creates a topic (its admin client always asks with auto-creation off): an unknown topic
+   * rejects with UNKNOWN_TOPIC_OR_PARTITION at once; an offline partition with
+   * LEADER_NOT_AVAILABLE, once the retries run out.
+   */
   async fetchTopicMetadata({ topics = [] }: { topics: string[] } = { topics: [] }): Promise<{ topics: ITopicMetadata[] }> {
     for (const topic of topics) if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
-    const meta = await withRetries(this.cluster, this.retry, async () => {
-      try {
-        return this.cluster.metadata(topics.length > 0 ? topics : undefined, { allowAutoTopicCreation: this.allowAutoTopicCreation });
-      } catch (e) {
-        return bailUnlessRetriable(e);
-      }
-    });
-    return { topics: meta.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(toKafkaJsPartitionMetadata) })) };
+    const meta = await this.kafkajsMetadata(topics);
+    return { topics: meta.topics.map((t) => ({ name: t.name, partitions: inKafkaMetadataOrder(t.partitions).map(toKafkaJsPartitionMetadata) })) };
   }
 
   /** Per partition: the high watermark (`offset`, `high`) and the log start offset (`low`). */
@@ -205,7 +234,7 @@ export class TwinAdminTopics {
     if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
     return withRetries(this.cluster, this.retry, async () => {
       try {
-        return this.cluster.describeTopic(topic).partitions.map(({ partition }) => {
+        return listOffsetsOrder(this.cluster.describeTopic(topic).partitions).map(({ partition }) => {
           const high = String(this.cluster.listOffsets(topic, partition, 'latest').offset);
           return { partition, offset: high, high, low: String(this.cluster.listOffsets(topic, partition, 'earliest').offset) };
         });
@@ -221,7 +250,7 @@ export class TwinAdminTopics {
     if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
     return withRetries(this.cluster, this.retry, async () => {
       try {
-        return this.cluster.describeTopic(topic).partitions.map(({ partition }) => {
+        return listOffsetsOrder(this.cluster.describeTopic(topic).partitions).map(({ partition }) => {
           const found = timestamp === undefined ? -1 : this.cluster.listOffsets(topic, partition, { timestamp }).offset;
           return { partition, offset: String(found >= 0 ? found : this.cluster.listOffsets(topic, partition, 'latest').offset) };
         });
@@ -232,8 +261,9 @@ export class TwinAdminTopics {
     });
   }
 
+  /** The running brokers and the controller. As kafkajs's, it asks for every topic's metadata too, so it fails while any partition is offline. */
   async describeCluster(): Promise<{ brokers: Array<{ nodeId: number; host: string; port: number }>; controller: number | null; clusterId: string }> {
-    const meta = this.cluster.metadata([]);
+    const meta = await this.kafkajsMetadata([]);
     return {
       brokers: meta.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       controller: meta.controllerId === -1 ? null : meta.controllerId,
@@ -311,7 +341,8 @@ export class TwinAdminTopics {
     for (const r of resources) {
       this.cluster.replaceTopicConfig(r.name, Object.fromEntries(r.configEntries.map((e) => [e.name, e.value])), { validateOnly });
     }
-    return { throttleTime: 0, resources: resources.map((r) => ({ errorCode: 0, errorMessage: null, resourceType: r.type, resourceName: r.name })) };
+    // kafkajs answers the resources only (it drops the response's throttle time).
+    return { resources: resources.map((r) => ({ errorCode: 0, errorMessage: null, resourceType: r.type, resourceName: r.name })) };
   }
 
   /** DeleteRecords: moves each partition's log start offset up to `offset` (-1: the high watermark). */
@@ -364,12 +395,19 @@ export class TwinAdmin extends TwinAdminTopics {
   async fetchOffsets({ groupId, topics, resolveOffsets = false }: { groupId: string; topics?: string[]; resolveOffsets?: boolean }): Promise<Array<{ topic: string; partitions: FetchOffsetsPartition[] }>> {
     if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`);
     if (topics !== undefined && !Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set');
-    const request = topics?.map((topic) => ({ topic, partitions: this.cluster.describeTopic(topic).partitions.map((p) => p.partition) }));
+    // kafkajs sorts the partition ids with Array#sort, as strings: 0, 1, 10, 11, 2, ...
+    const request = topics?.map((topic) => ({ topic, partitions: this.cluster.describeTopic(topic).partitions.map((p) => p.partition).sort() }));
     const fetched = this.cluster.groups.offsetFetch(request === undefined ? { groupId } : { groupId, topics: request });
-    const out = fetched.map(({ topic, partitions }) => ({
-      topic,
-      partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset), metadata: p.metadata || null })),
-    }));
+    const answered = fetched.flatMap(({ topic, partitions }) =>
+      partitions.map((p) => ({ topic, partition: p.partition, offset: String(p.offset), metadata: p.metadata || null })),
+    );
+    // Asked for given topics, Kafka answers in its hash order (see inOffsetFetchOrder), grouped by topic.
+    const out: Array<{ topic: string; partitions: FetchOffsetsPartition[] }> = [];
+    for (const { topic, partition, offset, metadata } of request === undefined ? answered : inOffsetFetchOrder(answered)) {
+      let entry = out.find((t) => t.topic === topic);
+      if (entry === undefined) out.push((entry = { topic, partitions: [] }));
+      entry.partitions.push({ partition, offset, metadata });
+    }
     if (!resolveOffsets) return out;
     for (const t of out) {
       for (const p of t.partitions) {

@@ -28,7 +28,7 @@ import type { FetchedRecord } from '../../emulator/records.js';
 import { RoundRobinAssigner } from '../../src/assignors/index.js';
 import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
 import type { Consumer } from '../../src/interface.js';
-import { toIHeaders, toKafkaJsPartitionMetadata } from './convert.js';
+import { inKafkaMetadataOrder, toIHeaders, toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { RETRY_DEFAULTS } from './retry.js';
 
@@ -77,6 +77,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private readonly maxBytesPerPartition: number;
   private readonly maxWaitTimeInMs: number;
   private readonly allowAutoTopicCreation: boolean;
+  private readonly metadataMaxAge: number;
   private readonly assigners: Assigner[];
   private readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>>;
 
@@ -96,6 +97,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private readonly uncommitted = new Map<string, number>();
   private readonly pausedPartitions = new Set<string>();
   private readonly seeks = new Map<string, number>();
+  /** kafkajs's metadata cache: the partitions of each subscribed topic, as of the last refresh. */
+  private knownPartitions = new Map<string, number[]>();
+  private metadataExpireAt = -Infinity;
+  /** The partitions of each subscribed topic when the current assignment was made. */
+  private partitionsAtJoin = new Map<string, number[]>();
   private lastHeartbeat = 0;
   private lastCommit = 0;
   private inFlight = false;
@@ -120,10 +126,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.maxBytesPerPartition = config.maxBytesPerPartition ?? 1048576;
     this.maxWaitTimeInMs = config.maxWaitTimeInMs ?? 5000;
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
+    this.metadataMaxAge = config.metadataMaxAge ?? 300000;
     const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
     this.retry = { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries };
     const assignerContext = {
-      cluster: { findTopicPartitionMetadata: (topic: string) => this.cluster.describeTopic(topic).partitions.map(toKafkaJsPartitionMetadata) },
+      cluster: { findTopicPartitionMetadata: (topic: string) => inKafkaMetadataOrder(this.cluster.describeTopic(topic).partitions).map(toKafkaJsPartitionMetadata) },
       groupId: this.groupId,
       logger: silentLogger,
     };
@@ -344,6 +351,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   private async joinAndSync(): Promise<void> {
     const started = this.cluster.now();
+    this.refreshMetadataIfNecessary();
     const topics = [...this.subscriptions.keys()];
     const protocols = this.assigners.map((a) => a.protocol({ topics }));
     let response;
@@ -372,6 +380,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.generationId = response.generationId;
     this.leaderId = response.leaderId;
     const isLeader = response.leaderId === response.memberId;
+    // As kafkajs: the leader refreshes its metadata before assigning; every member then notes the
+    // partitions it knows of, to notice partitions added later.
+    if (isLeader) this.refreshMetadata();
+    this.partitionsAtJoin = new Map(this.knownPartitions);
     let assignments: { memberId: string; memberAssignment: Buffer }[] = [];
     if (isLeader) {
       const assigner = this.assigners.find((a) => a.name === response.protocolName);
@@ -403,6 +415,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
         topicsSubscribed: [...this.subscriptions.keys()],
         topicsNotSubscribed: unsubscribed,
       });
+    }
+    // As kafkajs: assigned partitions missing from the cached metadata make it refresh.
+    const unknown = [...this.assignment].some(([topic, ps]) => ps.some((p) => !(this.knownPartitions.get(topic) ?? []).includes(p)));
+    if (unknown) {
+      this.refreshMetadata();
+      this.partitionsAtJoin = new Map(this.knownPartitions);
     }
     // Eager protocol: everything was revoked; positions restart from the committed offsets.
     this.positions.clear();
@@ -440,7 +458,37 @@ export class TwinConsumer implements Consumer, IdleProbe {
     return this.cluster.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest').offset;
   }
 
+  /** kafkajs's metadata refresh: when the cached metadata is older than `metadataMaxAge` or lacks a subscribed topic. */
+  private refreshMetadataIfNecessary(): void {
+    const missing = [...this.subscriptions.keys()].some((t) => !this.knownPartitions.has(t));
+    if (missing || this.cluster.now() > this.metadataExpireAt) this.refreshMetadata();
+  }
+
+  private refreshMetadata(): void {
+    const known = new Map<string, number[]>();
+    for (const topic of this.subscriptions.keys()) {
+      if (this.cluster.hasTopic(topic)) known.set(topic, this.cluster.describeTopic(topic).partitions.map((p) => p.partition));
+    }
+    this.knownPartitions = known;
+    this.metadataExpireAt = this.cluster.now() + this.metadataMaxAge;
+  }
+
+  /** kafkajs's stale-assignment check: a subscribed topic has partitions the assignment did not know of (they were added). */
+  private assignmentIsStale(): boolean {
+    for (const [topic, partitions] of this.knownPartitions) {
+      const before = this.partitionsAtJoin.get(topic);
+      if (before !== undefined && partitions.some((p) => !before.includes(p))) return true;
+    }
+    return false;
+  }
+
   private async fetchRound(): Promise<void> {
+    this.refreshMetadataIfNecessary();
+    if (this.assignmentIsStale()) {
+      // As kafkajs (KafkaJSStaleTopicMetadataAssignment): join again, so the leader assigns the new partitions.
+      this.needsJoin = true;
+      return;
+    }
     await this.applySeeks();
     const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });

@@ -36,8 +36,14 @@ export class Bail extends Error {
 /**
  * Runs `attempt` until it resolves, retrying retriable failures after kafkajs's backoff.
  * Throwing {@link Bail} from an attempt rejects with the wrapped error unchanged.
+ * The caller awaits it, so on the virtual clock it drives time (`cluster.drive`) through its
+ * backoffs and whatever its attempts wait for, as awaiting kafkajs lets wall time pass.
  */
-export async function withRetries<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number) => Promise<T>): Promise<T> {
+export function withRetries<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number) => Promise<T>): Promise<T> {
+  return cluster.drive(retrying(cluster, options, attempt));
+}
+
+async function retrying<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number) => Promise<T>): Promise<T> {
   const { maxRetryTime, initialRetryTime, factor, multiplier, retries } = { ...RETRY_DEFAULTS, ...options };
   const jitter = (time: number) => {
     const delta = factor * time;

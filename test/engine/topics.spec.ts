@@ -142,14 +142,28 @@ describe('topics and partitions', () => {
       for (const n of [0, -2, 1.5]) protocolErrorOf(() => cluster.createTopic({ topic: 't', numPartitions: n }), 'INVALID_PARTITIONS');
     });
 
-    it('rejects a replication factor below 1 or above the running brokers with INVALID_REPLICATION_FACTOR', () => {
+    it('rejects a replication factor below 1 or above the registered brokers with INVALID_REPLICATION_FACTOR', () => {
       const cluster = virtualCluster({ brokers: 3 });
       protocolErrorOf(() => cluster.createTopic({ topic: 't', replicationFactor: 0 }), 'INVALID_REPLICATION_FACTOR');
       const e = protocolErrorOf(() => cluster.createTopic({ topic: 't', replicationFactor: 4 }), 'INVALID_REPLICATION_FACTOR');
       expect(e.message).to.contain('only 3 broker(s)');
+    });
+
+    it('places replicas on stopped (fenced) brokers only when the running ones are too few: last, out of the ISR (KRaft)', () => {
+      const cluster = virtualCluster({ brokers: 3 });
       cluster.stopBroker(3);
-      protocolErrorOf(() => cluster.createTopic({ topic: 't', replicationFactor: 3 }), 'INVALID_REPLICATION_FACTOR');
-      expect(cluster.createTopic({ topic: 't', replicationFactor: 2 }).partitions[0]!.replicas).to.not.include(3);
+      // As Kafka 3.9 (checked by the conformance suite): a stopped broker is still registered.
+      for (const p of cluster.createTopic({ topic: 't', numPartitions: 4, replicationFactor: 3 }).partitions) {
+        expect(p.replicas[2]).to.equal(3);
+        expect([...p.isr].sort()).to.deep.equal([1, 2]);
+        expect(p.leader).to.equal(p.replicas[0]);
+        expect(p.offlineReplicas).to.deep.equal([3]);
+      }
+      for (const p of cluster.createTopic({ topic: 'u', numPartitions: 4, replicationFactor: 2 }).partitions) expect(p.replicas).to.not.include(3);
+      cluster.stopBroker(1);
+      cluster.stopBroker(2);
+      const e = protocolErrorOf(() => cluster.createTopic({ topic: 'v' }), 'INVALID_REPLICATION_FACTOR');
+      expect(e.message).to.contain('All brokers are currently fenced');
     });
 
     it('adds partitions, continuing the layout, and never removes any', async () => {
@@ -177,12 +191,18 @@ describe('topics and partitions', () => {
       expect(cluster.createPartitions('t', 2, [[3, 1]]).partitions[1]!.replicas).to.deep.equal([3, 1]);
     });
 
-    it('refuses to add partitions that cannot be replicated', () => {
+    it('adds partitions with a stopped broker as the last replica; refuses when no broker runs', () => {
       const cluster = virtualCluster({ brokers: 2 });
       cluster.createTopic({ topic: 't', replicationFactor: 2 });
       cluster.stopBroker(2);
-      protocolErrorOf(() => cluster.createPartitions('t', 2), 'INVALID_REPLICATION_FACTOR');
-      expect(cluster.describeTopic('t').partitions).to.have.length(1);
+      const added = cluster.createPartitions('t', 3).partitions.slice(1);
+      expect(added.map((p) => [p.replicas, p.isr, p.leader])).to.deep.equal([
+        [[1, 2], [1], 1],
+        [[1, 2], [1], 1],
+      ]);
+      cluster.stopBroker(1);
+      protocolErrorOf(() => cluster.createPartitions('t', 4), 'INVALID_REPLICATION_FACTOR');
+      expect(cluster.describeTopic('t').partitions).to.have.length(3);
     });
   });
 

@@ -110,7 +110,12 @@ function checkOrder(deliveries: readonly Delivery[], ids: readonly string[], par
       expect(d.partition, `stream ${id} stays on one partition`).to.equal(partitionForKey(id, partitions));
       expect(d.value, `no gap in stream ${id}`).to.be.at.most(highest + 1);
       const prev = last.get(d.instance);
-      if (prev !== undefined && d.value !== prev + 1) expect(d.value, `instance ${d.instance} never skips ahead in stream ${id}`).to.be.at.most(prev);
+      if (prev !== undefined && d.value > prev + 1) {
+        // An instance skips ahead only over values another instance was handed meanwhile (it owned the
+        // partition in between, as a rebalance may decide: the assignment depends on the partition order).
+        const handedElsewhere = new Set(mine.slice(0, mine.indexOf(d)).filter((o) => o.instance !== d.instance).map((o) => o.value));
+        for (let v = prev + 1; v < d.value; v++) expect(handedElsewhere.has(v), `instance ${d.instance} never skips ahead in stream ${id} past ${v}`).to.equal(true);
+      }
       last.set(d.instance, d.value);
       highest = Math.max(highest, d.value);
     }

@@ -108,7 +108,11 @@ describe('twin admin: topics, configs, cluster', () => {
       { partition: 1, offset: '0' },
     ]);
     expect((await admin.fetchTopicMetadata()).topics.map((t) => t.name)).to.deep.equal(['t']);
-    expect((await admin.fetchTopicMetadata({ topics: ['auto'] })).topics[0]!.name).to.equal('auto');
+    // kafkajs's admin never auto-creates: an unknown topic rejects at once, unretried (as real Kafka answers it).
+    const unknown = await admin.fetchTopicMetadata({ topics: ['auto'] }).catch((e: unknown) => e);
+    expect(unknown).to.be.instanceOf(KafkaJSProtocolError);
+    expect((unknown as InstanceType<typeof KafkaJSProtocolError>).type).to.equal('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(cluster.hasTopic('auto')).to.equal(false);
     for (const bad of [() => admin.fetchTopicOffsets(''), () => admin.fetchTopicOffsetsByTimestamp(''), () => admin.fetchTopicMetadata({ topics: [''] })]) {
       expect(await bad().catch((e: unknown) => e)).to.be.instanceOf(KafkaJSNonRetriableError);
     }
