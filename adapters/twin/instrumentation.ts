@@ -28,11 +28,16 @@ export class Instrumentation {
   on(eventName: string, listener: (event: InstrumentationEvent<unknown>) => void): () => void {
     const known = Object.values(this.names);
     if (!known.includes(eventName)) throw new KafkaJSNonRetriableError(`Event name should be one of ${Object.keys(this.names).join(', ')}`);
+    // Called synchronously inside emit, as kafkajs does: a listener that acts on an event (say,
+    // commits on GROUP_JOIN) runs before the client moves on. A listener's failure, thrown or
+    // as a rejected promise, must not break the client, as in kafkajs.
     const wrapped = (event: InstrumentationEvent<unknown>) => {
-      // A listener's failure must not break the client, as in kafkajs.
-      void Promise.resolve()
-        .then(() => listener(event))
-        .catch(() => undefined);
+      try {
+        const result: unknown = listener(event);
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => undefined);
+      } catch {
+        // ignored: see above
+      }
     };
     this.emitter.on(eventName, wrapped);
     return () => void this.emitter.off(eventName, wrapped);
