@@ -3,7 +3,14 @@
  * clean readings. It runs unchanged on the twin and on a real cluster (any `Kafka` of the shared
  * interface). Each raw stream becomes a clean stream with the same id on the clean topic.
  */
-import { CommitMode, type StreamConsumer, type StreamingClient, type TopicConsumer, type TopicProducer } from '../../src/streams/index.js';
+import {
+  CommitMode,
+  type StreamConsumer,
+  type StreamingClient,
+  type TopicConsumer,
+  type TopicConsumerOptions,
+  type TopicProducer,
+} from '../../src/streams/index.js';
 
 /** A reading as the sensors send it: the value may be missing or a string, the unit °F or °C. */
 export interface RawReading {
@@ -39,6 +46,11 @@ export interface CleaningStepOptions {
    * @defaultValue 'cleaning-step'
    */
   consumerGroup?: string;
+  /**
+   * Passed to the step's Kafka consumer (say, shorter polls and heartbeats).
+   * @defaultValue undefined
+   */
+  consumerConfig?: TopicConsumerOptions['consumerConfig'];
 }
 
 /** A running instance of the cleaning step. */
@@ -57,9 +69,12 @@ export interface CleaningStep {
  */
 export async function startCleaningStep(
   client: StreamingClient,
-  { rawTopic, cleanTopic, consumerGroup = 'cleaning-step' }: CleaningStepOptions,
+  { rawTopic, cleanTopic, consumerGroup = 'cleaning-step', consumerConfig }: CleaningStepOptions,
 ): Promise<CleaningStep> {
-  const input = client.getTopicConsumer<RawReading>(rawTopic, consumerGroup, { commitSettings: CommitMode.Automatic });
+  const input = client.getTopicConsumer<RawReading>(rawTopic, consumerGroup, {
+    commitSettings: CommitMode.Automatic,
+    ...(consumerConfig ? { consumerConfig } : {}),
+  });
   const output = client.getTopicProducer<CleanReading>(cleanTopic);
 
   input.on('committing', () => output.flush());

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import type { EachMessagePayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { ConsumerConfig, EachMessagePayload, IHeaders, KafkaMessage } from 'kafkajs';
 import type { Consumer, Kafka } from '../interface.js';
 import {
   AutoOffsetReset,
@@ -50,6 +50,12 @@ export interface TopicConsumerOptions<T = unknown> {
    * @defaultValue Date.now
    */
   now?: () => number;
+  /**
+   * Passed to `kafka.consumer()` (say, shorter `maxWaitTimeInMs` or `heartbeatInterval`); its
+   * `groupId` is the topic consumer's own and cannot be set here.
+   * @defaultValue undefined
+   */
+  consumerConfig?: Omit<ConsumerConfig, 'groupId'>;
 }
 
 /** A listener may return a promise: the message counts as processed once it settles. */
@@ -146,6 +152,7 @@ export class TopicConsumer<T = unknown> extends AsyncEventEmitter<TopicConsumerE
   private readonly autoCommit: boolean;
   private readonly deserialize: Deserializer<T>;
   private readonly now: () => number;
+  private readonly consumerConfig: Omit<ConsumerConfig, 'groupId'>;
   private consumer: Consumer | undefined;
   private readonly streams = new Map<string, StreamConsumer<T>>();
   private assigned = new Set<number>();
@@ -178,6 +185,7 @@ export class TopicConsumer<T = unknown> extends AsyncEventEmitter<TopicConsumerE
     this.commitIntervalMs = settings.commitIntervalMs;
     this.deserialize = options.deserializer ?? (jsonDeserializer as Deserializer<T>);
     this.now = options.now ?? Date.now;
+    this.consumerConfig = options.consumerConfig ?? {};
   }
 
   /** The streams currently open on this instance's partitions. */
@@ -188,13 +196,15 @@ export class TopicConsumer<T = unknown> extends AsyncEventEmitter<TopicConsumerE
   /**
    * Joins (the consumer group, or a private group of one) and starts delivering. Resolves once
    * the first assignment is done. With {@link AutoOffsetReset.Error}, rejects if any partition of
-   * the topic has no committed offset for the group.
+   * the topic has no committed offset for the group. With {@link AutoOffsetReset.Latest}, where
+   * reading starts is fixed by the first fetch after that (as in kafkajs), so a message produced
+   * just as `subscribe()` resolves may or may not be read.
    */
   async subscribe(): Promise<void> {
     if (this.closed) throw new Error('The topic consumer is closed');
     if (this.consumer !== undefined) throw new Error('subscribe() was already called');
     if (this.autoOffsetReset === AutoOffsetReset.Error) await this.requireCommittedOffsets();
-    const consumer = this.kafka.consumer({ groupId: this.groupId });
+    const consumer = this.kafka.consumer({ ...this.consumerConfig, groupId: this.groupId });
     this.consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => void this.onRevoking());
     consumer.on(consumer.events.GROUP_JOIN, (event) => void this.onAssigned(event.payload.memberAssignment[this.topic] ?? []));

@@ -1,5 +1,4 @@
 import { Cluster } from '../../src/index.js';
-import type { KafkaMessage } from 'kafkajs';
 import type { Kafka } from '../../src/interface.js';
 import { StreamingClient } from '../../src/streams/index.js';
 
@@ -14,32 +13,8 @@ export function setup({ partitions = 3, topics = ['t'], seed = 1 }: { partitions
   return { cluster, kafka, client };
 }
 
-/** Deterministic ids: prefix-0, prefix-1, ... */
-export function counterIds(prefix = 'id'): () => string {
-  let n = 0;
-  return () => `${prefix}-${n++}`;
-}
-
-/** Every record of a topic, per partition, straight from the engine. */
-export function records(
-  cluster: Cluster,
-  topic: string,
-): { partition: number; offset: number; key: string | null; value: string; headers: Record<string, string> }[] {
-  const out: ReturnType<typeof records> = [];
-  for (const { partition } of cluster.describeTopic(topic).partitions) {
-    for (const r of cluster.fetch({ topic, partition, offset: 0, maxBytes: 1 << 30 }).records) {
-      const headers: Record<string, string> = {};
-      for (const h of r.headers) headers[h.key] = h.value === null ? '' : h.value.toString();
-      out.push({ partition, offset: r.offset, key: r.key === null ? null : r.key.toString(), value: r.value === null ? '' : r.value.toString(), headers });
-    }
-  }
-  return out;
-}
-
 /** Committed offsets of a group on a topic, by partition (-1: none). */
 export function committed(cluster: Cluster, groupId: string, topic: string): number[] {
   const res = cluster.groups.offsetFetch({ groupId, topics: [{ topic, partitions: cluster.describeTopic(topic).partitions.map((p) => p.partition) }] });
   return res[0]!.partitions.map((p) => Number(p.offset));
 }
-
-export type { KafkaMessage };
