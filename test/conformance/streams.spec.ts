@@ -357,11 +357,12 @@ conformance('streams: topic consumer', () => {
       { message: 'a probe' },
     );
     await publish(client, topic, { a: ['new'] });
-    await c.waitUntil(() => data.some((d) => d.value === 'new'), { message: 'the new message' });
+    const received = () => data.filter((d) => d.streamId === 'probe').map((d) => d.value as number);
+    await c.waitUntil(() => data.some((d) => d.value === 'new') && received().includes(sent - 1), { message: 'the new message and the last probe' });
     await probes.close();
-    const received = data.filter((d) => d.streamId === 'probe').map((d) => d.value as number);
     // The probes received are the last ones sent, in order.
-    expect(received).to.deep.equal(Array.from({ length: received.length }, (_, i) => sent - received.length + i));
+    const probesReceived = received();
+    expect(probesReceived).to.deep.equal(Array.from({ length: probesReceived.length }, (_, i) => sent - probesReceived.length + i));
     expect(data.filter((d) => d.streamId !== 'probe').map((d) => d.value)).to.deep.equal(['new']);
   });
 
