@@ -100,6 +100,12 @@ export function renderHtml(input: HtmlTimelineInput): string {
     }
   }
 
+  // A coordinator move marks the group Dead on the old coordinator, but the new one loads it as it
+  // was: members keep their partitions and generation, so such a Dead ends no ownership.
+  const moves = new Set(events.filter((e) => e.type === 'group-coordinator-moved').map((e) => `${e.groupId}@${e.time}`));
+  const endsOwnership = (e: ClusterEvent) =>
+    e.type === 'group-state-changed' && e.to !== 'Stable' && e.to !== 'CompletingRebalance' && !(e.to === 'Dead' && moves.has(`${e.groupId}@${e.time}`));
+
   // Ownership lanes: from each group-assignment until the group starts rebalancing again.
   for (const g of input.groups) {
     for (const topic of g.topics) {
@@ -125,7 +131,7 @@ export function renderHtml(input: HtmlTimelineInput): string {
             close(e.time);
             const a = e.assignments.find((x) => (x.partitions ?? []).some((tp) => tp.topic === topic && tp.partitions.includes(p)));
             if (a !== undefined) owner = { since: e.time, member: memberName(a.memberId), generation: e.generationId };
-          } else if (e.type === 'group-state-changed' && e.to !== 'Stable' && e.to !== 'CompletingRebalance') {
+          } else if (endsOwnership(e)) {
             close(e.time);
           }
         }
@@ -160,7 +166,7 @@ export function renderHtml(input: HtmlTimelineInput): string {
           .map((a) => memberName(a.memberId))
           .sort();
         idle = { since: e.time, names, generation: e.generationId };
-      } else if (e.type === 'group-state-changed' && e.to !== 'Stable' && e.to !== 'CompletingRebalance') close(e.time);
+      } else if (endsOwnership(e)) close(e.time);
     }
     close(end);
     lanes.push({ id: `idle ${g.id}`, label: 'idle members', group: groupSection(g.id), segments, isr: [] });
@@ -302,7 +308,7 @@ export function renderHtml(input: HtmlTimelineInput): string {
   ];
   if (members.length > 0)
     legend.push(
-      `<p class="legend"><b>Group members:</b> ${members.map((m) => key(colors.get(`m:${m}`)!, m)).join(' ')}${used('idle') ? ` ${key(IDLE, 'idle: no partition left for it')}` : ''} <span class="key">blank: rebalancing, nobody owns the partition</span></p>`,
+      `<p class="legend"><b>Group members:</b> ${members.map((m) => key(colors.get(`m:${m}`)!, m)).join(' ')}${used('idle') ? ` ${key(IDLE, 'idle: no partition left for it')}` : ''} <span class="key">blank: nobody owns the partition (rebalancing, or the group is empty)</span></p>`,
     );
 
   return `<!DOCTYPE html>

@@ -41,11 +41,12 @@ export interface SimulationResult {
 
 type Consumer = ReturnType<ReturnType<Cluster['kafka']>['consumer']>;
 
-/** Formats a span of ms compactly: 1h, 90s, 250ms. */
+/** Formats a span of ms compactly: 1h, 5m, 7m58s, 30s, 250ms. */
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  // 7m58s reads better than 478s; round spans keep their short form above.
+  if (ms % 1000 === 0) return ms > 60_000 ? `${Math.floor(ms / 60_000)}m${(ms % 60_000) / 1000}s` : `${ms / 1000}s`;
   return `${ms}ms`;
 }
 
