@@ -105,7 +105,9 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      error(`kafka-twin simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      error(`kafka-twin simulate: cannot read ${file}: ${why}`);
       return 2;
     }
     const { errors, scenario } = parseScenario(text, basename(file));
