@@ -190,7 +190,8 @@ export function renderHtml(input: HtmlTimelineInput): string {
   brokers.forEach((b, i) => colors.set(`b${b}`, BROKER_PALETTE[i % BROKER_PALETTE.length]!));
   members.forEach((m, i) => colors.set(`m:${m}`, MEMBER_PALETTE[i % MEMBER_PALETTE.length]!));
 
-  const left = 170;
+  // Room for the longest lane label (about 6.5 px a character at 11 px), at least 170 px.
+  const left = Math.max(170, Math.ceil(Math.max(...lanes.map((l) => l.label.length)) * 6.5) + 16);
   const plot = 900;
   const laneH = 22;
   const isrH = 6;
@@ -224,10 +225,10 @@ export function renderHtml(input: HtmlTimelineInput): string {
         const n = rows.length === 0 ? 0 : Math.max(...rows) + 1;
         gens.forEach((e, i) => {
           body.push(
-            `<text class="genlabel" x="${x(e.time)}" y="${y + 2 + rows[i]! * 12}" text-anchor="middle">gen ${e.generationId}<title>${escapeXml(`${id}: generation ${e.generationId} assigned at ${clockTime(e.time)}`)}</title></text>`,
+            `<text class="genlabel" x="${x(e.time)}" y="${y + 8 + rows[i]! * 12}" text-anchor="middle">gen ${e.generationId}<title>${escapeXml(`${id}: generation ${e.generationId} assigned at ${clockTime(e.time)}`)}</title></text>`,
           );
         });
-        y += n * 12 + 4;
+        y += n * 12 + 10;
         groupSpans.set(lane.group, { from: y, to: y });
       }
     }

@@ -240,6 +240,17 @@ describe('kafka-twin simulate', () => {
       expect(ticks).to.deep.equal(['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00']);
     });
 
+    it('--html widens the label column for long topic names instead of cutting them off', async () => {
+      const topic = 'customer-order-events-v2-compacted';
+      const out = join(scratch, 'long-names.html');
+      const file = scenarioFile({ brokers: 1, duration: '1m', topics: [{ name: topic, partitions: 1 }] });
+      expect((await run(['simulate', file, '--html', out])).code).to.equal(0);
+      const html = readFileSync(out, 'utf8');
+      const labelX = Number(/<text class="label" x="([\d.]+)"[^>]*>customer-order-events-v2-compacted-0</.exec(html)?.[1]);
+      expect(labelX, 'right edge of the label column').to.be.at.least(`${topic}-0`.length * 6.5);
+      expect(html).to.match(new RegExp(`<rect class="track" x="${labelX + 6}"`));
+    });
+
     it('--html marks broker faults and offline partitions', async () => {
       const out = join(scratch, 'acks.html');
       await run(['simulate', file, '--html', out]);
