@@ -249,6 +249,8 @@ export async function runDemo({ seed = 1, write, color = false }: DemoOptions): 
   await cluster.idle();
   write(`  instance-5 read ${received - before} message(s): the ${20 * 3} written while the group was away, nothing twice`);
   for (const p of cluster.groups.lag('dashboards')) write(`  ${p.topic}-${p.partition}: committed offset ${p.committedOffset}, lag ${p.lag}`);
+  // Half a minute more with instance-5 owning every partition, so the page shows the resumed group.
+  await cluster.advance(30_000);
   for (const consumer of instances.values()) await consumer.disconnect();
   await producer.disconnect();
 

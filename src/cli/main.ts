@@ -2,8 +2,8 @@
 /**
  * `kafka-twin` command line.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { ClusterEvent } from '../../emulator/events.js';
 import { DEMO_LAYOUT, runDemo } from './demo.js';
 import { renderHtml, type HtmlTimelineInput } from './html.js';
@@ -83,6 +83,11 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
       return 2;
     }
   }
+  // Checked before the run, which can be long: a page that cannot be written is bad usage.
+  if (html !== undefined && !isDirectory(dirname(resolve(html)))) {
+    error(`kafka-twin ${command}: cannot write ${html}: no directory ${dirname(resolve(html))}`);
+    return 2;
+  }
   // The timeline goes to stdout unless --json takes its place; the page gets it without colour.
   const lines: string[] = [];
   const timeline = (line: string) => {
@@ -131,10 +136,23 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     write(']');
   }
   if (html !== undefined) {
-    writeFileSync(html, renderHtml({ ...page, durationMs: output.endMs, events: output.events, text: lines }));
+    try {
+      writeFileSync(html, renderHtml({ ...page, durationMs: output.endMs, events: output.events, text: lines }));
+    } catch (e) {
+      error(`kafka-twin ${command}: cannot write ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
     error(`kafka-twin ${command}: wrote ${html}`);
   }
   return 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

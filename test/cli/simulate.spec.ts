@@ -215,7 +215,7 @@ describe('kafka-twin simulate', () => {
       expectWellFormed(html);
       expect(html).not.to.contain('\x1b');
       expect(html).to.contain('<h1>kafka-twin demo</h1>');
-      expect(html).to.contain('Seed 1; 7m58s of virtual time.');
+      expect(html).to.contain('Seed 1; 8m28s of virtual time.');
       expect(html).to.contain(plain.out.split('\n').slice(3, 6).join('\n'));
       // Broker 3's stop moves the group's coordinator; the members keep their partitions through it.
       expect(html).to.match(/<title>dashboards: rides-0 owned by instance-4 in generation 5, 01:00-03:35<\/title>/);
@@ -425,6 +425,13 @@ describe('kafka-twin simulate', () => {
       const missing = await run(['simulate', join(scratch, 'nope.json')]);
       expect(missing.code).to.equal(2);
       expect(missing.err).to.match(/cannot read .*nope\.json: no such file$/);
+      const page = await run(['demo', '--html', join(scratch, 'no-such-dir', 'x.html')]);
+      expect(page.code, 'checked before the run').to.equal(2);
+      expect(page.out).to.equal('');
+      expect(page.err).to.match(/^kafka-twin demo: cannot write .*x\.html: no directory .*no-such-dir$/);
+      const unwritable = await run(['simulate', scenarioFile(valid), '--html', scratch]);
+      expect(unwritable.code).to.equal(1);
+      expect(unwritable.err).to.match(/cannot write .*: EISDIR$/);
       const directory = await run(['simulate', scratch]);
       expect(directory.code).to.equal(2);
       expect(directory.err).to.match(/cannot read .*: it is a directory$/);
