@@ -181,8 +181,10 @@ export function renderHtml(input: HtmlTimelineInput): string {
   const brokers = [...new Set(lanes.flatMap((l) => l.segments.filter((s) => s.kind === 'leader').map((s) => Number(s.colorKey.slice(1)))))].sort(
     (a, b) => a - b,
   );
-  const members: string[] = [];
-  for (const l of lanes) for (const s of l.segments) if (s.kind === 'owner' && !members.includes(s.label)) members.push(s.label);
+  // Members in the order they first owned a partition (then by name), as the legend lists them.
+  const firstOwned = new Map<string, number>();
+  for (const l of lanes) for (const s of l.segments) if (s.kind === 'owner') firstOwned.set(s.label, Math.min(s.from, firstOwned.get(s.label) ?? Infinity));
+  const members = [...firstOwned].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([m]) => m);
   const colors = new Map<string, string>([
     ['offline', OFFLINE],
     ['idle', IDLE],
