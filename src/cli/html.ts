@@ -250,6 +250,19 @@ export function renderHtml(input: HtmlTimelineInput): string {
     // Unclean elections and truncations: where acknowledged records can be lost.
     const [, partitionName] = lane.id.split(' ');
     if (lane.id.startsWith('partition ')) {
+      // Retention: one mark per pass (all replicas' deletions at one time), where the log start moved.
+      const passes = new Map<number, { from: number; to: number }>();
+      for (const e of events)
+        if (e.type === 'segment-deleted' && `${e.topic}-${e.partition}` === partitionName) {
+          const pass = passes.get(e.time);
+          passes.set(e.time, { from: Math.min(pass?.from ?? e.baseOffset, e.baseOffset), to: Math.max(pass?.to ?? 0, e.logStartOffset) });
+        }
+      for (const [time, pass] of passes) {
+        const cx = Number(x(time));
+        body.push(
+          `<path class="retention" d="M${(cx - 4).toFixed(1)} ${y + laneH - 4} l8 0 l-4 -7 z"><title>${escapeXml(`${partitionName}: retention deleted offsets [${pass.from}, ${pass.to}) at ${clockTime(time)}; log start offset now ${pass.to}`)}</title></path>`,
+        );
+      }
       for (const e of events) {
         if (!('topic' in e) || !('partition' in e) || `${e.topic}-${e.partition}` !== partitionName) continue;
         const tip =
@@ -305,8 +318,9 @@ export function renderHtml(input: HtmlTimelineInput): string {
     `<span class="key"><span class="${cls}" style="background:${color}"></span>${escapeXml(text)}</span>`;
   const used = (kind: Segment['kind']) => lanes.some((l) => l.segments.some((s) => s.kind === kind) || l.isr.some((s) => s.kind === kind));
   const hasLoss = body.some((l) => l.startsWith('<path class="loss"'));
+  const hasRetention = body.some((l) => l.startsWith('<path class="retention"'));
   const legend = [
-    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : ''}${hasLoss ? ` <span class="key"><span class="diamond"></span>unclean election or truncation: acknowledged records may be lost</span>` : ''}</p>`,
+    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : ''}${hasLoss ? ` <span class="key"><span class="diamond"></span>unclean election or truncation: acknowledged records may be lost</span>` : ''}${hasRetention ? ` <span class="key"><svg class="mark" width="10" height="9" viewBox="0 0 10 9"><path d="M1 8 l8 0 l-4 -7 z" fill="#fff" stroke="#222" /></svg>retention deleted old segments: the log start offset moved</span>` : ''}</p>`,
     `<p class="legend"><b>ISR bar under it:</b> ${key(ISR_FULL, 'every replica in sync')} ${key(ISR_PARTIAL, 'ISR shrunk: a replica stopped or fell behind')}</p>`,
   ];
   if (members.length > 0)
@@ -330,6 +344,7 @@ svg .generation { stroke: #555; stroke-width: 0.75; stroke-dasharray: 3 2; }
 svg .isr-full { fill: ${ISR_FULL}; }
 svg .isr-partial { fill: ${ISR_PARTIAL}; }
 svg .loss { fill: #ffd400; stroke: #000; stroke-width: 1.2; }
+svg .retention { fill: #fff; stroke: #222; stroke-width: 1; }
 svg .axis, svg .tick { stroke: #999; stroke-width: 0.5; }
 svg .tick { stroke-dasharray: 2 3; }
 svg .fault line { stroke: #8e44ad; stroke-width: 1.5; }
@@ -338,6 +353,7 @@ svg .fault text { fill: #8e44ad; }
 .legend { margin: 0.2em 0; }
 .key { margin-right: 1em; white-space: nowrap; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
+.mark { margin: 0 0.3em 0 0.1em; vertical-align: middle; }
 .diamond { display: inline-block; width: 0.6em; height: 0.6em; margin: 0 0.4em 0 0.15em; vertical-align: middle; background: #ffd400; border: 1px solid #000; transform: rotate(45deg); }
 pre { background: #f7f7f7; padding: 1em; white-space: pre-wrap; font-size: 12px; }
 </style>

@@ -231,6 +231,10 @@ describe('kafka-twin --html in headless Chromium', function () {
     expect(red).to.deep.equal([0xe1, 0x57, 0x59]);
     expect(boxes.filter((b) => b.cls === 'fault' && b.text !== '').map((b) => b.text)).to.have.members(['B3 stopped', 'B3 started']);
     expect(boxes.filter((b) => b.cls === 'genlabel').map((b) => b.text)).to.include.members(['gen 1', 'gen 4', 'gen 5']);
+    // Retention's passes are drawn as marks on the partitions' bars, inside the run.
+    const retention = boxes.filter((b) => b.cls === 'retention');
+    expect(retention.length, 'retention marks').to.be.at.least(3);
+    for (const r of retention) expect(r.w * r.h, 'a retention mark is drawn').to.be.above(10);
     const idle = boxes.find((b) => b.cls === 'seg idle')!;
     expect(near(page.png.pixel(Math.floor(idle.x + idle.w / 2), Math.floor(idle.y + idle.h / 2)), rgb(idle.fill)), 'the idle member is drawn').to.equal(true);
   });

@@ -190,9 +190,14 @@ describe('kafka-twin simulate', () => {
         expect((await run(['simulate', join(examples, `${f}.json`), '--html', out])).code).to.equal(0);
         const html = readFileSync(out, 'utf8');
         expectWellFormed(html);
-        expect(html.match(/<svg /g), f).to.have.length(1);
+        expect(html.match(/<svg [^>]*id="timeline"/g), f).to.have.length(1);
       }
       const html = readFileSync(join(scratch, 'retention-lagging-consumer.html'), 'utf8');
+      // Each retention pass is marked on its partition, saying where the log start offset went.
+      const passes = [...html.matchAll(/<path class="retention"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+      expect(passes.length).to.be.at.least(10);
+      expect(passes[0]).to.match(/^clicks-\d: retention deleted offsets \[0, \d+\) at \d\d:\d\d; log start offset now \d+$/);
+      expect(html).to.contain('retention deleted old segments: the log start offset moved');
       const sections = [...html.matchAll(/<text class="section"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
       expect(sections).to.deep.equal(['Leader (and ISR below) per partition', 'Group live: owner per partition', 'Group reports: owner per partition']);
     });
