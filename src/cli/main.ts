@@ -158,8 +158,12 @@ function isDirectory(path: string): boolean {
 /**
  * A progress bar on stderr for long runs: drawn only once a run has taken 300 ms of wall time,
  * redrawn at most once per percent, and wiped before each line of output so the two never mix.
+ * `now` is the wall clock (the run itself is on the virtual clock; the bar is for the person waiting).
  */
-function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) => void; clear: () => void } {
+export function progressBar(
+  stream: { write: (text: string) => unknown },
+  now: () => number = Date.now,
+): { update: (fraction: number) => void; clear: () => void } {
   let shown = -1;
   let visible = false;
   let started: number | undefined;
@@ -168,8 +172,8 @@ function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) =
     visible = false;
   };
   const update = (fraction: number) => {
-    const now = Date.now();
-    started ??= now;
+    const at = now();
+    started ??= at;
     const pct = Math.floor(fraction * 100);
     if (pct >= 100) {
       clear();
@@ -177,7 +181,7 @@ function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) =
       shown = -1;
       return;
     }
-    if (now - started < 300 || (pct === shown && visible)) return;
+    if (at - started < 300 || (pct === shown && visible)) return;
     shown = pct;
     const width = 30;
     const done = Math.round((pct / 100) * width);
