@@ -82,8 +82,15 @@ describe('kafka-twin --html in headless Chromium', function () {
     chromium = findChromium();
     scratch = mkdtempSync(join(tmpdir(), 'kafka-twin-browser-'));
   });
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
   after(() => {
-    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    if (scratch === undefined) return;
+    // On a failure the pages and screenshots stay, to be looked at; they are never committed.
+    if (failed) console.log(`pages and screenshots kept in ${scratch}`);
+    else rmSync(scratch, { recursive: true, force: true });
   });
 
   /** Runs Chromium once with a fresh profile; returns its stdout. */
