@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ function expectWellFormed(markup: string): void {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-twin-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Writes a scenario under a fixed name, so messages are stable. */
 function scenarioFile(content: unknown, name = 'scenario.json'): string {
