@@ -5,6 +5,7 @@
  */
 import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
+import { painter, type Style } from './style.js';
 
 /** Options for {@link runDemo}. */
 export interface DemoOptions {
@@ -15,7 +16,26 @@ export interface DemoOptions {
   seed?: number;
   /** Where lines go. */
   write: (line: string) => void;
+  /** ANSI colours in the timeline. @defaultValue false */
+  color?: boolean;
 }
+
+/** What a demo run leaves behind besides the printed timeline. */
+export interface DemoResult {
+  /** The cluster's whole event log. */
+  events: readonly ClusterEvent[];
+  /** Cluster time at the end of the run. */
+  endMs: number;
+}
+
+/** The demo's topic and group, for the HTML page. */
+export const DEMO_LAYOUT = {
+  title: 'kafka-twin demo',
+  description:
+    'A topic with 3 partitions and replication factor 2 on 3 brokers. Consumer instances of one group join one by one (the fourth stays idle), one leaves and its partition moves, a broker stops and leadership and the ISR change, retention deletes old segments, and the group resumes from its committed offsets.',
+  topics: [{ name: 'rides', partitions: 3, replicationFactor: 2 }],
+  groups: [{ id: 'dashboards', topics: ['rides'] }],
+} as const;
 
 const TOPIC = 'rides';
 
@@ -95,14 +115,19 @@ export function describeGeneration(e: Extract<ClusterEvent, { type: 'group-assig
   const lines = [`[${clockTime(e.time)}] group ${e.groupId}, generation ${e.generationId}:`];
   const sorted = [...e.assignments].sort((a, b) => instanceName(a.memberId).localeCompare(instanceName(b.memberId)));
   for (const a of sorted) {
-    const owned = (a.partitions ?? []).flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`));
+    // Partitions in order, whatever order the assignor listed them in.
+    const owned = [...(a.partitions ?? [])]
+      .sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : 0))
+      .flatMap((t) => [...t.partitions].sort((x, y) => x - y).map((p) => `${t.topic}-${p}`));
     lines.push(`    ${instanceName(a.memberId).padEnd(12)} ${owned.length === 0 ? '(idle: more instances than partitions)' : owned.join(', ')}`);
   }
   return lines;
 }
 
 /** Runs the demo scenario on a fresh virtual-clock cluster. */
-export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
+export async function runDemo({ seed = 1, write, color = false }: DemoOptions): Promise<DemoResult> {
+  const paint = painter(color);
+  const stamp = (ms: number) => paint('time', `[${clockTime(ms)}]`);
   const cluster = new Cluster({
     brokers: 3,
     clock: 'virtual',
@@ -115,13 +140,17 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
     if (deleting.length === 0) return;
     const [first, last] = [deleting[0]!, deleting[deleting.length - 1]!];
     write(
-      `[${clockTime(first.time)}] ${first.topic}-${first.partition} broker ${first.broker} deleted ${deleting.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
+      `${stamp(first.time)} ${first.topic}-${first.partition} broker ${first.broker} deleted ${deleting.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
     );
     deleting = [];
   };
   cluster.onEvent((e) => {
     const prev = deleting[0];
-    if (prev !== undefined && (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)) flush();
+    if (
+      prev !== undefined &&
+      (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)
+    )
+      flush();
     if (e.type === 'segment-deleted') {
       deleting.push(e);
       return;
@@ -130,16 +159,28 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
     // coordinator moves it causes are what matter here.
     if ('topic' in e && e.topic.startsWith('__') && e.type !== 'topic-created') return;
     if (e.type === 'group-assignment') {
-      for (const line of describeGeneration(e)) write(line);
+      const [head, ...rest] = describeGeneration(e);
+      write(`${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`);
+      for (const line of rest) write(line.includes('(idle') ? paint('idle', line) : line);
+      // What the generation works against: each partition's leader and ISR, and the group's lag.
+      const partitions = cluster
+        .describeTopic(TOPIC)
+        .partitions.map((p) => `${TOPIC}-${p.partition} leader ${p.leader === -1 ? 'none' : p.leader} isr [${p.isr.join(',')}]`);
+      write(paint('dim', `    partitions: ${partitions.join(', ')}`));
+      const lag = cluster.groups.lag(e.groupId).filter((r) => r.topic === TOPIC);
+      const perPartition = lag.length === 0 ? ' (nothing committed yet)' : ` (${lag.map((r) => `${r.topic}-${r.partition} ${r.lag ?? '-'}`).join(', ')})`;
+      write(paint('dim', `    lag ${lag.reduce((n, r) => n + (r.lag ?? 0), 0)}${perPartition}`));
       return;
     }
     const line = describeEvent(e);
-    if (line !== undefined) write(`[${clockTime(e.time)}] ${line}`);
+    if (line === undefined) return;
+    const style: Style | undefined = e.type.startsWith('broker-') ? 'fault' : e.type === 'leader-changed' || e.type === 'isr-shrunk' ? 'election' : undefined;
+    write(`${stamp(e.time)} ${style === undefined ? line : paint(style, line)}`);
   });
   const section = (title: string) => {
     flush();
     write('');
-    write(`== ${title}`);
+    write(paint('heading', `== ${title}`));
   };
 
   section('A topic with 3 partitions, each replicated on 2 of the 3 brokers');
@@ -208,10 +249,14 @@ export async function runDemo({ seed = 1, write }: DemoOptions): Promise<void> {
   await cluster.idle();
   write(`  instance-5 read ${received - before} message(s): the ${20 * 3} written while the group was away, nothing twice`);
   for (const p of cluster.groups.lag('dashboards')) write(`  ${p.topic}-${p.partition}: committed offset ${p.committedOffset}, lag ${p.lag}`);
+  // Half a minute more with instance-5 owning every partition, so the page shows the resumed group.
+  await cluster.advance(30_000);
   for (const consumer of instances.values()) await consumer.disconnect();
   await producer.disconnect();
 
   write('');
   write(`${sent} messages written, ${received} delivered; ${cluster.events().length} events recorded. Every line above came from cluster.events().`);
+  const result: DemoResult = { events: cluster.events(), endMs: cluster.now() };
   cluster.close();
+  return result;
 }

@@ -2,23 +2,27 @@
 /**
  * `kafka-twin` command line.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { runDemo } from './demo.js';
-import { renderHtml } from './html.js';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { ClusterEvent } from '../../emulator/events.js';
+import { DEMO_LAYOUT, runDemo } from './demo.js';
+import { renderHtml, type HtmlTimelineInput } from './html.js';
 import { parseScenario } from './scenario.js';
 import { simulate } from './simulate.js';
+import { stripAnsi } from './style.js';
 
 const USAGE = `Usage: kafka-twin <command> [options]
 
 Commands:
-  demo [--seed N]         run the built-in scenario on an in-memory cluster and print its timeline
+  demo                    run the built-in scenario on an in-memory cluster and print its timeline
   simulate <file.json>    run a scenario file (see examples/scenarios/README.md) and print its timeline
-      --seed N            override the scenario's seed (same file + seed = same bytes)
-      --json              print the raw event log (a JSON array, one event a line) instead
-      --html out.html     also write a self-contained page with an SVG timeline
-      --color, --no-color force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)
   help                    show this text
+
+Options of demo and simulate:
+  --seed N                the cluster's seed (default 1, or the scenario's); same input + seed = same bytes
+  --json                  print the raw event log (a JSON array, one event a line) instead of the timeline
+  --html out.html         also write a self-contained page with an SVG timeline of ownership and ISR
+  --color, --no-color     force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)
 
 Exit codes: 0 done, 1 the run failed, 2 bad usage or an invalid scenario file.`;
 
@@ -36,21 +40,9 @@ export interface CliIo {
 export async function main(argv: readonly string[], write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), io: CliIo = {}): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'demo': {
-      let seed = 1;
-      for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === '--seed' && rest[i + 1] !== undefined && /^\d+$/.test(rest[i + 1]!)) seed = Number(rest[++i]);
-        else {
-          write(`kafka-twin demo: unknown or incomplete option '${rest[i]}'`);
-          write(USAGE);
-          return 2;
-        }
-      }
-      await runDemo({ seed, write });
-      return 0;
-    }
+    case 'demo':
     case 'simulate':
-      return runSimulate(rest, write, io);
+      return run(command, rest, write, io);
     case undefined:
     case 'help':
     case '--help':
@@ -64,7 +56,13 @@ export async function main(argv: readonly string[], write: (line: string) => voi
   }
 }
 
-async function runSimulate(args: readonly string[], write: (line: string) => void, io: CliIo): Promise<number> {
+/** What a run prints besides its timeline: the event log and the page. */
+interface RunOutput {
+  events: readonly ClusterEvent[];
+  endMs: number;
+}
+
+async function run(command: 'demo' | 'simulate', args: readonly string[], write: (line: string) => void, io: CliIo): Promise<number> {
   const error = io.error ?? write;
   let file: string | undefined;
   let seed: number | undefined;
@@ -78,77 +76,94 @@ async function runSimulate(args: readonly string[], write: (line: string) => voi
     else if (a === '--html' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) html = args[++i];
     else if (a === '--color') color = true;
     else if (a === '--no-color') color = false;
-    else if (!a.startsWith('-') && file === undefined) file = a;
+    else if (command === 'simulate' && !a.startsWith('-') && file === undefined) file = a;
     else {
-      error(`kafka-twin simulate: unknown or incomplete option '${a}'`);
+      error(`kafka-twin ${command}: unknown or incomplete option '${a}'`);
       error(USAGE);
       return 2;
     }
   }
-  if (file === undefined) {
-    error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
-    error(USAGE);
+  // Checked before the run, which can be long: a page that cannot be written is bad usage.
+  if (html !== undefined && !isDirectory(dirname(resolve(html)))) {
+    error(`kafka-twin ${command}: cannot write ${html}: no directory ${dirname(resolve(html))}`);
     return 2;
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    error(`kafka-twin simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    return 2;
-  }
-  const { errors, scenario } = parseScenario(text, basename(file));
-  if (scenario === undefined) {
-    for (const line of errors) error(line);
-    error(`${errors.length} problem(s); the scenario format is described in examples/scenarios/README.md`);
-    return 2;
-  }
+  // The timeline goes to stdout unless --json takes its place; the page gets it without colour.
   const lines: string[] = [];
-  const plain: string[] = [];
-  const result = await simulate({
-    scenario,
-    seed,
-    color: color && !json,
-    progress: io.progress,
-    write: (line) => {
-      if (!json) write(line);
-      if (html !== undefined) lines.push(line);
-    },
-  });
-  if (html !== undefined) {
-    // The page embeds the plain-text timeline; colour codes never go into it.
-    if (color && !json) for (const l of lines) plain.push(l.replace(/\x1b\[[0-9;]*m/g, ''));
-    else plain.push(...lines);
+  const timeline = (line: string) => {
+    if (!json) write(line);
+    if (html !== undefined) lines.push(stripAnsi(line));
+  };
+  color &&= !json;
+  let output: RunOutput;
+  let page: Omit<HtmlTimelineInput, 'events' | 'durationMs' | 'text'>;
+  if (command === 'demo') {
+    output = await runDemo({ seed, write: timeline, color });
+    page = { ...DEMO_LAYOUT, seed: seed ?? 1 };
+  } else {
+    if (file === undefined) {
+      error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
+      error(USAGE);
+      return 2;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      error(`kafka-twin simulate: cannot read ${file}: ${why}`);
+      return 2;
+    }
+    const { errors, scenario } = parseScenario(text, basename(file));
+    if (scenario === undefined) {
+      for (const line of errors) error(line);
+      error(`${errors.length} problem(s); the scenario format is described in examples/scenarios/README.md`);
+      return 2;
+    }
+    output = await simulate({ scenario, seed, color, progress: io.progress, write: timeline });
+    page = {
+      title: scenario.name || basename(file),
+      description: scenario.description,
+      seed: seed ?? scenario.seed,
+      topics: scenario.topics,
+      groups: scenario.groups,
+    };
   }
   if (json) {
     write('[');
-    result.events.forEach((e, i) => write(`${JSON.stringify(e)}${i < result.events.length - 1 ? ',' : ''}`));
+    output.events.forEach((e, i) => write(`${JSON.stringify(e)}${i < output.events.length - 1 ? ',' : ''}`));
     write(']');
   }
   if (html !== undefined) {
-    writeFileSync(
-      html,
-      renderHtml({
-        title: scenario.name || basename(file),
-        description: scenario.description,
-        seed: seed ?? scenario.seed,
-        durationMs: result.endMs,
-        topics: scenario.topics,
-        groups: scenario.groups,
-        events: result.events,
-        text: plain,
-      }),
-    );
-    error(`kafka-twin simulate: wrote ${html}`);
+    try {
+      writeFileSync(html, renderHtml({ ...page, durationMs: output.endMs, events: output.events, text: lines }));
+    } catch (e) {
+      error(`kafka-twin ${command}: cannot write ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
+    error(`kafka-twin ${command}: wrote ${html}`);
   }
   return 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
  * A progress bar on stderr for long runs: drawn only once a run has taken 300 ms of wall time,
  * redrawn at most once per percent, and wiped before each line of output so the two never mix.
+ * `now` is the wall clock (the run itself is on the virtual clock; the bar is for the person waiting).
  */
-function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) => void; clear: () => void } {
+export function progressBar(
+  stream: { write: (text: string) => unknown },
+  now: () => number = Date.now,
+): { update: (fraction: number) => void; clear: () => void } {
   let shown = -1;
   let visible = false;
   let started: number | undefined;
@@ -157,8 +172,8 @@ function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) =
     visible = false;
   };
   const update = (fraction: number) => {
-    const now = Date.now();
-    started ??= now;
+    const at = now();
+    started ??= at;
     const pct = Math.floor(fraction * 100);
     if (pct >= 100) {
       clear();
@@ -166,7 +181,7 @@ function progressBar(stream: NodeJS.WriteStream): { update: (fraction: number) =
       shown = -1;
       return;
     }
-    if (now - started < 300 || (pct === shown && visible)) return;
+    if (at - started < 300 || (pct === shown && visible)) return;
     shown = pct;
     const width = 30;
     const done = Math.round((pct / 100) * width);

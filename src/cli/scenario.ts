@@ -373,11 +373,20 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
 
 /** Parses and validates the text of a scenario file; problems are prefixed with `file: `. */
 export function parseScenario(text: string, file: string): { errors: string[]; scenario?: ResolvedScenario } {
+  if (/\.ya?ml$/i.test(file)) return { errors: [`${file}: YAML scenario files are not supported; write the scenario as JSON (examples/scenarios/*.json)`] };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { errors: [`${file}: not valid JSON: ${(e as Error).message}`] };
+    // V8 names a byte position; a line and column are what an editor can jump to.
+    const message = (e as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    if (position === null) return { errors: [`${file}: not valid JSON: ${message}`] };
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '');
+    return { errors: [`${file}:${line}:${column}: not valid JSON: ${what}`] };
   }
   const { problems, scenario } = validateScenario(json);
   return { errors: problems.map((p) => `${file}: ${p.path}: ${p.message}`), scenario };

@@ -10,22 +10,9 @@ import type { ClusterEvent } from '../../emulator/events.js';
 import { partitionForKey } from '../partitioners.js';
 import { clockTime, describeEvent, describeGeneration } from './demo.js';
 import type { ResolvedScenario } from './scenario.js';
+import { painter, type Style } from './style.js';
 
-/** How a line is styled when colour is on. */
-export type Style = 'time' | 'heading' | 'generation' | 'idle' | 'fault' | 'election' | 'loss' | 'ok' | 'dim' | 'action';
-
-const ANSI: Record<Style, [string, string]> = {
-  time: ['\x1b[2m', '\x1b[22m'],
-  heading: ['\x1b[1m', '\x1b[22m'],
-  generation: ['\x1b[36m', '\x1b[39m'],
-  idle: ['\x1b[33m', '\x1b[39m'],
-  fault: ['\x1b[35m', '\x1b[39m'],
-  election: ['\x1b[33m', '\x1b[39m'],
-  loss: ['\x1b[31;1m', '\x1b[22;39m'],
-  ok: ['\x1b[32m', '\x1b[39m'],
-  dim: ['\x1b[2m', '\x1b[22m'],
-  action: ['\x1b[34m', '\x1b[39m'],
-};
+export type { Style } from './style.js';
 
 /** Options for {@link simulate}. */
 export interface SimulateOptions {
@@ -54,11 +41,12 @@ export interface SimulationResult {
 
 type Consumer = ReturnType<ReturnType<Cluster['kafka']>['consumer']>;
 
-/** Formats a span of ms compactly: 1h, 90s, 250ms. */
+/** Formats a span of ms compactly: 1h, 5m, 7m58s, 30s, 250ms. */
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  // 7m58s reads better than 478s; round spans keep their short form above.
+  if (ms % 1000 === 0) return ms > 60_000 ? `${Math.floor(ms / 60_000)}m${(ms % 60_000) / 1000}s` : `${ms / 1000}s`;
   return `${ms}ms`;
 }
 
@@ -69,7 +57,7 @@ export function memberName(memberId: string): string {
 
 /** Runs a scenario; resolves when the run (and its summary) is printed. */
 export async function simulate({ scenario, seed = scenario.seed, write, color = false, progress }: SimulateOptions): Promise<SimulationResult> {
-  const paint = (style: Style, text: string) => (color ? `${ANSI[style][0]}${text}${ANSI[style][1]}` : text);
+  const paint = painter(color);
   const stamp = (ms: number) => paint('time', `[${clockTime(ms)}]`);
   const userTopic = (t: string) => !t.startsWith('__');
 

@@ -53,12 +53,29 @@ describe('kafka-twin CLI', () => {
     expect(describeEvent({ ...base, type: 'topic-deleted', topic: 't' })).to.contain('deleted');
     expect(describeEvent({ ...base, type: 'partitions-created', topic: 't', from: 1, to: 3 })).to.contain('from 1 to 3');
     expect(describeEvent({ ...base, type: 'topic-config-changed', topic: 't', config: { 'retention.ms': '1' } })).to.contain('retention.ms');
-    expect(describeEvent({ ...base, ...tp, type: 'leader-changed', leader: -1, previousLeader: 1, leaderEpoch: 1, isr: [1], election: 'none' })).to.contain('offline');
-    expect(describeEvent({ ...base, ...tp, type: 'leader-changed', leader: 2, previousLeader: -1, leaderEpoch: 3, isr: [2], election: 'unclean' })).to.contain('(none) -> 2');
+    expect(describeEvent({ ...base, ...tp, type: 'leader-changed', leader: -1, previousLeader: 1, leaderEpoch: 1, isr: [1], election: 'none' })).to.contain(
+      'offline',
+    );
+    expect(describeEvent({ ...base, ...tp, type: 'leader-changed', leader: 2, previousLeader: -1, leaderEpoch: 3, isr: [2], election: 'unclean' })).to.contain(
+      '(none) -> 2',
+    );
     expect(describeEvent({ ...base, ...tp, type: 'log-truncated', broker: 1, from: 8, to: 6, records: 2 })).to.contain('2 record(s) discarded');
     expect(describeEvent({ ...base, ...tp, type: 'high-watermark-decreased', from: 8, to: 6 })).to.contain('lost');
     expect(describeEvent({ ...base, ...tp, type: 'records-deleted', logStartOffset: 4 })).to.contain('up to 4');
-    expect(describeEvent({ ...base, ...tp, type: 'segment-deleted', broker: 1, baseOffset: 0, endOffset: 4, size: 10, maxTimestamp: 0, reason: 'retention.bytes', logStartOffset: 4 })).to.contain('retention.bytes');
+    expect(
+      describeEvent({
+        ...base,
+        ...tp,
+        type: 'segment-deleted',
+        broker: 1,
+        baseOffset: 0,
+        endOffset: 4,
+        size: 10,
+        maxTimestamp: 0,
+        reason: 'retention.bytes',
+        logStartOffset: 4,
+      }),
+    ).to.contain('retention.bytes');
     expect(describeEvent({ ...base, ...tp, type: 'segment-rolled', broker: 1, baseOffset: 4 })).to.equal(undefined);
   });
 });

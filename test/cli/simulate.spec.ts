@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ function expectWellFormed(markup: string): void {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-twin-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Writes a scenario under a fixed name, so messages are stable. */
 function scenarioFile(content: unknown, name = 'scenario.json'): string {
@@ -190,11 +191,70 @@ describe('kafka-twin simulate', () => {
         expect((await run(['simulate', join(examples, `${f}.json`), '--html', out])).code).to.equal(0);
         const html = readFileSync(out, 'utf8');
         expectWellFormed(html);
-        expect(html.match(/<svg /g), f).to.have.length(1);
+        expect(html.match(/<svg [^>]*id="timeline"/g), f).to.have.length(1);
       }
       const html = readFileSync(join(scratch, 'retention-lagging-consumer.html'), 'utf8');
+      // Each retention pass is marked on its partition, saying where the log start offset went.
+      const passes = [...html.matchAll(/<path class="retention"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+      expect(passes.length).to.be.at.least(10);
+      expect(passes[0]).to.match(/^clicks-\d: retention deleted offsets \[0, \d+\) at \d\d:\d\d; log start offset now \d+$/);
+      expect(html).to.contain('retention deleted old segments: the log start offset moved');
       const sections = [...html.matchAll(/<text class="section"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
       expect(sections).to.deep.equal(['Leader (and ISR below) per partition', 'Group live: owner per partition', 'Group reports: owner per partition']);
+    });
+
+    it('demo takes --json, --html and colour too, with the same timeline', async () => {
+      const plain = await run(['demo']);
+      const json = await run(['demo', '--json']);
+      const events = JSON.parse(json.out) as { type: string; groupId?: string }[];
+      expect(events.filter((e) => e.type === 'group-assignment' && e.groupId === 'dashboards')).to.have.length(6);
+      expect(json.out).not.to.contain('== ');
+      const coloured = await run(['demo', '--color']);
+      expect(coloured.out).to.contain('\x1b[1m== Broker');
+      expect(coloured.out.replace(/\x1b\[[0-9;]*m/g, '')).to.equal(plain.out);
+      expect((await run(['demo'], { color: true })).out).to.equal(coloured.out);
+      const out = join(scratch, 'demo.html');
+      const page = await run(['demo', '--color', '--html', out]);
+      expect(page.err).to.equal(`kafka-twin demo: wrote ${out}`);
+      expect(page.out).to.equal(coloured.out);
+      const html = readFileSync(out, 'utf8');
+      expectWellFormed(html);
+      expect(html).not.to.contain('\x1b');
+      expect(html).to.contain('<h1>kafka-twin demo</h1>');
+      expect(html).to.contain('Seed 1; 8m28s of virtual time.');
+      expect(html).to.contain(plain.out.split('\n').slice(3, 6).join('\n'));
+      // Broker 3's stop moves the group's coordinator; the members keep their partitions through it.
+      expect(html).to.match(/<title>dashboards: rides-0 owned by instance-4 in generation 5, 01:00-03:35<\/title>/);
+      const again = join(scratch, 'demo-7.html');
+      await run(['demo', '--seed', '7', '--html', again]);
+      expect(readFileSync(again, 'utf8')).to.contain('Seed 7;');
+    });
+
+    it('--html: a legend per section, a mark per generation, colours that mean one thing', async () => {
+      const out = join(scratch, 'idle-legend.html');
+      await run(['simulate', join(examples, 'idle-consumers.json'), '--html', out]);
+      const html = readFileSync(out, 'utf8');
+      const legends = [...html.matchAll(/<p class="legend"><b>([^<]*)<\/b>/g)].map((m) => m[1]);
+      expect(legends).to.deep.equal(['Leader per partition:', 'ISR bar under it:', 'Group members:']);
+      const gens = [...html.matchAll(/<text class="genlabel"[^>]*>gen (\d+)</g)].map((m) => Number(m[1]));
+      expect(gens).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+      expect(html.match(/<line class="generation"/g)).to.have.length(7);
+      const leaderFills = new Set([...html.matchAll(/class="seg leader"[^>]*fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]));
+      expect(leaderFills.size).to.equal(3);
+      for (const isr of ['#59a14f', '#e15759']) expect(leaderFills.has(isr)).to.equal(false);
+      const ticks = [...html.matchAll(/<text class="ticklabel"[^>]*>(\d\d:\d\d)</g)].map((m) => m[1]);
+      expect(ticks).to.deep.equal(['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00']);
+    });
+
+    it('--html widens the label column for long topic names instead of cutting them off', async () => {
+      const topic = 'customer-order-events-v2-compacted';
+      const out = join(scratch, 'long-names.html');
+      const file = scenarioFile({ brokers: 1, duration: '1m', topics: [{ name: topic, partitions: 1 }] });
+      expect((await run(['simulate', file, '--html', out])).code).to.equal(0);
+      const html = readFileSync(out, 'utf8');
+      const labelX = Number(/<text class="label" x="([\d.]+)"[^>]*>customer-order-events-v2-compacted-0</.exec(html)?.[1]);
+      expect(labelX, 'right edge of the label column').to.be.at.least(`${topic}-0`.length * 6.5);
+      expect(html).to.match(new RegExp(`<rect class="track" x="${labelX + 6}"`));
     });
 
     it('--html marks broker faults and offline partitions', async () => {
@@ -206,6 +266,17 @@ describe('kafka-twin simulate', () => {
       expect(html).to.match(/<g class="fault" data-fault="started">/);
       expect(html).to.contain('class="seg offline"');
       expect(html).to.contain('class="seg isr-partial"');
+      // The unclean elections (both topics) and acks=1's truncation are marked where they happened.
+      const losses = [...html.matchAll(/<path class="loss"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+      expect(losses).to.deep.equal([
+        'ledger-acks1-0: unclean election at 01:10, broker 2 was out of sync',
+        'ledger-acks1-0: broker 1 truncated 150 record(s) at 01:40',
+        'ledger-acksall-0: unclean election at 01:10, broker 2 was out of sync',
+      ]);
+      // B1 stopped (01:00) and B2 started (01:10) are too close for one row of labels.
+      const rows = [...html.matchAll(/<g class="fault" data-fault="\w+"><line [^>]*\/><text x="[\d.]+" y="(\d+)"/g)].map((m) => Number(m[1]));
+      expect(rows).to.have.length(4);
+      expect(new Set(rows).size).to.equal(2);
     });
   });
 
@@ -224,9 +295,19 @@ describe('kafka-twin simulate', () => {
       expect((await run(['simulate', scenarioFile(valid)])).code).to.equal(0);
     });
 
-    it('not JSON', async () => {
+    it('not JSON: the line and column of the first syntax error', async () => {
       const [line] = await problems('{ "brokers": 3,, }');
-      expect(line).to.match(/^scenario\.json: not valid JSON: /);
+      expect(line).to.match(/^scenario\.json:1:16: not valid JSON: \S/);
+      const [second] = await problems('{\n  "brokers": 3\n  "duration": "1m"\n}');
+      expect(second).to.equal("scenario.json:3:3: not valid JSON: Expected ',' or '}' after property value");
+      const [empty] = await problems('');
+      expect(empty).to.match(/^scenario\.json: not valid JSON: Unexpected end of JSON input$/);
+    });
+
+    it('a YAML file: told to write JSON', async () => {
+      expect(await problems('brokers: 3\n', 'scenario.yaml')).to.deep.equal([
+        'scenario.yaml: YAML scenario files are not supported; write the scenario as JSON (examples/scenarios/*.json)',
+      ]);
     });
 
     it('not an object', async () => {
@@ -349,7 +430,17 @@ describe('kafka-twin simulate', () => {
     it('a missing file, no file, or a bad option: exit code 2 with a message', async () => {
       const missing = await run(['simulate', join(scratch, 'nope.json')]);
       expect(missing.code).to.equal(2);
-      expect(missing.err).to.match(/cannot read .*nope\.json: ENOENT$/);
+      expect(missing.err).to.match(/cannot read .*nope\.json: no such file$/);
+      const page = await run(['demo', '--html', join(scratch, 'no-such-dir', 'x.html')]);
+      expect(page.code, 'checked before the run').to.equal(2);
+      expect(page.out).to.equal('');
+      expect(page.err).to.match(/^kafka-twin demo: cannot write .*x\.html: no directory .*no-such-dir$/);
+      const unwritable = await run(['simulate', scenarioFile(valid), '--html', scratch]);
+      expect(unwritable.code).to.equal(1);
+      expect(unwritable.err).to.match(/cannot write .*: EISDIR$/);
+      const directory = await run(['simulate', scratch]);
+      expect(directory.code).to.equal(2);
+      expect(directory.err).to.match(/cannot read .*: it is a directory$/);
       const none = await run(['simulate']);
       expect(none.code).to.equal(2);
       expect(none.err).to.contain('which scenario file?');
