@@ -27,7 +27,7 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import { EventLog, type ClusterEvent, type EventInput, type EventListener } from './events.js';
 import { ReplicaLog } from './log.js';
 import { Random } from './random.js';
-import { batchSizeInBytes, type FetchedRecord, type ProduceRecord, type RecordBatch, type StoredRecord } from './records.js';
+import { ByteArena, packBatch, readRecords, sliceBatch, type FetchedRecord, type ProduceRecord, type RecordBatch, type RecordRange } from './records.js';
 import { collidingTopic, placeReplicas, validateTopicName } from './topics.js';
 
 /** Options for {@link Cluster}. */
@@ -228,6 +228,8 @@ interface Partition {
   isr: number[];
   highWatermark: number;
   waiting: PendingProduce[];
+  /** Where the partition's batches keep their bytes; every replica shares the leader's batches. */
+  readonly arena: ByteArena;
 }
 
 interface Topic {
@@ -541,7 +543,7 @@ export class Cluster {
     for (const b of replicas) replicaStates.set(b, { broker: b, log: new ReplicaLog(0, now), lastCaughtUpTime: now, mustTruncate: false });
     // Replicas on stopped brokers are not in the ISR a new partition starts with.
     const live = replicas.filter((b) => this.brokerList[b - 1]!.running);
-    return { topic, index, replicas, replicaStates, leader: -1, leaderEpoch: -1, isr: live.length > 0 ? live : [...replicas], highWatermark: 0, waiting: [] };
+    return { topic, index, replicas, replicaStates, leader: -1, leaderEpoch: -1, isr: live.length > 0 ? live : [...replicas], highWatermark: 0, waiting: [], arena: new ByteArena() };
   }
 
   /**
@@ -794,8 +796,7 @@ export class Cluster {
     }
     const now = this.clock.now();
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime';
-    const stored: StoredRecord[] = new Array(records.length);
-    let maxTimestamp = -1;
+    const timestamps = new Float64Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const key = r.key ?? null;
@@ -806,28 +807,20 @@ export class Cluster {
       let timestamp = r.timestamp;
       if (logAppendTime || timestamp === undefined || timestamp < 0) timestamp = now;
       else if (!Number.isSafeInteger(timestamp)) throw protocolError('INVALID_TIMESTAMP', `Record ${i} has timestamp ${String(timestamp)}, which is not an integer number of ms`);
-      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
-      stored[i] = { key, value, headers: r.headers ?? [], timestamp };
-    }
-    const size = batchSizeInBytes(stored);
-    if (size > config['max.message.bytes']) {
-      throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
-    }
-    // As Kafka's UnifiedLog.append: a batch must fit in one segment.
-    if (size > config['segment.bytes']) {
-      throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
+      timestamps[i] = timestamp;
     }
     const leader = p.replicaStates.get(p.leader)!;
-    const baseOffset = leader.log.logEndOffset;
-    const batch: RecordBatch = {
-      baseOffset,
-      lastOffset: baseOffset + stored.length - 1,
-      leaderEpoch: p.leaderEpoch,
-      timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
-      maxTimestamp,
-      sizeInBytes: size,
-      records: stored,
-    };
+    // The batch copies the records' bytes, as a broker's log does: what was sent is what is read.
+    const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' } as const;
+    const batch = packBatch(p.arena, records, timestamps, meta, (size) => {
+      if (size > config['max.message.bytes']) {
+        throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
+      }
+      // As Kafka's UnifiedLog.append: a batch must fit in one segment.
+      if (size > config['segment.bytes']) {
+        throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
+      }
+    });
     this.appendToReplica(p, leader, batch);
     this.replicate(p);
     return { p, batch };
@@ -861,6 +854,16 @@ export class Cluster {
    * and the log end returns no records.
    */
   fetch(request: FetchRequest): FetchResult {
+    const { ranges, ...rest } = this.fetchRanges(request);
+    return { ...rest, records: readRecords(ranges) };
+  }
+
+  /**
+   * {@link fetch}, with the records left in the log as ranges of batches, for a client that copies
+   * them out later (with `copyOut` from emulator/records.ts) straight into its own message shape;
+   * the log never changes a batch, so what is copied later is what was fetched.
+   */
+  fetchRanges(request: FetchRequest): Omit<FetchResult, 'records'> & { readonly ranges: readonly RecordRange[] } {
     const p = this.partition(request.topic, request.partition);
     this.checkLeader(p, request.broker);
     const log = p.replicaStates.get(p.leader)!.log;
@@ -872,8 +875,8 @@ export class Cluster {
         { topic: p.topic.name, partition: p.index },
       );
     }
-    const records = log.read(offset, p.highWatermark, request.maxBytes ?? 1048576, request.maxRecords);
-    return { topic: p.topic.name, partition: p.index, highWatermark: p.highWatermark, lastStableOffset: p.highWatermark, logStartOffset: log.logStartOffset, records };
+    const ranges = log.rangesOf(offset, p.highWatermark, request.maxBytes ?? 1048576, request.maxRecords);
+    return { topic: p.topic.name, partition: p.index, highWatermark: p.highWatermark, lastStableOffset: p.highWatermark, logStartOffset: log.logStartOffset, ranges };
   }
 
   /**
@@ -1037,7 +1040,7 @@ export class Cluster {
     }
     for (const batch of leaderLog.batchesFrom(log.logEndOffset)) {
       const from = log.logEndOffset;
-      this.appendToReplica(p, follower, batch.baseOffset === from ? batch : sliceBatch(batch, from));
+      this.appendToReplica(p, follower, sliceBatch(batch, from - batch.baseOffset));
     }
     log.advanceLogStartOffset(leaderLog.logStartOffset);
     if (log.logEndOffset === leaderLog.logEndOffset) follower.lastCaughtUpTime = now;
@@ -1204,11 +1207,6 @@ function statusOf(b: Broker): BrokerDescription['status'] {
 
 function sortByReplicaOrder(p: Partition, brokers: number[]): number[] {
   return brokers.sort((a, b) => p.replicas.indexOf(a) - p.replicas.indexOf(b));
-}
-
-function sliceBatch(batch: RecordBatch, from: number): RecordBatch {
-  const records = batch.records.slice(from - batch.baseOffset);
-  return { ...batch, baseOffset: from, records, sizeInBytes: batchSizeInBytes(records) };
 }
 
 function parseTopicOverridesFor(topic: string, config: Readonly<Record<string, unknown>>): Partial<Record<TopicConfigName, ConfigInput>> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchSizeInBytes, recordSizeInBytes, sizeOfVarint } from '../../emulator/records.js';
+import { batchSizeInBytes, ByteArena, packBatch, recordSizeInBytes, sizeOfVarint } from '../../emulator/records.js';
 import { ReplicaLog } from '../../emulator/log.js';
 import { protocolErrorOf, readAll, rejection, values, virtualCluster } from '../helpers.js';
 
@@ -51,6 +51,32 @@ describe('partition logs', () => {
       expect(first!.timestampType).to.equal('CreateTime');
       expect(second!.timestamp).to.equal(5000);
       expect(second!.key).to.equal(null);
+    });
+
+    it('copies what was sent: a producer changing its Buffers afterwards does not change what is read', async () => {
+      const cluster = virtualCluster();
+      cluster.createTopic({ topic: 't' });
+      const key = Buffer.from('key');
+      const value = Buffer.from('value');
+      const header = Buffer.from('h1');
+      await cluster.produce({
+        topic: 't',
+        partition: 0,
+        records: [
+          { key, value, headers: [{ key: 'h', value: header }] },
+          { key: Buffer.alloc(0), value: null },
+        ],
+      });
+      key.fill('x');
+      value.fill('y');
+      header.fill('z');
+      const [first, tombstone] = cluster.fetch({ topic: 't', partition: 0, offset: 0 }).records;
+      expect([first!.key!.toString(), first!.value!.toString(), first!.headers[0]!.value!.toString()]).to.deep.equal(['key', 'value', 'h1']);
+      // An empty key stays empty, distinct from a null one; a null value (tombstone) stays null.
+      expect([tombstone!.key!.length, tombstone!.value]).to.deep.equal([0, null]);
+      // As off the network, a reader's records are its own: writing into them does not change the log.
+      first!.value!.fill('w');
+      expect(cluster.fetch({ topic: 't', partition: 0, offset: 0 }).records[0]!.value!.toString()).to.equal('value');
     });
 
     it('stamps the broker time under LogAppendTime', async () => {
@@ -120,15 +146,8 @@ describe('partition logs', () => {
 
     it('rolls on broker time when the segment holds no timestamps yet, and never rolls an empty segment', () => {
       const log = new ReplicaLog(0, 0);
-      const batch = (base: number, ts: number) => ({
-        baseOffset: base,
-        lastOffset: base,
-        leaderEpoch: 0,
-        timestampType: 'CreateTime' as const,
-        maxTimestamp: ts,
-        sizeInBytes: 70,
-        records: [{ key: null, value: null, headers: [], timestamp: ts }],
-      });
+      const batch = (base: number, ts: number) =>
+        packBatch(new ByteArena(), [{ value: null }], Float64Array.of(ts), { baseOffset: base, leaderEpoch: 0, timestampType: 'CreateTime' });
       log.roll(10);
       expect(log.segments).to.have.length(1);
       expect(log.append(batch(0, -1), { 'segment.bytes': 1000, 'segment.ms': 100 }, 0)).to.equal(undefined);
@@ -196,15 +215,13 @@ describe('partition logs', () => {
   describe('leader epochs and truncation (unit)', () => {
     it("answers OffsetsForLeaderEpoch from its epoch cache and truncates inside a batch", () => {
       const log = new ReplicaLog(0, 0);
-      const mk = (base: number, n: number, epoch: number) => ({
-        baseOffset: base,
-        lastOffset: base + n - 1,
-        leaderEpoch: epoch,
-        timestampType: 'CreateTime' as const,
-        maxTimestamp: base,
-        sizeInBytes: batchSizeInBytes(Array.from({ length: n }, (_, i) => ({ key: null, value: null, headers: [], timestamp: base + i }))),
-        records: Array.from({ length: n }, (_, i) => ({ key: null, value: null, headers: [], timestamp: base + i })),
-      });
+      const mk = (base: number, n: number, epoch: number) =>
+        packBatch(
+          new ByteArena(),
+          Array.from({ length: n }, () => ({ value: null })),
+          Float64Array.from({ length: n }, (_, i) => base + i),
+          { baseOffset: base, leaderEpoch: epoch, timestampType: 'CreateTime' },
+        );
       const roll = { 'segment.bytes': 10_000, 'segment.ms': 1e9 };
       log.append(mk(0, 3, 0), roll, 0);
       log.append(mk(3, 3, 2), roll, 0);
