@@ -1,9 +1,9 @@
 /**
  * Translation between kafkajs's message shapes and the engine's records.
  */
-import type { IHeaders, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
 import type { PartitionMetadata } from '../../emulator/cluster.js';
-import type { ProduceRecord, RecordHeader } from '../../emulator/records.js';
+import { copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -38,6 +38,22 @@ export function toIHeaders(headers: readonly RecordHeader[]): IHeaders {
 export function toProduceRecord(message: Message, now: number): ProduceRecord {
   const timestamp = message.timestamp === undefined || message.timestamp === null ? now : Number(message.timestamp);
   return { key: toBuffer(message.key), value: toBuffer(message.value), headers: toRecordHeaders(message.headers), timestamp };
+}
+
+/** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
+export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
+  const out: KafkaMessage[] = [];
+  copyOut(ranges, (batch, i, key, value, headers) => {
+    out.push({
+      key,
+      value,
+      timestamp: String(batch.timestamps[i]!),
+      attributes: batch.timestampType === 'LogAppendTime' ? 8 : 0,
+      offset: String(batch.baseOffset + i),
+      headers: headers.length === 0 ? {} : toIHeaders(headers),
+    });
+  });
+  return out;
 }
 
 /** Engine partition metadata to kafkajs's. */
