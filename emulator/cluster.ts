@@ -239,6 +239,8 @@ interface Topic {
   readonly partitions: Partition[];
   overrides: Partial<Record<TopicConfigName, ConfigInput>>;
   config: TopicConfig;
+  /** The topic's metadata as last built; dropped whenever a leader, ISR, partition or broker changes. */
+  metadata?: TopicMetadata;
 }
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -365,6 +367,7 @@ export class Cluster {
     const broker = this.broker(id);
     if (!broker.running) return false;
     broker.running = false;
+    this.metadataChanged();
     if (broker.retentionTimer !== undefined) this.clock.cancel(broker.retentionTimer);
     broker.retentionTimer = undefined;
     this.log.record({ type: 'broker-stopped', broker: id });
@@ -387,6 +390,7 @@ export class Cluster {
     const broker = this.broker(id);
     if (broker.running) return false;
     broker.running = true;
+    this.metadataChanged();
     this.log.record({ type: 'broker-started', broker: id });
     this.scheduleRetention(broker, this.config['log.initial.task.delay.ms']);
     for (const p of this.partitionsOn(id)) {
@@ -593,6 +597,7 @@ export class Cluster {
       return { ...preview, partitions: [...preview.partitions, ...added.map((replicas, i) => this.partitionMetadata(this.newPartition(topic, current + i, replicas)))] };
     }
     added.forEach((replicas, i) => topic.partitions.push(this.newPartition(topic, current + i, replicas)));
+    topic.metadata = undefined;
     this.log.record({ type: 'partitions-created', topic: name, from: current, to: count });
     this.wakeWaiters(undefined);
     for (let i = current; i < count; i++) this.electLeader(topic.partitions[i]!);
@@ -715,8 +720,30 @@ export class Cluster {
     return p;
   }
 
+  /** Drops every topic's cached metadata (a broker stopped or started: offline replicas change). */
+  private metadataChanged(): void {
+    for (const topic of this.topicMap.values()) topic.metadata = undefined;
+  }
+
+  /**
+   * A topic's metadata, built once per change rather than per request: producers ask for it on
+   * every send, and building it is O(partitions). Frozen, since every caller shares it.
+   */
   private metadataOf(topic: Topic): TopicMetadata {
-    return { name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions: topic.partitions.map((p) => this.partitionMetadata(p)) };
+    if (topic.metadata !== undefined && this.topicMap.get(topic.name) === topic) return topic.metadata;
+    const partitions = Object.freeze(
+      topic.partitions.map((p) => {
+        const m = this.partitionMetadata(p);
+        Object.freeze(m.replicas);
+        Object.freeze(m.isr);
+        Object.freeze(m.offlineReplicas);
+        return Object.freeze(m);
+      }),
+    );
+    const metadata = Object.freeze({ name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions });
+    // A topic being built (validateOnly) is not cached: it is not in the cluster.
+    if (this.topicMap.get(topic.name) === topic) topic.metadata = metadata;
+    return metadata;
   }
 
   private partitionMetadata(p: Partition): PartitionMetadata {
@@ -796,7 +823,7 @@ export class Cluster {
     }
     const now = this.clock.now();
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime';
-    const timestamps = new Float64Array(records.length);
+    const timestamps = p.arena.float64(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const key = r.key ?? null;
@@ -965,6 +992,7 @@ export class Cluster {
     if (unclean !== undefined) {
       const removed = p.isr.filter((b) => b !== unclean);
       p.isr = [unclean];
+      p.topic.metadata = undefined;
       if (removed.length > 0) this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [unclean], removed, reason: 'unclean-election' });
       this.setLeader(p, unclean, 'unclean');
       return;
@@ -972,6 +1000,7 @@ export class Cluster {
     if (p.leader !== -1 || p.leaderEpoch === -1) {
       const previousLeader = p.leader;
       p.leader = -1;
+      p.topic.metadata = undefined;
       this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader: -1, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election: 'none' });
       this.wakeWaiters(p);
     }
@@ -984,6 +1013,7 @@ export class Cluster {
     }
     p.leader = leader;
     p.leaderEpoch++;
+    p.topic.metadata = undefined;
     const now = this.clock.now();
     const leaderReplica = p.replicaStates.get(leader)!;
     leaderReplica.log.assignEpoch(p.leaderEpoch);
@@ -1060,6 +1090,7 @@ export class Cluster {
 
   private setIsr(p: Partition, isr: number[], change: { removed: number[]; reason: 'lagging' | 'broker-stopped' } | { added: number }): void {
     p.isr = isr;
+    p.topic.metadata = undefined;
     if ('added' in change) this.log.record({ type: 'isr-expanded', topic: p.topic.name, partition: p.index, isr: [...isr], added: change.added });
     else this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [...isr], removed: change.removed, reason: change.reason });
   }

@@ -77,7 +77,7 @@ export function packBatch(
   checkSize?: (sizeInBytes: number) => void,
 ): RecordBatch {
   const count = records.length;
-  const layout = new Int32Array(count * 3);
+  const layout = arena.int32(count * 3);
   let bytes = 0;
   let headers: (readonly RecordHeader[])[] | undefined;
   let size = RECORD_BATCH_OVERHEAD;
@@ -251,6 +251,23 @@ export class ByteArena {
     const slice = this.chunk.subarray(this.used, this.used + n);
     this.used += n;
     return slice;
+  }
+
+  /** `n` 32-bit integers, zeroed (per-batch typed arrays come from the chunks too, not an ArrayBuffer each). */
+  int32(n: number): Int32Array {
+    const bytes = this.alignedAlloc(n * 4);
+    return new Int32Array(bytes.buffer, bytes.byteOffset, n).fill(0);
+  }
+
+  /** `n` 64-bit floats, zeroed. */
+  float64(n: number): Float64Array {
+    const bytes = this.alignedAlloc(n * 8);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, n).fill(0);
+  }
+
+  private alignedAlloc(n: number): Buffer {
+    this.used = Math.min(this.chunk.length, (this.used + 7) & ~7);
+    return this.alloc(n);
   }
 }
 
