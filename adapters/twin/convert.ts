@@ -2,7 +2,7 @@
  * Translation between kafkajs's message shapes and the engine's records.
  */
 import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
-import type { PartitionMetadata } from '../../emulator/cluster.js';
+import type { PartitionMetadata, TopicMetadata } from '../../emulator/cluster.js';
 import { copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
@@ -66,6 +66,19 @@ export function toKafkaJsPartitionMetadata(p: PartitionMetadata): KafkaJsPartiti
     isr: [...p.isr],
     offlineReplicas: [...p.offlineReplicas],
   };
+}
+
+const kafkaJsMetadataCache = new WeakMap<TopicMetadata, KafkaJsPartitionMetadata[]>();
+
+/**
+ * A topic's partitions as kafkajs's metadata cache lists them (in Kafka's order, see
+ * {@link inKafkaMetadataOrder}). The engine hands out the same metadata object until something
+ * changes, so this is built once per change, not once per send (it is O(partitions)).
+ */
+export function kafkaJsPartitionMetadataOf(topic: TopicMetadata): KafkaJsPartitionMetadata[] {
+  let out = kafkaJsMetadataCache.get(topic);
+  if (out === undefined) kafkaJsMetadataCache.set(topic, (out = inKafkaMetadataOrder(topic.partitions).map(toKafkaJsPartitionMetadata)));
+  return out;
 }
 
 /** Java's `List.hashCode()` of a list of Integers. */
