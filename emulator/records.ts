@@ -289,6 +289,10 @@ export const RECORD_BATCH_OVERHEAD = 61;
 export function sizeOfVarint(value: number): number {
   // Zig-zag maps sign into the low bit; numbers here stay far below 2^53, so plain arithmetic is exact.
   let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  // Every record needs several of these; the usual small values skip the loop.
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
   let bytes = 1;
   while (v >= 128) {
     v = Math.floor(v / 128);

@@ -37,8 +37,12 @@ export function toIHeaders(headers: readonly RecordHeader[]): IHeaders {
 /** A kafkajs message to an engine record; the timestamp defaults to the cluster clock's now. */
 export function toProduceRecord(message: Message, now: number): ProduceRecord {
   const timestamp = message.timestamp === undefined || message.timestamp === null ? now : Number(message.timestamp);
-  return { key: toBuffer(message.key), value: toBuffer(message.value), headers: toRecordHeaders(message.headers), timestamp };
+  // Most messages carry no headers: share one empty list rather than allocate one per message.
+  const headers = message.headers === undefined ? NO_HEADERS : toRecordHeaders(message.headers);
+  return { key: toBuffer(message.key), value: toBuffer(message.value), headers, timestamp };
 }
+
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
 export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
