@@ -245,7 +245,7 @@ export class ByteArena {
   alloc(n: number): Buffer {
     if (this.used + n > this.chunk.length) {
       if (n > MAX_CHUNK / 4) return Buffer.allocUnsafeSlow(n);
-      this.chunk = Buffer.allocUnsafeSlow(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.chunk.length * 2, n)));
+      this.chunk = Buffer.allocUnsafeSlow(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.chunk.length * 2, (n + 7) & ~7)));
       this.used = 0;
     }
     const slice = this.chunk.subarray(this.used, this.used + n);

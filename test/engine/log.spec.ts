@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchSizeInBytes, ByteArena, packBatch, recordSizeInBytes, sizeOfVarint } from '../../emulator/records.js';
+import { batchSizeInBytes, ByteArena, packBatch, readRecords, recordSizeInBytes, sizeOfVarint, sliceBatch } from '../../emulator/records.js';
 import { ReplicaLog } from '../../emulator/log.js';
 import { protocolErrorOf, readAll, rejection, values, virtualCluster } from '../helpers.js';
 
@@ -209,6 +209,47 @@ describe('partition logs', () => {
       protocolErrorOf(() => cluster.deleteRecords('t', 0, 6), 'OFFSET_OUT_OF_RANGE');
       expect(cluster.deleteRecords('t', 0, -1)).to.equal(5);
       expect(cluster.events().filter((e) => e.type === 'records-deleted')).to.have.length(2);
+    });
+  });
+
+  describe('compact batches (unit)', () => {
+    const stored = [
+      { key: Buffer.from('k0'), value: Buffer.from('v0'), headers: [], timestamp: 100 },
+      { key: null, value: null, headers: [{ key: 'h', value: Buffer.from('x') }, { key: 'h', value: null }], timestamp: 90 },
+      { key: Buffer.alloc(0), value: Buffer.alloc(300, 7), headers: [], timestamp: 100_000 },
+      { key: Buffer.from('k3'), value: Buffer.alloc(0), headers: [{ key: 'ü', value: Buffer.alloc(0) }], timestamp: 105 },
+    ];
+    const pack = (arena = new ByteArena()) =>
+      packBatch(arena, stored, Float64Array.from(stored, (r) => r.timestamp), { baseOffset: 10, leaderEpoch: 3, timestampType: 'CreateTime' });
+
+    it("sizes a packed batch, and any slice of it, as Kafka's v2 format would the same records", () => {
+      const batch = pack();
+      expect([batch.count, batch.lastOffset, batch.maxTimestamp]).to.deep.equal([4, 13, 100_000]);
+      expect(batch.sizeInBytes).to.equal(batchSizeInBytes(stored));
+      for (let from = 0; from < 4; from++) {
+        for (let to = from + 1; to <= 4; to++) {
+          const slice = sliceBatch(batch, from, to);
+          const expected = stored.slice(from, to);
+          expect(slice.sizeInBytes).to.equal(batchSizeInBytes(expected));
+          expect([slice.baseOffset, slice.lastOffset]).to.deep.equal([10 + from, 9 + to]);
+          expect(slice.maxTimestamp).to.equal(Math.max(...expected.map((r) => r.timestamp)));
+          expect(readRecords([{ batch: slice, from: 0, to: slice.count }]).map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }))).to.deep.equal(expected);
+        }
+      }
+      expect(sliceBatch(batch, 0)).to.equal(batch);
+    });
+
+    it('keeps batches of one arena apart, aligned, and gives large batches their own memory', () => {
+      const arena = new ByteArena();
+      const batches = Array.from({ length: 50 }, () => pack(arena));
+      const big = packBatch(arena, [{ value: Buffer.alloc(400_000, 1) }], Float64Array.of(1), { baseOffset: 0, leaderEpoch: 0, timestampType: 'CreateTime' });
+      for (const b of batches) {
+        expect(b.layout.byteOffset % 4).to.equal(0);
+        expect(b.timestamps.byteOffset % 8).to.equal(0);
+        expect(readRecords([{ batch: b, from: 0, to: b.count }]).map((r) => r.value)).to.deep.equal(stored.map((r) => r.value));
+      }
+      expect(big.data.byteLength).to.equal(400_000);
+      expect(readRecords([{ batch: big, from: 0, to: 1 }])[0]!.value!.equals(Buffer.alloc(400_000, 1))).to.equal(true);
     });
   });
 
