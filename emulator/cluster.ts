@@ -860,19 +860,20 @@ export class Cluster {
 
   /** Throws what a client would see when the request cannot reach the partition's leader. */
   private checkLeader(p: Partition, target: number | undefined): void {
-    const where = `${p.topic.name}-${p.index}`;
+    // Built only for an error: this runs on every produce and fetch.
+    const where = () => `${p.topic.name}-${p.index}`;
     if (target !== undefined) {
       const broker = this.broker(target);
       if (!broker.running) throw brokerUnreachable(target, 'stopped');
       if (broker.isolated) throw brokerUnreachable(target, 'isolated from the network');
       if (p.leader !== target) {
-        if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where}`);
-        throw protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${where}; the leader is ${p.leader}`);
+        if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where()}`);
+        throw protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${where()}; the leader is ${p.leader}`);
       }
       return;
     }
-    if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where}: no in-sync replica is running`);
-    if (this.brokerList[p.leader - 1]!.isolated) throw brokerUnreachable(p.leader, `isolated from the network (it leads ${where})`);
+    if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where()}: no in-sync replica is running`);
+    if (this.brokerList[p.leader - 1]!.isolated) throw brokerUnreachable(p.leader, `isolated from the network (it leads ${where()})`);
   }
 
   /**
