@@ -181,7 +181,7 @@ export interface RecordRange {
  */
 export function copyOut(
   ranges: readonly RecordRange[],
-  visit: (batch: RecordBatch, i: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => void,
+  visit: (batch: RecordBatch, i: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]) => void,
 ): void {
   let total = 0;
   for (const { batch, from, to } of ranges) total += bytesOf(batch, from, to);
@@ -207,7 +207,7 @@ export function copyOut(
         keyLength < 0 ? null : into.subarray(start, start + keyLength),
         valueLength < 0 ? null : into.subarray(valueStart, valueStart + valueLength),
         headers === undefined || headers[i]!.length === 0
-          ? []
+          ? NO_HEADERS
           : headers[i]!.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value) })),
       );
     }
