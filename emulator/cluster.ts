@@ -27,7 +27,7 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import { EventLog, type ClusterEvent, type EventInput, type EventListener } from './events.js';
 import { ReplicaLog } from './log.js';
 import { Random } from './random.js';
-import { batchSizeInBytes, type FetchedRecord, type ProduceRecord, type RecordBatch, type StoredRecord } from './records.js';
+import { ByteArena, packBatch, readRecords, sliceBatch, type FetchedRecord, type ProduceRecord, type RecordBatch, type RecordRange } from './records.js';
 import { collidingTopic, placeReplicas, validateTopicName } from './topics.js';
 
 /** Options for {@link Cluster}. */
@@ -228,6 +228,8 @@ interface Partition {
   isr: number[];
   highWatermark: number;
   waiting: PendingProduce[];
+  /** Where the partition's batches keep their bytes; every replica shares the leader's batches. */
+  readonly arena: ByteArena;
 }
 
 interface Topic {
@@ -237,6 +239,8 @@ interface Topic {
   readonly partitions: Partition[];
   overrides: Partial<Record<TopicConfigName, ConfigInput>>;
   config: TopicConfig;
+  /** The topic's metadata as last built; dropped whenever a leader, ISR, partition or broker changes. */
+  metadata?: TopicMetadata;
 }
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -363,6 +367,7 @@ export class Cluster {
     const broker = this.broker(id);
     if (!broker.running) return false;
     broker.running = false;
+    this.metadataChanged();
     if (broker.retentionTimer !== undefined) this.clock.cancel(broker.retentionTimer);
     broker.retentionTimer = undefined;
     this.log.record({ type: 'broker-stopped', broker: id });
@@ -385,6 +390,7 @@ export class Cluster {
     const broker = this.broker(id);
     if (broker.running) return false;
     broker.running = true;
+    this.metadataChanged();
     this.log.record({ type: 'broker-started', broker: id });
     this.scheduleRetention(broker, this.config['log.initial.task.delay.ms']);
     for (const p of this.partitionsOn(id)) {
@@ -541,7 +547,7 @@ export class Cluster {
     for (const b of replicas) replicaStates.set(b, { broker: b, log: new ReplicaLog(0, now), lastCaughtUpTime: now, mustTruncate: false });
     // Replicas on stopped brokers are not in the ISR a new partition starts with.
     const live = replicas.filter((b) => this.brokerList[b - 1]!.running);
-    return { topic, index, replicas, replicaStates, leader: -1, leaderEpoch: -1, isr: live.length > 0 ? live : [...replicas], highWatermark: 0, waiting: [] };
+    return { topic, index, replicas, replicaStates, leader: -1, leaderEpoch: -1, isr: live.length > 0 ? live : [...replicas], highWatermark: 0, waiting: [], arena: new ByteArena() };
   }
 
   /**
@@ -591,6 +597,7 @@ export class Cluster {
       return { ...preview, partitions: [...preview.partitions, ...added.map((replicas, i) => this.partitionMetadata(this.newPartition(topic, current + i, replicas)))] };
     }
     added.forEach((replicas, i) => topic.partitions.push(this.newPartition(topic, current + i, replicas)));
+    topic.metadata = undefined;
     this.log.record({ type: 'partitions-created', topic: name, from: current, to: count });
     this.wakeWaiters(undefined);
     for (let i = current; i < count; i++) this.electLeader(topic.partitions[i]!);
@@ -713,8 +720,30 @@ export class Cluster {
     return p;
   }
 
+  /** Drops every topic's cached metadata (a broker stopped or started: offline replicas change). */
+  private metadataChanged(): void {
+    for (const topic of this.topicMap.values()) topic.metadata = undefined;
+  }
+
+  /**
+   * A topic's metadata, built once per change rather than per request: producers ask for it on
+   * every send, and building it is O(partitions). Frozen, since every caller shares it.
+   */
   private metadataOf(topic: Topic): TopicMetadata {
-    return { name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions: topic.partitions.map((p) => this.partitionMetadata(p)) };
+    if (topic.metadata !== undefined && this.topicMap.get(topic.name) === topic) return topic.metadata;
+    const partitions = Object.freeze(
+      topic.partitions.map((p) => {
+        const m = this.partitionMetadata(p);
+        Object.freeze(m.replicas);
+        Object.freeze(m.isr);
+        Object.freeze(m.offlineReplicas);
+        return Object.freeze(m);
+      }),
+    );
+    const metadata = Object.freeze({ name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions });
+    // A topic being built (validateOnly) is not cached: it is not in the cluster.
+    if (this.topicMap.get(topic.name) === topic) topic.metadata = metadata;
+    return metadata;
   }
 
   private partitionMetadata(p: Partition): PartitionMetadata {
@@ -794,8 +823,7 @@ export class Cluster {
     }
     const now = this.clock.now();
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime';
-    const stored: StoredRecord[] = new Array(records.length);
-    let maxTimestamp = -1;
+    const timestamps = p.arena.float64(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const key = r.key ?? null;
@@ -806,28 +834,20 @@ export class Cluster {
       let timestamp = r.timestamp;
       if (logAppendTime || timestamp === undefined || timestamp < 0) timestamp = now;
       else if (!Number.isSafeInteger(timestamp)) throw protocolError('INVALID_TIMESTAMP', `Record ${i} has timestamp ${String(timestamp)}, which is not an integer number of ms`);
-      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
-      stored[i] = { key, value, headers: r.headers ?? [], timestamp };
-    }
-    const size = batchSizeInBytes(stored);
-    if (size > config['max.message.bytes']) {
-      throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
-    }
-    // As Kafka's UnifiedLog.append: a batch must fit in one segment.
-    if (size > config['segment.bytes']) {
-      throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
+      timestamps[i] = timestamp;
     }
     const leader = p.replicaStates.get(p.leader)!;
-    const baseOffset = leader.log.logEndOffset;
-    const batch: RecordBatch = {
-      baseOffset,
-      lastOffset: baseOffset + stored.length - 1,
-      leaderEpoch: p.leaderEpoch,
-      timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
-      maxTimestamp,
-      sizeInBytes: size,
-      records: stored,
-    };
+    // The batch copies the records' bytes, as a broker's log does: what was sent is what is read.
+    const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' } as const;
+    const batch = packBatch(p.arena, records, timestamps, meta, (size) => {
+      if (size > config['max.message.bytes']) {
+        throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
+      }
+      // As Kafka's UnifiedLog.append: a batch must fit in one segment.
+      if (size > config['segment.bytes']) {
+        throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
+      }
+    });
     this.appendToReplica(p, leader, batch);
     this.replicate(p);
     return { p, batch };
@@ -840,19 +860,20 @@ export class Cluster {
 
   /** Throws what a client would see when the request cannot reach the partition's leader. */
   private checkLeader(p: Partition, target: number | undefined): void {
-    const where = `${p.topic.name}-${p.index}`;
+    // Built only for an error: this runs on every produce and fetch.
+    const where = () => `${p.topic.name}-${p.index}`;
     if (target !== undefined) {
       const broker = this.broker(target);
       if (!broker.running) throw brokerUnreachable(target, 'stopped');
       if (broker.isolated) throw brokerUnreachable(target, 'isolated from the network');
       if (p.leader !== target) {
-        if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where}`);
-        throw protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${where}; the leader is ${p.leader}`);
+        if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where()}`);
+        throw protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${where()}; the leader is ${p.leader}`);
       }
       return;
     }
-    if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where}: no in-sync replica is running`);
-    if (this.brokerList[p.leader - 1]!.isolated) throw brokerUnreachable(p.leader, `isolated from the network (it leads ${where})`);
+    if (p.leader === -1) throw protocolError('LEADER_NOT_AVAILABLE', `There is no leader for ${where()}: no in-sync replica is running`);
+    if (this.brokerList[p.leader - 1]!.isolated) throw brokerUnreachable(p.leader, `isolated from the network (it leads ${where()})`);
   }
 
   /**
@@ -861,6 +882,16 @@ export class Cluster {
    * and the log end returns no records.
    */
   fetch(request: FetchRequest): FetchResult {
+    const { ranges, ...rest } = this.fetchRanges(request);
+    return { ...rest, records: readRecords(ranges) };
+  }
+
+  /**
+   * {@link fetch}, with the records left in the log as ranges of batches, for a client that copies
+   * them out later (with `copyOut` from emulator/records.ts) straight into its own message shape;
+   * the log never changes a batch, so what is copied later is what was fetched.
+   */
+  fetchRanges(request: FetchRequest): Omit<FetchResult, 'records'> & { readonly ranges: readonly RecordRange[] } {
     const p = this.partition(request.topic, request.partition);
     this.checkLeader(p, request.broker);
     const log = p.replicaStates.get(p.leader)!.log;
@@ -872,8 +903,8 @@ export class Cluster {
         { topic: p.topic.name, partition: p.index },
       );
     }
-    const records = log.read(offset, p.highWatermark, request.maxBytes ?? 1048576, request.maxRecords);
-    return { topic: p.topic.name, partition: p.index, highWatermark: p.highWatermark, lastStableOffset: p.highWatermark, logStartOffset: log.logStartOffset, records };
+    const ranges = log.rangesOf(offset, p.highWatermark, request.maxBytes ?? 1048576, request.maxRecords);
+    return { topic: p.topic.name, partition: p.index, highWatermark: p.highWatermark, lastStableOffset: p.highWatermark, logStartOffset: log.logStartOffset, ranges };
   }
 
   /**
@@ -962,6 +993,7 @@ export class Cluster {
     if (unclean !== undefined) {
       const removed = p.isr.filter((b) => b !== unclean);
       p.isr = [unclean];
+      p.topic.metadata = undefined;
       if (removed.length > 0) this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [unclean], removed, reason: 'unclean-election' });
       this.setLeader(p, unclean, 'unclean');
       return;
@@ -969,6 +1001,7 @@ export class Cluster {
     if (p.leader !== -1 || p.leaderEpoch === -1) {
       const previousLeader = p.leader;
       p.leader = -1;
+      p.topic.metadata = undefined;
       this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader: -1, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election: 'none' });
       this.wakeWaiters(p);
     }
@@ -981,6 +1014,7 @@ export class Cluster {
     }
     p.leader = leader;
     p.leaderEpoch++;
+    p.topic.metadata = undefined;
     const now = this.clock.now();
     const leaderReplica = p.replicaStates.get(leader)!;
     leaderReplica.log.assignEpoch(p.leaderEpoch);
@@ -1037,7 +1071,7 @@ export class Cluster {
     }
     for (const batch of leaderLog.batchesFrom(log.logEndOffset)) {
       const from = log.logEndOffset;
-      this.appendToReplica(p, follower, batch.baseOffset === from ? batch : sliceBatch(batch, from));
+      this.appendToReplica(p, follower, sliceBatch(batch, from - batch.baseOffset));
     }
     log.advanceLogStartOffset(leaderLog.logStartOffset);
     if (log.logEndOffset === leaderLog.logEndOffset) follower.lastCaughtUpTime = now;
@@ -1057,6 +1091,7 @@ export class Cluster {
 
   private setIsr(p: Partition, isr: number[], change: { removed: number[]; reason: 'lagging' | 'broker-stopped' } | { added: number }): void {
     p.isr = isr;
+    p.topic.metadata = undefined;
     if ('added' in change) this.log.record({ type: 'isr-expanded', topic: p.topic.name, partition: p.index, isr: [...isr], added: change.added });
     else this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [...isr], removed: change.removed, reason: change.reason });
   }
@@ -1204,11 +1239,6 @@ function statusOf(b: Broker): BrokerDescription['status'] {
 
 function sortByReplicaOrder(p: Partition, brokers: number[]): number[] {
   return brokers.sort((a, b) => p.replicas.indexOf(a) - p.replicas.indexOf(b));
-}
-
-function sliceBatch(batch: RecordBatch, from: number): RecordBatch {
-  const records = batch.records.slice(from - batch.baseOffset);
-  return { ...batch, baseOffset: from, records, sizeInBytes: batchSizeInBytes(records) };
 }
 
 function parseTopicOverridesFor(topic: string, config: Readonly<Record<string, unknown>>): Partial<Record<TopicConfigName, ConfigInput>> {

@@ -4,7 +4,7 @@
  * from a new leader's. Each broker hosting a replica has its own ReplicaLog; they share batch
  * objects, not arrays.
  */
-import { batchSizeInBytes, type FetchedRecord, type RecordBatch } from './records.js';
+import { readRecords, sliceBatch, type FetchedRecord, type RecordBatch, type RecordRange } from './records.js';
 
 /** One segment: the unit of rolling and of retention. */
 export interface Segment {
@@ -183,34 +183,28 @@ export class ReplicaLog {
    * then whole records until `maxBytes` would be passed (Kafka's KIP-74 rule), at most `maxRecords`.
    */
   read(offset: number, upTo: number, maxBytes: number, maxRecords = Infinity): FetchedRecord[] {
-    const out: FetchedRecord[] = [];
+    return readRecords(this.rangesOf(offset, upTo, maxBytes, maxRecords));
+  }
+
+  /** What {@link read} would return, as ranges of batches whose records are not copied out yet. */
+  rangesOf(offset: number, upTo: number, maxBytes: number, maxRecords = Infinity): RecordRange[] {
+    const out: RecordRange[] = [];
     if (offset >= upTo) return out;
     const at = this.locate(offset);
     if (at === undefined) return out;
     let bytes = 0;
+    let count = 0;
     for (let s = at.segment; s < this.segments.length; s++) {
       const batches = this.segments[s]!.batches;
       for (let b = s === at.segment ? at.batch : 0; b < batches.length; b++) {
         const batch = batches[b]!;
-        if (batch.baseOffset >= upTo) return out;
-        if (out.length > 0 && bytes + batch.sizeInBytes > maxBytes) return out;
+        if (batch.baseOffset >= upTo || count >= maxRecords) return out;
+        if (count > 0 && bytes + batch.sizeInBytes > maxBytes) return out;
         bytes += batch.sizeInBytes;
-        const records = batch.records;
         const from = Math.max(0, offset - batch.baseOffset);
-        const to = Math.min(records.length, upTo - batch.baseOffset);
-        for (let i = from; i < to; i++) {
-          if (out.length >= maxRecords) return out;
-          const r = records[i]!;
-          out.push({
-            offset: batch.baseOffset + i,
-            key: r.key,
-            value: r.value,
-            headers: r.headers,
-            timestamp: r.timestamp,
-            timestampType: batch.timestampType,
-            leaderEpoch: batch.leaderEpoch,
-          });
-        }
+        const to = Math.min(batch.count, upTo - batch.baseOffset, from + maxRecords - count);
+        out.push({ batch, from, to });
+        count += to - from;
       }
     }
     return out;
@@ -253,8 +247,7 @@ export class ReplicaLog {
     const last = segment.batches[segment.batches.length - 1];
     if (last !== undefined && last.lastOffset >= offset) {
       // The cut falls inside a batch: keep its head as a smaller batch, as a follower fetching from the new leader would.
-      const head = last.records.slice(0, offset - last.baseOffset);
-      const kept: RecordBatch = { ...last, lastOffset: offset - 1, records: head, sizeInBytes: batchSizeInBytes(head), maxTimestamp: head.reduce((m, r) => Math.max(m, r.timestamp), -1) };
+      const kept = sliceBatch(last, 0, offset - last.baseOffset);
       segment.batches[segment.batches.length - 1] = kept;
       segment.size += kept.sizeInBytes - last.sizeInBytes;
       this.bytes += kept.sizeInBytes - last.sizeInBytes;
@@ -343,10 +336,11 @@ export class ReplicaLog {
       if (segment.maxTimestamp < timestamp) continue;
       for (const batch of segment.batches) {
         if (batch.maxTimestamp < timestamp) continue;
-        for (let i = 0; i < batch.records.length; i++) {
+        const timestamps = batch.timestamps;
+        for (let i = 0; i < batch.count; i++) {
           const offset = batch.baseOffset + i;
           if (offset >= upTo) return undefined;
-          if (offset >= this.startOffset && batch.records[i]!.timestamp >= timestamp) return { offset, timestamp: batch.records[i]!.timestamp };
+          if (offset >= this.startOffset && timestamps[i]! >= timestamp) return { offset, timestamp: timestamps[i]! };
         }
       }
     }
@@ -358,10 +352,11 @@ export class ReplicaLog {
     let best: { offset: number; timestamp: number } | undefined;
     for (const segment of this.segments) {
       for (const batch of segment.batches) {
-        for (let i = 0; i < batch.records.length; i++) {
+        const timestamps = batch.timestamps;
+        for (let i = 0; i < batch.count; i++) {
           const offset = batch.baseOffset + i;
           if (offset >= upTo) return best;
-          const ts = batch.records[i]!.timestamp;
+          const ts = timestamps[i]!;
           if (offset >= this.startOffset && (best === undefined || ts > best.timestamp)) best = { offset, timestamp: ts };
         }
       }

@@ -20,7 +20,7 @@ export interface ProduceRecord {
   readonly timestamp?: number;
 }
 
-/** A record as stored. Immutable and shared between replicas. */
+/** A record with its final timestamp, as a reader sees it (without its offset). */
 export interface StoredRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
@@ -32,13 +32,17 @@ export interface StoredRecord {
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
 /**
- * A batch of records with consecutive offsets, written by one leader in one epoch. Followers
- * hold references to the leader's batch objects, so replicas share memory and two replicas
- * hold the same data exactly when they hold the same batch objects.
+ * A batch of records with consecutive offsets, written by one leader in one epoch, stored
+ * compactly: the keys and values of every record are copied back to back into one Buffer, and
+ * per-record positions and timestamps live in typed arrays. The copy makes the log immutable as a
+ * broker's is (a producer reusing its Buffer after a send cannot change what was written), and
+ * costs a few bytes per record instead of two Buffer objects each. Followers hold references to
+ * the leader's batch objects (or views on them), so replicas share memory and two replicas hold
+ * the same data exactly when they hold the same batch objects.
  */
 export interface RecordBatch {
   readonly baseOffset: number;
-  /** Offset of the last record; `baseOffset + records.length - 1`. */
+  /** Offset of the last record; `baseOffset + count - 1`. */
   readonly lastOffset: number;
   readonly leaderEpoch: number;
   readonly timestampType: TimestampType;
@@ -46,8 +50,230 @@ export interface RecordBatch {
   readonly maxTimestamp: number;
   /** Size of the batch in Kafka's v2 format, uncompressed. */
   readonly sizeInBytes: number;
-  readonly records: readonly StoredRecord[];
+  /** Number of records. */
+  readonly count: number;
+  /** The keys and values of the records, back to back. */
+  readonly data: Buffer;
+  /** Per record, three entries: where its key starts in `data`, the key's length and the value's length (-1 for null); the value follows the key. */
+  readonly layout: Int32Array;
+  /** Per record, its timestamp. */
+  readonly timestamps: Float64Array;
+  /** Per record, its headers (copies); undefined when no record of the batch has any. */
+  readonly headers: readonly (readonly RecordHeader[])[] | undefined;
 }
+
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/**
+ * Packs records into a batch, copying their bytes into `arena`; `timestamps` are the records'
+ * final timestamps. The caller has validated the records (keys and values are Buffers or null);
+ * `checkSize` may reject the batch by its v2 size before anything is copied.
+ */
+export function packBatch(
+  arena: ByteArena,
+  records: readonly ProduceRecord[],
+  timestamps: Float64Array,
+  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  checkSize?: (sizeInBytes: number) => void,
+): RecordBatch {
+  const count = records.length;
+  const layout = arena.int32(count * 3);
+  let bytes = 0;
+  let headers: (readonly RecordHeader[])[] | undefined;
+  let size = RECORD_BATCH_OVERHEAD;
+  let maxTimestamp = -1;
+  const first = count > 0 ? timestamps[0]! : 0;
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const key = r.key ?? null;
+    const value = r.value ?? null;
+    const keyLength = key === null ? -1 : key.length;
+    const valueLength = value === null ? -1 : value.length;
+    layout[i * 3] = bytes;
+    layout[i * 3 + 1] = keyLength;
+    layout[i * 3 + 2] = valueLength;
+    bytes += (keyLength > 0 ? keyLength : 0) + (valueLength > 0 ? valueLength : 0);
+    const h = r.headers;
+    if (h !== undefined && h.length > 0) {
+      headers ??= new Array<readonly RecordHeader[]>(count).fill(NO_HEADERS);
+      headers[i] = h.map((x) => ({ key: x.key, value: x.value === null ? null : Buffer.from(x.value) }));
+    }
+    const ts = timestamps[i]!;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+    size += sizeOfRecord(i, ts - first, keyLength, valueLength, h ?? NO_HEADERS);
+  }
+  checkSize?.(size);
+  const data = arena.alloc(bytes);
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const at = layout[i * 3]!;
+    const keyLength = layout[i * 3 + 1]!;
+    if (keyLength > 0) data.set(r.key!, at);
+    if (layout[i * 3 + 2]! > 0) data.set(r.value!, keyLength > 0 ? at + keyLength : at);
+  }
+  return {
+    baseOffset: meta.baseOffset,
+    lastOffset: meta.baseOffset + count - 1,
+    leaderEpoch: meta.leaderEpoch,
+    timestampType: meta.timestampType,
+    maxTimestamp,
+    sizeInBytes: size,
+    count,
+    data,
+    layout,
+    timestamps,
+    headers,
+  };
+}
+
+/**
+ * The records `[from, to)` of a batch (indexes within it) as a batch of their own, sharing its
+ * memory; what a follower fetching from inside a leader's batch, or a truncation cutting one,
+ * ends up holding. Its size and max timestamp are recomputed as Kafka would for the smaller batch.
+ */
+export function sliceBatch(batch: RecordBatch, from: number, to: number = batch.count): RecordBatch {
+  if (from === 0 && to === batch.count) return batch;
+  const count = to - from;
+  const layout = batch.layout.subarray(from * 3, to * 3);
+  const timestamps = batch.timestamps.subarray(from, to);
+  const headers = batch.headers?.slice(from, to);
+  let size = RECORD_BATCH_OVERHEAD;
+  let maxTimestamp = -1;
+  const first = count > 0 ? timestamps[0]! : 0;
+  for (let i = 0; i < count; i++) {
+    const ts = timestamps[i]!;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+    size += sizeOfRecord(i, ts - first, layout[i * 3 + 1]!, layout[i * 3 + 2]!, headers?.[i] ?? NO_HEADERS);
+  }
+  return {
+    ...batch,
+    baseOffset: batch.baseOffset + from,
+    lastOffset: batch.baseOffset + to - 1,
+    maxTimestamp,
+    sizeInBytes: size,
+    count,
+    layout,
+    timestamps,
+    headers,
+  };
+}
+
+/** Bytes records `[from, to)` of a batch hold in its `data`. */
+export function bytesOf(batch: RecordBatch, from: number, to: number): number {
+  if (from >= to) return 0;
+  const layout = batch.layout;
+  const last = (to - 1) * 3;
+  return layout[last]! + Math.max(0, layout[last + 1]!) + Math.max(0, layout[last + 2]!) - layout[from * 3]!;
+}
+
+/** Records `[from, to)` (indexes within the batch) of one batch: part of a fetch, not yet copied out. */
+export interface RecordRange {
+  readonly batch: RecordBatch;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Hands the records of `ranges` out to a reader, in order. Like a fetch response off the network,
+ * they are the reader's own: all their bytes are copied into one fresh Buffer and `visit` gets
+ * keys and values as views on it (and copies of header values), so a reader writing into them
+ * changes nothing in the log.
+ */
+export function copyOut(
+  ranges: readonly RecordRange[],
+  visit: (batch: RecordBatch, i: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]) => void,
+): void {
+  let total = 0;
+  for (const { batch, from, to } of ranges) total += bytesOf(batch, from, to);
+  const into = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const { batch, from, to } of ranges) {
+    if (from >= to) continue;
+    const layout = batch.layout;
+    const first = layout[from * 3]!;
+    const length = bytesOf(batch, from, to);
+    into.set(batch.data.subarray(first, first + length), at);
+    const shift = at - first;
+    at += length;
+    const headers = batch.headers;
+    for (let i = from; i < to; i++) {
+      const start = layout[i * 3]! + shift;
+      const keyLength = layout[i * 3 + 1]!;
+      const valueLength = layout[i * 3 + 2]!;
+      const valueStart = keyLength > 0 ? start + keyLength : start;
+      visit(
+        batch,
+        i,
+        keyLength < 0 ? null : into.subarray(start, start + keyLength),
+        valueLength < 0 ? null : into.subarray(valueStart, valueStart + valueLength),
+        headers === undefined || headers[i]!.length === 0
+          ? NO_HEADERS
+          : headers[i]!.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value) })),
+      );
+    }
+  }
+}
+
+/** The records of `ranges` as {@link FetchedRecord}s (see {@link copyOut}). */
+export function readRecords(ranges: readonly RecordRange[]): FetchedRecord[] {
+  const out: FetchedRecord[] = [];
+  copyOut(ranges, (batch, i, key, value, headers) => {
+    out.push({
+      offset: batch.baseOffset + i,
+      key,
+      value,
+      headers,
+      timestamp: batch.timestamps[i]!,
+      timestampType: batch.timestampType,
+      leaderEpoch: batch.leaderEpoch,
+    });
+  });
+  return out;
+}
+
+/**
+ * Where a partition's batches get their bytes: slices of shared chunks rather than one
+ * ArrayBuffer per batch, since allocating many mid-sized ArrayBuffers (and collecting them)
+ * dominated the produce path. Chunks start small and double up to 1 MiB, so a partition with
+ * little data holds little; a chunk is freed when retention has dropped every batch in it.
+ */
+export class ByteArena {
+  private chunk: Buffer = EMPTY;
+  private used = 0;
+
+  /** A writable slice of `n` bytes that no other allocation shares. */
+  alloc(n: number): Buffer {
+    if (this.used + n > this.chunk.length) {
+      if (n > MAX_CHUNK / 4) return Buffer.allocUnsafeSlow(n);
+      this.chunk = Buffer.allocUnsafeSlow(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.chunk.length * 2, (n + 7) & ~7)));
+      this.used = 0;
+    }
+    const slice = this.chunk.subarray(this.used, this.used + n);
+    this.used += n;
+    return slice;
+  }
+
+  /** `n` 32-bit integers, zeroed (per-batch typed arrays come from the chunks too, not an ArrayBuffer each). */
+  int32(n: number): Int32Array {
+    const bytes = this.alignedAlloc(n * 4);
+    return new Int32Array(bytes.buffer, bytes.byteOffset, n).fill(0);
+  }
+
+  /** `n` 64-bit floats, zeroed. */
+  float64(n: number): Float64Array {
+    const bytes = this.alignedAlloc(n * 8);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, n).fill(0);
+  }
+
+  private alignedAlloc(n: number): Buffer {
+    this.used = Math.min(this.chunk.length, (this.used + 7) & ~7);
+    return this.alloc(n);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const MIN_CHUNK = 1024;
+const MAX_CHUNK = 1 << 20;
 
 /** A record handed to a reader, with its offset. */
 export interface FetchedRecord extends StoredRecord {
@@ -63,6 +289,10 @@ export const RECORD_BATCH_OVERHEAD = 61;
 export function sizeOfVarint(value: number): number {
   // Zig-zag maps sign into the low bit; numbers here stay far below 2^53, so plain arithmetic is exact.
   let v = value >= 0 ? value * 2 : -value * 2 - 1;
+  // Every record needs several of these; the usual small values skip the loop.
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
   let bytes = 1;
   while (v >= 128) {
     v = Math.floor(v / 128);
@@ -71,21 +301,31 @@ export function sizeOfVarint(value: number): number {
   return bytes;
 }
 
-function sizeOfBytesField(b: Buffer | null): number {
-  return b === null ? 1 : sizeOfVarint(b.length) + b.length;
+/** Bytes of a length-prefixed field of `length` bytes (-1: null, one byte). */
+function sizeOfBytesField(length: number): number {
+  return length < 0 ? 1 : sizeOfVarint(length) + length;
 }
 
-/** Size of one record in a v2 batch, as Kafka's DefaultRecord.sizeInBytes computes it. */
-export function recordSizeInBytes(offsetDelta: number, timestampDelta: number, record: StoredRecord): number {
-  let body = 1 + sizeOfVarint(offsetDelta) + sizeOfVarint(timestampDelta) + sizeOfBytesField(record.key) + sizeOfBytesField(record.value);
-  const headers = record.headers;
+function sizeOfRecord(offsetDelta: number, timestampDelta: number, keyLength: number, valueLength: number, headers: readonly RecordHeader[]): number {
+  let body = 1 + sizeOfVarint(offsetDelta) + sizeOfVarint(timestampDelta) + sizeOfBytesField(keyLength) + sizeOfBytesField(valueLength);
   body += sizeOfVarint(headers.length);
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
     const keyLength = Buffer.byteLength(h.key);
-    body += sizeOfVarint(keyLength) + keyLength + sizeOfBytesField(h.value);
+    body += sizeOfVarint(keyLength) + keyLength + sizeOfBytesField(h.value === null ? -1 : h.value.length);
   }
   return sizeOfVarint(body) + body;
+}
+
+/** Size of one record in a v2 batch, as Kafka's DefaultRecord.sizeInBytes computes it. */
+export function recordSizeInBytes(offsetDelta: number, timestampDelta: number, record: StoredRecord): number {
+  return sizeOfRecord(
+    offsetDelta,
+    timestampDelta,
+    record.key === null ? -1 : record.key.length,
+    record.value === null ? -1 : record.value.length,
+    record.headers,
+  );
 }
 
 /** Size of a v2 batch holding `records`, its first timestamp being the first record's. */

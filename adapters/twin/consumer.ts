@@ -16,7 +16,6 @@ import type {
   ConsumerSubscribeTopic,
   ConsumerSubscribeTopics,
   GroupDescription,
-  KafkaMessage,
   PartitionAssigner,
   RetryOptions,
   TopicPartitionOffset,
@@ -24,11 +23,11 @@ import type {
   TopicPartitions,
 } from 'kafkajs';
 import type { Cluster } from '../../emulator/cluster.js';
-import type { FetchedRecord } from '../../emulator/records.js';
+import type { RecordRange } from '../../emulator/records.js';
 import { RoundRobinAssigner } from '../../src/assignors/index.js';
 import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
 import type { Consumer } from '../../src/interface.js';
-import { inKafkaMetadataOrder, toIHeaders, toKafkaJsPartitionMetadata } from './convert.js';
+import { inKafkaMetadataOrder, toKafkaJsPartitionMetadata, toKafkaMessages } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { RETRY_DEFAULTS } from './retry.js';
 
@@ -492,12 +491,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
     await this.applySeeks();
     const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
-    const batches: { topic: string; partition: number; highWatermark: number; records: readonly FetchedRecord[] }[] = [];
+    const batches: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }[] = [];
     for (const { topic, partition } of active) {
       const offset = this.positions.get(key(topic, partition)) ?? this.resetOffset(topic, partition);
       try {
-        const result = this.cluster.fetch({ topic, partition, offset, maxBytes: this.maxBytesPerPartition });
-        if (result.records.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, records: result.records });
+        // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
+        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.maxBytesPerPartition });
+        if (result.ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: result.ranges });
       } catch (e) {
         if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
           this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
@@ -528,19 +528,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
     }
   }
 
-  private async processBatch(b: { topic: string; partition: number; highWatermark: number; records: readonly FetchedRecord[] }): Promise<void> {
+  private async processBatch(b: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }): Promise<void> {
     const { topic, partition } = b;
     const k = key(topic, partition);
-    const messages: KafkaMessage[] = b.records.map((r) => ({
-      key: r.key,
-      value: r.value,
-      timestamp: String(r.timestamp),
-      attributes: r.timestampType === 'LogAppendTime' ? 8 : 0,
-      offset: String(r.offset),
-      headers: toIHeaders(r.headers),
-    }));
-    const first = b.records[0]!.offset;
-    const last = b.records[b.records.length - 1]!.offset;
+    const messages = toKafkaMessages(b.ranges);
+    const first = Number(messages[0]!.offset);
+    const last = Number(messages[messages.length - 1]!.offset);
     const batchInfo = {
       topic,
       partition,

@@ -1,9 +1,9 @@
 /**
  * Translation between kafkajs's message shapes and the engine's records.
  */
-import type { IHeaders, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
-import type { PartitionMetadata } from '../../emulator/cluster.js';
-import type { ProduceRecord, RecordHeader } from '../../emulator/records.js';
+import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
+import type { PartitionMetadata, TopicMetadata } from '../../emulator/cluster.js';
+import { copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -37,7 +37,27 @@ export function toIHeaders(headers: readonly RecordHeader[]): IHeaders {
 /** A kafkajs message to an engine record; the timestamp defaults to the cluster clock's now. */
 export function toProduceRecord(message: Message, now: number): ProduceRecord {
   const timestamp = message.timestamp === undefined || message.timestamp === null ? now : Number(message.timestamp);
-  return { key: toBuffer(message.key), value: toBuffer(message.value), headers: toRecordHeaders(message.headers), timestamp };
+  // Most messages carry no headers: share one empty list rather than allocate one per message.
+  const headers = message.headers === undefined ? NO_HEADERS : toRecordHeaders(message.headers);
+  return { key: toBuffer(message.key), value: toBuffer(message.value), headers, timestamp };
+}
+
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
+export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
+  const out: KafkaMessage[] = [];
+  copyOut(ranges, (batch, i, key, value, headers) => {
+    out.push({
+      key,
+      value,
+      timestamp: String(batch.timestamps[i]!),
+      attributes: batch.timestampType === 'LogAppendTime' ? 8 : 0,
+      offset: String(batch.baseOffset + i),
+      headers: headers.length === 0 ? {} : toIHeaders(headers),
+    });
+  });
+  return out;
 }
 
 /** Engine partition metadata to kafkajs's. */
@@ -50,6 +70,19 @@ export function toKafkaJsPartitionMetadata(p: PartitionMetadata): KafkaJsPartiti
     isr: [...p.isr],
     offlineReplicas: [...p.offlineReplicas],
   };
+}
+
+const kafkaJsMetadataCache = new WeakMap<TopicMetadata, KafkaJsPartitionMetadata[]>();
+
+/**
+ * A topic's partitions as kafkajs's metadata cache lists them (in Kafka's order, see
+ * {@link inKafkaMetadataOrder}). The engine hands out the same metadata object until something
+ * changes, so this is built once per change, not once per send (it is O(partitions)).
+ */
+export function kafkaJsPartitionMetadataOf(topic: TopicMetadata): KafkaJsPartitionMetadata[] {
+  let out = kafkaJsMetadataCache.get(topic);
+  if (out === undefined) kafkaJsMetadataCache.set(topic, (out = inKafkaMetadataOrder(topic.partitions).map(toKafkaJsPartitionMetadata)));
+  return out;
 }
 
 /** Java's `List.hashCode()` of a list of Integers. */

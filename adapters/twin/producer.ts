@@ -7,7 +7,7 @@ import type { Cluster, ProduceResult } from '../../emulator/cluster.js';
 import { KafkaJSError, KafkaJSNonRetriableError } from '../../src/errors.js';
 import type { Producer } from '../../src/interface.js';
 import { createDefaultPartitioner } from '../../src/partitioners.js';
-import { inKafkaMetadataOrder, toKafkaJsPartitionMetadata, toProduceRecord } from './convert.js';
+import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 
@@ -99,7 +99,7 @@ export class TwinProducer implements Producer {
     const meta = this.cluster.metadata([...merged.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
     const perBroker = new Map<number, { topic: string; partition: number; messages: Message[] }[]>();
     for (const topic of meta.topics) {
-      const partitionMetadata = inKafkaMetadataOrder(topic.partitions).map(toKafkaJsPartitionMetadata);
+      const partitionMetadata = kafkaJsPartitionMetadataOf(topic);
       const perPartition = new Map<number, Message[]>();
       for (const message of merged.get(topic.name)!) {
         const p = this.partition({ topic: topic.name, partitionMetadata, message });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchSizeInBytes, recordSizeInBytes, sizeOfVarint } from '../../emulator/records.js';
+import { batchSizeInBytes, ByteArena, packBatch, readRecords, recordSizeInBytes, sizeOfVarint, sliceBatch } from '../../emulator/records.js';
 import { ReplicaLog } from '../../emulator/log.js';
 import { protocolErrorOf, readAll, rejection, values, virtualCluster } from '../helpers.js';
 
@@ -51,6 +51,32 @@ describe('partition logs', () => {
       expect(first!.timestampType).to.equal('CreateTime');
       expect(second!.timestamp).to.equal(5000);
       expect(second!.key).to.equal(null);
+    });
+
+    it('copies what was sent: a producer changing its Buffers afterwards does not change what is read', async () => {
+      const cluster = virtualCluster();
+      cluster.createTopic({ topic: 't' });
+      const key = Buffer.from('key');
+      const value = Buffer.from('value');
+      const header = Buffer.from('h1');
+      await cluster.produce({
+        topic: 't',
+        partition: 0,
+        records: [
+          { key, value, headers: [{ key: 'h', value: header }] },
+          { key: Buffer.alloc(0), value: null },
+        ],
+      });
+      key.fill('x');
+      value.fill('y');
+      header.fill('z');
+      const [first, tombstone] = cluster.fetch({ topic: 't', partition: 0, offset: 0 }).records;
+      expect([first!.key!.toString(), first!.value!.toString(), first!.headers[0]!.value!.toString()]).to.deep.equal(['key', 'value', 'h1']);
+      // An empty key stays empty, distinct from a null one; a null value (tombstone) stays null.
+      expect([tombstone!.key!.length, tombstone!.value]).to.deep.equal([0, null]);
+      // As off the network, a reader's records are its own: writing into them does not change the log.
+      first!.value!.fill('w');
+      expect(cluster.fetch({ topic: 't', partition: 0, offset: 0 }).records[0]!.value!.toString()).to.equal('value');
     });
 
     it('stamps the broker time under LogAppendTime', async () => {
@@ -120,15 +146,8 @@ describe('partition logs', () => {
 
     it('rolls on broker time when the segment holds no timestamps yet, and never rolls an empty segment', () => {
       const log = new ReplicaLog(0, 0);
-      const batch = (base: number, ts: number) => ({
-        baseOffset: base,
-        lastOffset: base,
-        leaderEpoch: 0,
-        timestampType: 'CreateTime' as const,
-        maxTimestamp: ts,
-        sizeInBytes: 70,
-        records: [{ key: null, value: null, headers: [], timestamp: ts }],
-      });
+      const batch = (base: number, ts: number) =>
+        packBatch(new ByteArena(), [{ value: null }], Float64Array.of(ts), { baseOffset: base, leaderEpoch: 0, timestampType: 'CreateTime' });
       log.roll(10);
       expect(log.segments).to.have.length(1);
       expect(log.append(batch(0, -1), { 'segment.bytes': 1000, 'segment.ms': 100 }, 0)).to.equal(undefined);
@@ -193,18 +212,57 @@ describe('partition logs', () => {
     });
   });
 
+  describe('compact batches (unit)', () => {
+    const stored = [
+      { key: Buffer.from('k0'), value: Buffer.from('v0'), headers: [], timestamp: 100 },
+      { key: null, value: null, headers: [{ key: 'h', value: Buffer.from('x') }, { key: 'h', value: null }], timestamp: 90 },
+      { key: Buffer.alloc(0), value: Buffer.alloc(300, 7), headers: [], timestamp: 100_000 },
+      { key: Buffer.from('k3'), value: Buffer.alloc(0), headers: [{ key: 'ü', value: Buffer.alloc(0) }], timestamp: 105 },
+    ];
+    const pack = (arena = new ByteArena()) =>
+      packBatch(arena, stored, Float64Array.from(stored, (r) => r.timestamp), { baseOffset: 10, leaderEpoch: 3, timestampType: 'CreateTime' });
+
+    it("sizes a packed batch, and any slice of it, as Kafka's v2 format would the same records", () => {
+      const batch = pack();
+      expect([batch.count, batch.lastOffset, batch.maxTimestamp]).to.deep.equal([4, 13, 100_000]);
+      expect(batch.sizeInBytes).to.equal(batchSizeInBytes(stored));
+      for (let from = 0; from < 4; from++) {
+        for (let to = from + 1; to <= 4; to++) {
+          const slice = sliceBatch(batch, from, to);
+          const expected = stored.slice(from, to);
+          expect(slice.sizeInBytes).to.equal(batchSizeInBytes(expected));
+          expect([slice.baseOffset, slice.lastOffset]).to.deep.equal([10 + from, 9 + to]);
+          expect(slice.maxTimestamp).to.equal(Math.max(...expected.map((r) => r.timestamp)));
+          expect(readRecords([{ batch: slice, from: 0, to: slice.count }]).map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }))).to.deep.equal(expected);
+        }
+      }
+      expect(sliceBatch(batch, 0)).to.equal(batch);
+    });
+
+    it('keeps batches of one arena apart, aligned, and gives large batches their own memory', () => {
+      const arena = new ByteArena();
+      const batches = Array.from({ length: 50 }, () => pack(arena));
+      const big = packBatch(arena, [{ value: Buffer.alloc(400_000, 1) }], Float64Array.of(1), { baseOffset: 0, leaderEpoch: 0, timestampType: 'CreateTime' });
+      for (const b of batches) {
+        expect(b.layout.byteOffset % 4).to.equal(0);
+        expect(b.timestamps.byteOffset % 8).to.equal(0);
+        expect(readRecords([{ batch: b, from: 0, to: b.count }]).map((r) => r.value)).to.deep.equal(stored.map((r) => r.value));
+      }
+      expect(big.data.byteLength).to.equal(400_000);
+      expect(readRecords([{ batch: big, from: 0, to: 1 }])[0]!.value!.equals(Buffer.alloc(400_000, 1))).to.equal(true);
+    });
+  });
+
   describe('leader epochs and truncation (unit)', () => {
     it("answers OffsetsForLeaderEpoch from its epoch cache and truncates inside a batch", () => {
       const log = new ReplicaLog(0, 0);
-      const mk = (base: number, n: number, epoch: number) => ({
-        baseOffset: base,
-        lastOffset: base + n - 1,
-        leaderEpoch: epoch,
-        timestampType: 'CreateTime' as const,
-        maxTimestamp: base,
-        sizeInBytes: batchSizeInBytes(Array.from({ length: n }, (_, i) => ({ key: null, value: null, headers: [], timestamp: base + i }))),
-        records: Array.from({ length: n }, (_, i) => ({ key: null, value: null, headers: [], timestamp: base + i })),
-      });
+      const mk = (base: number, n: number, epoch: number) =>
+        packBatch(
+          new ByteArena(),
+          Array.from({ length: n }, () => ({ value: null })),
+          Float64Array.from({ length: n }, (_, i) => base + i),
+          { baseOffset: base, leaderEpoch: epoch, timestampType: 'CreateTime' },
+        );
       const roll = { 'segment.bytes': 10_000, 'segment.ms': 1e9 };
       log.append(mk(0, 3, 0), roll, 0);
       log.append(mk(3, 3, 2), roll, 0);

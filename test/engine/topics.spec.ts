@@ -5,6 +5,33 @@ import { Random } from '../../emulator/random.js';
 import { placeReplicas } from '../../emulator/topics.js';
 
 describe('topics and partitions', () => {
+  describe('metadata', () => {
+    it('is built once per change: the same frozen answer until a leader, ISR, partition count or broker changes', () => {
+      const cluster = virtualCluster({ brokers: 3 });
+      cluster.createTopic({ topic: 't', numPartitions: 2, replicationFactor: 3 });
+      cluster.createTopic({ topic: 'other', numPartitions: 1, replicationFactor: 1 });
+      const first = cluster.describeTopic('t');
+      expect(cluster.metadata(['t']).topics[0]).to.equal(first);
+      expect(Object.isFrozen(first.partitions[0]!.isr)).to.equal(true);
+      const leader = first.partitions[0]!.leader;
+      cluster.stopBroker(leader);
+      const afterStop = cluster.describeTopic('t');
+      expect(afterStop).to.not.equal(first);
+      expect(afterStop.partitions[0]!.leader).to.not.equal(leader);
+      expect(afterStop.partitions[0]!.offlineReplicas).to.deep.equal([leader]);
+      expect(afterStop.partitions[0]!.isr).to.not.include(leader);
+      cluster.startBroker(leader);
+      const afterStart = cluster.describeTopic('t');
+      expect(afterStart.partitions[0]!.offlineReplicas).to.deep.equal([]);
+      expect(afterStart.partitions[0]!.isr).to.include(leader);
+      cluster.createPartitions('t', 3);
+      expect(cluster.describeTopic('t').partitions).to.have.length(3);
+      cluster.deleteTopic('other');
+      cluster.createTopic({ topic: 'other', numPartitions: 4, replicationFactor: 1 });
+      expect(cluster.describeTopic('other').partitions).to.have.length(4);
+    });
+  });
+
   describe('creating', () => {
     it('creates a topic with its partitions, a leader each, and every replica in sync', () => {
       const cluster = virtualCluster({ brokers: 3 });
