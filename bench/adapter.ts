@@ -1,0 +1,65 @@
+/**
+ * The kafkajs adapter's overhead: the same workload (produce N keyed messages with sendBatch, then
+ * consume them with eachBatch) on real Kafka through plain kafkajs and through `fromKafkaJs`,
+ * interleaved (alternating which goes first), median of the repeats. Needs a broker.
+ */
+import type { Kafka } from '../src/interface.js';
+import { type AreaResult, type BenchContext, deleteTopics, judge, median, messages, real, size } from './lib.js';
+import { produceConsume } from './throughput.js';
+
+/** Sizes of the adapter-overhead area. */
+export interface AdapterOptions {
+  /** Messages per repeat (env BENCH_ADAPTER_N; default 50,000). */
+  n?: number;
+  /** Repeats of each (env BENCH_ADAPTER_REPEATS; default 5). */
+  repeats?: number;
+}
+
+/** Runs the area (no rows without a broker). */
+export async function adapter(ctx: BenchContext, options: AdapterOptions = {}): Promise<AreaResult> {
+  if (!ctx.kafka) return { rows: [] };
+  const n = options.n ?? size('BENCH_ADAPTER_N', 50_000, ctx.scale, 1000);
+  const repeats = options.repeats ?? size('BENCH_ADAPTER_REPEATS', 5, 1);
+  const msgs = messages(n);
+  // A plain kafkajs Kafka used as the shared interface as it is (it satisfies it by construction), beside the adapter.
+  const plain: Kafka = ctx.kafka.plain('bench-adapter-plain');
+  const adapted: Kafka = ctx.kafka.shared('bench-adapter');
+  const ms: Record<'plain' | 'adapter', number[]> = { plain: [], adapter: [] };
+  const topics: string[] = [];
+  const once = async (which: 'plain' | 'adapter') => {
+    const r = await produceConsume(real(which === 'plain' ? plain : adapted), msgs, 1, 12, 10_000);
+    topics.push(r.topic);
+    // Time per message of the whole workload: produce time plus consume time.
+    ms[which].push((n * 1000) / r.produce + (n * 1000) / r.consume);
+  };
+  await once('plain'); // warm-up, dropped below
+  ms.plain.length = 0;
+  for (let i = 0; i < repeats; i++) {
+    ctx.log(`adapter: repeat ${i + 1} of ${repeats}, ${n.toLocaleString('en')} messages`);
+    for (const which of i % 2 === 0 ? (['plain', 'adapter'] as const) : (['adapter', 'plain'] as const)) await once(which);
+  }
+  await deleteTopics(adapted, topics);
+  const p = median(ms.plain);
+  const a = median(ms.adapter);
+  const overheadPct = (a / p - 1) * 100;
+  const verdict = judge(Math.max(overheadPct, 0) + 100, 105, 'max');
+  return {
+    rows: [
+      {
+        area: 'adapter',
+        figure: 'fromKafkaJs workload time (median)',
+        value: a,
+        unit: 'ms',
+        reference: 'plain kafkajs (median)',
+        referenceValue: p,
+        ratio: a / p,
+        target: '<= 5% overhead',
+        met: verdict.met,
+        margin: verdict.met
+          ? `met (${overheadPct.toFixed(1)}% overhead)`
+          : `missed by ${(overheadPct - 5).toFixed(1)} points (${overheadPct.toFixed(1)}% overhead)`,
+      },
+    ],
+    notes: [`adapter: ${n.toLocaleString('en')} keyed messages produced (acks=1) and consumed per repeat, ${repeats} interleaved repeats each, median`],
+  };
+}

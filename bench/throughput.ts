@@ -1,0 +1,193 @@
+/**
+ * Throughput: produce N keyed 100-byte messages over 12 partitions with `sendBatch`, then consume
+ * them with `eachBatch`, through the shared interface, with acks=1 and acks=all. Measured on the
+ * twin (virtual clock), on real Kafka through kafkajs (when a broker is there), and against a raw
+ * in-process baseline (appending the same messages to per-partition arrays and reading them back),
+ * the practical limit of any in-process log.
+ */
+import type { Kafka } from '../src/interface.js';
+import {
+  type AreaResult,
+  type BenchContext,
+  type Row,
+  type Twin,
+  createTopic,
+  deleteTopics,
+  judge,
+  messages,
+  now,
+  rate,
+  real,
+  size,
+  twin,
+  unique,
+} from './lib.js';
+
+/** Sizes of the throughput area. */
+export interface ThroughputOptions {
+  /** Messages on the twin and the baseline (env BENCH_THROUGHPUT_N; default 1,000,000). */
+  n?: number;
+  /** Messages on real Kafka (env BENCH_KAFKA_N; default 200,000: kafkajs is far slower). */
+  kafkaN?: number;
+  /** Messages per `sendBatch` call. */
+  batch?: number;
+  partitions?: number;
+}
+
+/** Produce and consume rates of one run. */
+export interface Rates {
+  readonly produce: number;
+  readonly consume: number;
+}
+
+const PARTITIONS = 12;
+const BATCH = 10_000;
+
+/**
+ * Produces `msgs` to a new topic in batches, then consumes them all with a new group; returns the
+ * two rates. The consume clock starts when the group is joined, so the join is not counted.
+ */
+export async function produceConsume(
+  target: Pick<Twin, 'kafka' | 'drive'>,
+  msgs: { key: Buffer; value: Buffer }[],
+  acks: number,
+  partitions: number,
+  batch: number,
+): Promise<Rates & { topic: string }> {
+  const { kafka, drive } = target;
+  const topic = unique('bench-throughput');
+  await createTopic(kafka, drive, topic, partitions);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await drive(producer.connect());
+  const t0 = now();
+  for (let i = 0; i < msgs.length; i += batch) {
+    await drive(producer.sendBatch({ acks, topicMessages: [{ topic, messages: msgs.slice(i, i + batch) }] }));
+  }
+  const produceMs = now() - t0;
+  await drive(producer.disconnect());
+
+  const consumer = kafka.consumer({ groupId: unique('bench-throughput') });
+  await drive(consumer.connect());
+  await drive(consumer.subscribe({ topics: [topic], fromBeginning: true }));
+  let joinedAt: number | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ??= now()));
+  let count = 0;
+  let done!: (t: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const started = now();
+  await drive(
+    consumer.run({
+      eachBatch: async ({ batch: b }) => {
+        count += b.messages.length;
+        if (count >= msgs.length) done(now());
+      },
+    }),
+  );
+  const end = await drive(finished);
+  await drive(consumer.disconnect());
+  if (count !== msgs.length) throw new Error(`consumed ${count} of ${msgs.length} messages`);
+  return { topic, produce: rate(msgs.length, produceMs), consume: rate(msgs.length, end - (joinedAt ?? started)) };
+}
+
+/** The raw baseline: the same messages appended to per-partition arrays (by the same key hash spread) and read back. */
+export function baseline(msgs: { key: Buffer; value: Buffer }[], partitions: number, batch: number): Rates {
+  const logs: { offset: number; key: Buffer; value: Buffer; timestamp: number }[][] = Array.from({ length: partitions }, () => []);
+  const t0 = now();
+  for (let i = 0; i < msgs.length; i += batch) {
+    const end = Math.min(i + batch, msgs.length);
+    for (let j = i; j < end; j++) {
+      const m = msgs[j]!;
+      const log = logs[(m.key[m.key.length - 1]! + j) % partitions]!;
+      log.push({ offset: log.length, key: m.key, value: m.value, timestamp: 0 });
+    }
+  }
+  const t1 = now();
+  let read = 0;
+  for (const log of logs) for (const r of log) read += r.value.length > 0 ? 1 : 0;
+  const t2 = now();
+  if (read !== msgs.length) throw new Error('the baseline lost messages');
+  return { produce: rate(msgs.length, t1 - t0), consume: rate(read, t2 - t1) };
+}
+
+/** Runs the area. */
+export async function throughput(ctx: BenchContext, options: ThroughputOptions = {}): Promise<AreaResult> {
+  const n = options.n ?? size('BENCH_THROUGHPUT_N', 1_000_000, ctx.scale, 1000);
+  const kafkaN = options.kafkaN ?? size('BENCH_KAFKA_N', 200_000, ctx.scale, 1000);
+  const batch = options.batch ?? BATCH;
+  const partitions = options.partitions ?? PARTITIONS;
+  const msgs = messages(n);
+
+  // Warm the JIT on both paths before anything is timed.
+  const warm = msgs.slice(0, Math.min(n, 50_000));
+  await produceConsume(twin(), warm, 1, partitions, batch);
+  baseline(warm, partitions, batch);
+
+  const rows: Row[] = [];
+  // The limit is the best of three: a GC pause in one run says nothing about the limit.
+  const bases = [0, 1, 2].map(() => baseline(msgs, partitions, batch));
+  const base = { produce: Math.max(...bases.map((b) => b.produce)), consume: Math.max(...bases.map((b) => b.consume)) };
+  const twinRates: Record<string, Rates> = {};
+  for (const [name, acks] of [
+    ['acks=1', 1],
+    ['acks=all', -1],
+  ] as const) {
+    ctx.log(`throughput: twin ${name}, ${n.toLocaleString('en')} messages`);
+    twinRates[name] = await produceConsume(twin(), msgs, acks, partitions, batch);
+  }
+  let kafkaRates: Record<string, Rates> | undefined;
+  if (ctx.kafka) {
+    kafkaRates = {};
+    const kafka: Kafka = ctx.kafka.shared('bench-throughput');
+    const kmsgs = msgs.slice(0, kafkaN);
+    const topics: string[] = [];
+    for (const [name, acks] of [
+      ['acks=1', 1],
+      ['acks=all', -1],
+    ] as const) {
+      ctx.log(`throughput: real Kafka ${name}, ${kafkaN.toLocaleString('en')} messages`);
+      const r = await produceConsume(real(kafka), kmsgs, acks, partitions, batch);
+      topics.push(r.topic);
+      kafkaRates[name] = r;
+    }
+    await deleteTopics(kafka, topics);
+  }
+
+  for (const [name, rates] of Object.entries(twinRates)) {
+    for (const dir of ['produce', 'consume'] as const) {
+      const value = rates[dir];
+      const figure = `twin ${dir} ${name}`;
+      rows.push({ area: 'throughput', figure, value, unit: 'msg/s', target: '>= 1,000,000 msg/s', ...judge(value, 1_000_000, 'min') });
+      const ratioRaw = base[dir] / value;
+      rows.push({
+        area: 'throughput',
+        figure,
+        value,
+        unit: 'msg/s',
+        reference: `raw arrays ${dir}`,
+        referenceValue: base[dir],
+        ratio: ratioRaw,
+        target: 'within 5x of raw (ratio = raw/twin)',
+        ...judge(ratioRaw, 5, 'max'),
+      });
+      const k = kafkaRates?.[name]?.[dir];
+      if (k !== undefined) {
+        const ratio = value / k;
+        rows.push({
+          area: 'throughput',
+          figure,
+          value,
+          unit: 'msg/s',
+          reference: `kafkajs on Kafka 3.9 ${dir} ${name}`,
+          referenceValue: k,
+          ratio,
+          target: '>= 10x kafkajs (ratio = twin/kafka)',
+          ...judge(ratio, 10, 'min'),
+        });
+      }
+    }
+  }
+  const notes = [
+    `throughput: twin and raw ${n.toLocaleString('en')} messages, real Kafka ${kafkaN.toLocaleString('en')}; ${partitions} partitions; sendBatch of ${batch}`,
+  ];
+  return { rows, notes };
+}
