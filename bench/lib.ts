@@ -172,7 +172,7 @@ export function countdown(n: number): { promise: Promise<number>; arrive: () => 
 
 /**
  * Creates `topic` through the shared interface's admin and waits until every partition has a leader
- * in the metadata (polling: kafkajs's own waitForLeaders gives up too early on a busy broker).
+ * that answers (polling: kafkajs's own waitForLeaders gives up too early on a busy broker).
  */
 export async function createTopic(kafka: Kafka, drive: Twin['drive'], topic: string, numPartitions: number): Promise<void> {
   const admin = kafka.admin();
@@ -181,10 +181,12 @@ export async function createTopic(kafka: Kafka, drive: Twin['drive'], topic: str
     await drive(admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: false, timeout: 30_000 }));
     const deadline = now() + 60_000;
     for (;;) {
-      const ready = await drive(admin.fetchTopicMetadata({ topics: [topic] })).then(
-        (m) => m.topics[0]?.partitions.length === numPartitions && m.topics[0].partitions.every((p) => p.leader >= 0),
-        () => false,
-      );
+      // Leaders in the metadata, and every leader answering ListOffsets: a broker that has not yet
+      // loaded a new partition refuses writes, and a kafkajs retry then duplicates the batch.
+      const ready = await drive(admin.fetchTopicMetadata({ topics: [topic] }))
+        .then((m) => m.topics[0]?.partitions.length === numPartitions && m.topics[0].partitions.every((p) => p.leader >= 0))
+        .then((leaders) => leaders && drive(admin.fetchTopicOffsets(topic)).then((o) => o.length === numPartitions))
+        .catch(() => false);
       if (ready) return;
       if (now() > deadline) throw new Error(`topic ${topic}: not every partition has a leader after 60 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -16,7 +16,7 @@ import { memory } from './memory.js';
 import { rebalance } from './rebalance.js';
 import { roundtrip } from './roundtrip.js';
 import { scaling } from './scaling.js';
-import { throughput } from './throughput.js';
+import { redeliveryCount, throughput } from './throughput.js';
 
 /** What bench/results.json holds. */
 export interface Results {
@@ -51,6 +51,11 @@ export async function runAll(ctx: BenchContext, names: string[] = Object.keys(AR
     for (const [k, v] of Object.entries(r.curves ?? {})) curves[k] = v;
     notes.push(...(r.notes ?? []));
   }
+  const { redelivered, duplicated } = redeliveryCount();
+  if (redelivered + duplicated > 0)
+    notes.push(
+      `at least once: ${duplicated} messages appended twice by producer retries, ${redelivered} handed to eachBatch twice; consume rates count each offset once`,
+    );
   const cpu = cpus();
   return {
     date: new Date().toISOString(),

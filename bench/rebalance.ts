@@ -119,6 +119,12 @@ export async function rebalance(ctx: BenchContext, options: RebalanceOptions = {
   const warm = twin();
   await lastJoin(warm, Math.min(10, Math.max(...sizes)), partitions);
   warm.cluster.close();
+  if (ctx.kafka && options.kafka !== false) {
+    // The first group on a fresh broker creates __consumer_offsets (50 partitions): not a rebalance.
+    ctx.log('rebalance: real Kafka warm-up (one member)');
+    const kafka = ctx.kafka.shared('bench-rebalance');
+    await deleteTopics(kafka, [(await lastJoin(real(kafka), 1, partitions)).topic]);
+  }
   for (const n of sizes) {
     const measured: { name: string; wallMs: number; clusterMs?: number }[] = [];
     for (const clock of options.clocks ?? (['virtual', 'real'] as const)) {
