@@ -146,7 +146,7 @@ export function judge(actual: number, goal: number, direction: 'min' | 'max'): {
 /** A ratio as "12x" / "1.4x" / "0.31x". */
 export function fmtFactor(x: number): string {
   if (!Number.isFinite(x)) return '∞';
-  return `${x >= 100 ? Math.round(x).toLocaleString('en') : x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2)}x`;
+  return `${x >= 100 ? Math.round(x).toLocaleString('en') : x >= 10 ? x.toFixed(0) : x >= 1.1 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2)}x`;
 }
 
 /** A number for the table: integers with separators, small ones with 3 significant digits. */
