@@ -9,17 +9,17 @@ import { produceConsume } from './throughput.js';
 
 /** Sizes of the adapter-overhead area. */
 export interface AdapterOptions {
-  /** Messages per repeat (env BENCH_ADAPTER_N; default 50,000). */
+  /** Messages per repeat (env BENCH_ADAPTER_N; default 30,000). */
   n?: number;
-  /** Repeats of each (env BENCH_ADAPTER_REPEATS; default 7). */
+  /** Repeats of each (env BENCH_ADAPTER_REPEATS; default 15: a pair varies by ±40% on a shared machine). */
   repeats?: number;
 }
 
 /** Runs the area (no rows without a broker). */
 export async function adapter(ctx: BenchContext, options: AdapterOptions = {}): Promise<AreaResult> {
   if (!ctx.kafka) return { rows: [] };
-  const n = options.n ?? size('BENCH_ADAPTER_N', 50_000, ctx.scale, 1000);
-  const repeats = options.repeats ?? size('BENCH_ADAPTER_REPEATS', 7, 1);
+  const n = options.n ?? size('BENCH_ADAPTER_N', 30_000, ctx.scale, 1000);
+  const repeats = options.repeats ?? size('BENCH_ADAPTER_REPEATS', 15, 1);
   const msgs = messages(n);
   // A plain kafkajs Kafka used as the shared interface as it is (it satisfies it by construction), beside the adapter.
   const plain: Kafka = ctx.kafka.plain('bench-adapter-plain');
