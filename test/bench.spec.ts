@@ -1,0 +1,97 @@
+/**
+ * Smoke test of the benchmark suite: every area runs with tiny sizes on the twin and hands back
+ * figures of the right shape, so bench/ cannot rot between runs of `npm run bench`. No timing is
+ * asserted here: the speed targets live in bench/ and are judged there.
+ */
+import { expect } from 'chai';
+import { adapter } from '../bench/adapter.js';
+import { type BenchContext, type Row, judge, keepingAlive, quantile, realKafkaFromEnv } from '../bench/lib.js';
+import { NO_BROKER, runAll, toMarkdown } from '../bench/main.js';
+import { memory } from '../bench/memory.js';
+import { BEGIN, END, withTable } from '../bench/readme.js';
+import { rebalance } from '../bench/rebalance.js';
+import { roundtrip } from '../bench/roundtrip.js';
+import { scaling } from '../bench/scaling.js';
+import { throughput } from '../bench/throughput.js';
+
+const ctx: BenchContext = { scale: 1, log: () => undefined };
+
+function expectRows(rows: Row[], area: string): void {
+  expect(rows).to.not.be.empty;
+  for (const row of rows) {
+    expect(row.area).to.equal(area);
+    expect(row.figure).to.be.a('string').and.not.empty;
+    expect(row.value, row.figure).to.be.a('number').and.satisfy(Number.isFinite);
+    if (row.target !== undefined && row.met !== undefined) expect(row.margin).to.be.a('string');
+    if (row.reference !== undefined && row.referenceValue !== undefined) expect(row.ratio).to.be.a('number');
+  }
+}
+
+describe('bench (smoke, tiny sizes, no timing asserted)', function () {
+  this.timeout(60_000);
+
+  it('throughput: twin rows for produce and consume at acks=1 and acks=all, each against the raw baseline', async () => {
+    const r = await throughput(ctx, { n: 2000, batch: 500 });
+    expectRows(r.rows, 'throughput');
+    const figures = new Set(r.rows.map((row) => row.figure));
+    expect([...figures]).to.have.members(['twin produce acks=1', 'twin consume acks=1', 'twin produce acks=all', 'twin consume acks=all']);
+    expect(r.rows.filter((row) => row.reference?.startsWith('raw arrays'))).to.have.length(4);
+    expect(r.rows.some((row) => row.reference?.includes('kafkajs'))).to.equal(false);
+  });
+
+  it('roundtrip: p50 and p99 on both twin clocks', async () => {
+    const r = await keepingAlive(() => roundtrip(ctx, { count: 20 }));
+    expectRows(r.rows, 'roundtrip');
+    expect(r.rows.map((row) => row.figure)).to.have.length(4);
+  });
+
+  it('rebalance: the last member joining a settled group, on the virtual clock (and one member on the real clock)', async () => {
+    const r = await rebalance(ctx, { members: [1, 3], partitions: 6, clocks: ['virtual'] });
+    expectRows(r.rows, 'rebalance');
+    expect(r.rows.map((row) => row.figure)).to.deep.equal(['1 member settle, twin (virtual clock)', '3 members settle, twin (virtual clock)']);
+    const realClock = await keepingAlive(() => rebalance(ctx, { members: [1], partitions: 6, clocks: ['real'] }));
+    expectRows(realClock.rows, 'rebalance');
+  });
+
+  it('memory: one row against the 100-byte payload', async () => {
+    const r = await memory(ctx, { n: 5000 });
+    expectRows(r.rows, 'memory');
+    expect(r.rows[0]!.referenceValue).to.equal(100);
+  });
+
+  it('scaling: a partitions curve and a members curve, one point per size', async () => {
+    const r = await scaling(ctx, { n: 2000, partitions: [1, 10], members: [1, 3], memberPartitions: 6 });
+    expectRows(r.rows, 'scaling');
+    expect(r.curves!.partitions!.map((p) => p.x)).to.deep.equal([1, 10]);
+    expect(r.curves!.members!.map((p) => p.x)).to.deep.equal([1, 3]);
+    for (const p of [...r.curves!.partitions!, ...r.curves!.members!]) for (const v of Object.values(p)) expect(v).to.satisfy(Number.isFinite);
+  });
+
+  it('adapter: no rows without a broker', async () => {
+    expect((await adapter(ctx)).rows).to.deep.equal([]);
+  });
+
+  it('runAll says real Kafka was skipped, and the markdown carries every row and curve', async () => {
+    const results = await runAll({ ...ctx, scale: 0.005 }, ['memory']);
+    expect(results.realKafka).to.equal(NO_BROKER);
+    expect(results.machine.node).to.equal(process.version);
+    const md = toMarkdown({ ...results, curves: { partitions: [{ x: 1, produceNsPerMessage: 2, consumeNsPerMessage: 3 }] } });
+    expect(md).to.include('| memory | twin heap per retained message |');
+    expect(md).to.include('| partitions | produce ns/msg | consume ns/msg |');
+    await runAll(ctx, ['nonsense']).then(
+      () => expect.fail('an unknown area must be rejected'),
+      (e: Error) => expect(e.message).to.include('unknown bench area(s) nonsense'),
+    );
+  });
+
+  it('helpers: quantiles, judging, env, README block', () => {
+    expect(quantile([5, 1, 3, 2, 4], 0.5)).to.equal(3);
+    expect(quantile([5, 1, 3, 2, 4], 0.99)).to.equal(5);
+    expect(judge(20, 10, 'min')).to.deep.equal({ met: true, margin: 'met (2.0x margin)' });
+    expect(judge(20, 10, 'max')).to.deep.equal({ met: false, margin: 'missed by 2.0x' });
+    expect(realKafkaFromEnv({})).to.equal(undefined);
+    expect(realKafkaFromEnv({ KAFKA_BOOTSTRAP_SERVERS: 'a:1, b:2' })!.brokers).to.deep.equal(['a:1', 'b:2']);
+    expect(withTable(`x\n${BEGIN}\nold\n${END}\ny`, 'new')).to.equal(`x\n${BEGIN}\nnew\n${END}\ny`);
+    expect(() => withTable('no markers', 'new')).to.throw(/no '<!-- bench:begin/);
+  });
+});
