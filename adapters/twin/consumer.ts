@@ -493,6 +493,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
     const batches: { topic: string; partition: number; highWatermark: number; records: readonly FetchedRecord[] }[] = [];
+    let fetchFailure: unknown;
     for (const { topic, partition } of active) {
       const offset = this.positions.get(key(topic, partition)) ?? this.resetOffset(topic, partition);
       try {
@@ -503,13 +504,20 @@ export class TwinConsumer implements Consumer, IdleProbe {
           this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
           continue;
         }
-        // The partition's leader is moving or unreachable: try it again next round.
-        if ((e as { retriable?: boolean }).retriable !== false) continue;
+        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
+        if ((e as { retriable?: boolean }).retriable !== false) {
+          fetchFailure ??= e;
+          continue;
+        }
         throw e;
       }
     }
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: batches.length, duration: 0, nodeId: 0 });
     if (batches.length === 0) {
+      // As kafkajs, a failed fetch goes to the retrier, which backs off before fetching again. Waiting
+      // for data instead would return at once (the data is there, only unreachable) and spin without
+      // ever letting a timer fire.
+      if (fetchFailure !== undefined) throw fetchFailure;
       const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: this.positions.get(key(topic, partition)) ?? 0 }));
       await Promise.race([this.cluster.awaitData(watched, this.maxWaitTimeInMs), this.interrupt]);
       return;
