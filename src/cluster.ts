@@ -5,6 +5,8 @@
 import { Cluster as EngineCluster } from '../emulator/cluster.js';
 import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
+import { TwinConsumer } from '../adapters/twin/consumer.js';
+import type { Consumer } from './interface.js';
 
 /** Options for {@link Cluster.idle}. */
 export interface IdleOptions {
@@ -23,6 +25,20 @@ export class Cluster extends EngineCluster {
   /** A kafkajs `Kafka` over this cluster: `producer()`, `consumer()`, `admin()`. */
   kafka(config: TwinKafkaConfig = {}): TwinKafka {
     return new TwinKafka(this, config);
+  }
+
+  /**
+   * Kills a consumer made by this cluster's `kafka()` as if its process died: no more fetches or
+   * heartbeats, no LeaveGroup, no final commit; the coordinator expires the member once its
+   * session times out and moves its partitions. The same as `consumer.crash()` on a
+   * {@link TwinConsumer}, for code that holds it as kafkajs's `Consumer` interface.
+   * @throws TypeError when `consumer` is not a consumer of this cluster's `kafka()`.
+   */
+  crashConsumer(consumer: Consumer): void {
+    if (!(consumer instanceof TwinConsumer) || !consumersOf(this).has(consumer)) {
+      throw new TypeError("crashConsumer(consumer) needs a consumer made by this cluster's kafka()");
+    }
+    consumer.crash();
   }
 
   override drive<T>(promise: Promise<T>, options?: { maxMs?: number }): Promise<T> {
