@@ -311,10 +311,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private async consume(joined: () => void): Promise<void> {
     let backoff = this.retry.initialRetryTime;
     let processingFailures = 0;
+    let joinFailures = 0;
     while (this.running) {
       try {
         if (this.needsJoin) {
           await this.joinAndSync();
+          joinFailures = 0;
           joined();
         }
         await this.fetchRound();
@@ -337,6 +339,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
         if (e instanceof KafkaJSError && e.retriable !== false) {
           // Coordinator moves, leader elections, unreachable brokers: back off and try again.
           this.needsJoin = this.needsJoin || isProtocolError(e, 'GROUP_COORDINATOR_NOT_AVAILABLE');
+          if (this.needsJoin && ++joinFailures > this.retry.retries) {
+            // As kafkajs: the join's retries are spent, so the consumer crashes and restarts; run() resolves.
+            joinFailures = 0;
+            this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
+            joined();
+          }
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, this.retry.maxRetryTime);
           continue;

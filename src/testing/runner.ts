@@ -329,8 +329,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<Trace> {
           return;
         case 'join':
           if (running().length + instances.filter((i) => i.status === 'frozen').length >= t.maxInstances) log('skipped', `step ${n}: at the instance limit`);
-          // A joining twin consumer retries forever while a partition leader it must read an offset from is isolated.
-          else if (cluster.brokers().some((b) => b.status === 'isolated')) log('skipped', `step ${n}: a broker is isolated`);
           else await start();
           return;
         case 'leave': {

@@ -218,6 +218,30 @@ describe('twin consumer', () => {
     expect(seen.map((s) => s.value).sort()).to.deep.equal(['p0', 'p1']);
   });
 
+  it('run() resolves once the join has spent its retries on an unreachable coordinator (a crash with restart), and joins once it is back', async () => {
+    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
+    cluster.createTopic({ topic: 't', numPartitions: 1, replicationFactor: 3 });
+    const kafka = cluster.kafka({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+    await produce(kafka, [{ value: 'm' }]);
+    const coordinator = cluster.groups.findCoordinator('g').nodeId;
+    cluster.isolateBroker(coordinator);
+    const consumer = kafka.consumer({ groupId: 'g' });
+    const crashes: boolean[] = [];
+    consumer.on(consumer.events.CRASH, (e) => void crashes.push(e.payload.restart));
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    const before = cluster.now();
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    // The first attempt and 3 retries, backing off 100 + 200 + 400 ms.
+    expect(cluster.now() - before).to.equal(700);
+    expect(crashes).to.deep.equal([true]);
+    cluster.healBroker(coordinator);
+    await cluster.idle();
+    expect(seen).to.deep.equal(['m']);
+    await consumer.disconnect();
+  });
+
   it('adding partitions and rejoining consumes the new ones', async () => {
     const { cluster, kafka } = setup(1);
     const c = await recorder(kafka, 'g');
