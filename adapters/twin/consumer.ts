@@ -106,6 +106,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private inFlight = false;
   private resolvedSinceCommit = 0;
   private crashed: unknown;
+  /** Set by crash(): the process is gone, nothing it started may reach the cluster any more. */
+  private dead = false;
   /** Resolved by shutdown, so a long-poll or backoff in the loop ends at once. */
   private interrupt: Promise<void> = Promise.resolve();
   private interrupted: () => void = () => undefined;
@@ -142,6 +144,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.instrumentation.on(eventName, listener as (event: unknown) => void)) as Consumer['on'];
 
   async connect(): Promise<void> {
+    if (this.dead) throw deadError();
     this.connected = true;
     this.instrumentation.emit(CONSUMER_EVENTS.CONNECT, null);
   }
@@ -174,6 +177,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   /** Starts consuming. Resolves once the consumer has joined its group, as kafkajs's does. */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
     if (this.running) return;
+    if (this.dead) throw deadError();
     if (!this.connected) throw new KafkaJSError('The consumer is not connected');
     if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Either eachMessage or eachBatch must be provided');
     this.runConfig = config;
@@ -195,8 +199,33 @@ export class TwinConsumer implements Consumer, IdleProbe {
     if (wasRunning) this.instrumentation.emit(CONSUMER_EVENTS.STOP, null);
   }
 
+  /**
+   * Kills this consumer as if its process died: it stops fetching and heartbeating at once, sends
+   * no LeaveGroup and commits nothing more, so the group coordinator keeps the member until its
+   * session times out (`sessionTimeout`), then rebalances its partitions to the others, which
+   * resume from the last committed offsets (what was processed but not committed is read again).
+   * A handler still running is abandoned: what it resolves or commits afterwards is dropped
+   * (`commitOffsets` rejects), and `run` and `connect` reject, as a dead process cannot be
+   * restarted: create a new consumer. `stop` and `disconnect` resolve at once. Emits no event.
+   */
+  crash(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.running = false;
+    this.connected = false;
+    this.interrupted();
+    // Forgotten, not left: the coordinator learns of the death only from the missing heartbeats.
+    this.memberId = '';
+    this.needsJoin = true;
+    this.assignment = new Map();
+    this.positions.clear();
+    this.uncommitted.clear();
+    this.seeks.clear();
+  }
+
   /** Commits the given offsets (each the next offset to read) for this member's generation. */
   async commitOffsets(topicPartitions: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (this.dead) throw deadError();
     if (!this.running && this.memberId === '') throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
     if (!Array.isArray(topicPartitions)) throw new KafkaJSNonRetriableError('Offsets must be an array');
     const topics = new Map<string, { partition: number; offset: number; metadata?: string | null }[]>();
@@ -281,10 +310,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private async consume(joined: () => void): Promise<void> {
     let backoff = this.retry.initialRetryTime;
     let processingFailures = 0;
+    let joinFailures = 0;
     while (this.running) {
       try {
         if (this.needsJoin) {
           await this.joinAndSync();
+          joinFailures = 0;
           joined();
         }
         await this.fetchRound();
@@ -307,13 +338,26 @@ export class TwinConsumer implements Consumer, IdleProbe {
         if (e instanceof KafkaJSError && e.retriable !== false) {
           // Coordinator moves, leader elections, unreachable brokers: back off and try again.
           this.needsJoin = this.needsJoin || isProtocolError(e, 'GROUP_COORDINATOR_NOT_AVAILABLE');
+          if (this.needsJoin && ++joinFailures > this.retry.retries) {
+            // As kafkajs: the join's retries are spent, so the consumer crashes and restarts; run() resolves.
+            joinFailures = 0;
+            this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
+            joined();
+          }
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, this.retry.maxRetryTime);
           continue;
         }
-        if (!(e instanceof KafkaJSError)) {
+        if (!(e instanceof KafkaJSError) || rootCause(e).retriable === true) {
           // An error from eachMessage / eachBatch: kafkajs retries the batch with backoff, and
           // once the retries are spent it crashes and restarts, leaving and rejoining the group.
+          // A non-retriable error whose root cause is retriable (a send whose retries ran out)
+          // crashes at once, and restarts too. An unrecoverable one (a TypeError...) does not.
+          if (e instanceof Error && UNRECOVERABLE.has(e.name)) {
+            this.fail(e, joined);
+            continue;
+          }
+          if (e instanceof KafkaJSError) processingFailures = this.retry.retries;
           processingFailures++;
           if (processingFailures <= this.retry.retries) {
             await this.sleep(backoff);
@@ -326,13 +370,18 @@ export class TwinConsumer implements Consumer, IdleProbe {
           await this.sleep(this.retry.initialRetryTime);
           continue;
         }
-        this.running = false;
-        this.crashed = e;
-        this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: false });
-        this.leave();
-        joined();
+        this.fail(e, joined);
       }
     }
+  }
+
+  /** A crash kafkajs does not restart from: the consumer leaves its group and stops. */
+  private fail(e: unknown, joined: () => void): void {
+    this.running = false;
+    this.crashed = e;
+    this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: false });
+    this.leave();
+    joined();
   }
 
   private leave(): void {
@@ -375,6 +424,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
         throw e;
       }
     }
+    // Died while waiting for the join: the coordinator has the member, which never syncs and expires.
+    if (this.dead) throw deadError();
     this.memberId = response.memberId;
     this.generationId = response.generationId;
     this.leaderId = response.leaderId;
@@ -392,7 +443,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
       for (const m of members) for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) subscribed.add(t);
       assignments = (await assigner.assign({ members, topics: [...subscribed] })).map((a) => ({ memberId: a.memberId, memberAssignment: a.memberAssignment }));
     }
+    if (this.dead) throw deadError();
     const sync = await this.cluster.groups.syncGroup({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, assignments });
+    if (this.dead) throw deadError();
     const decoded = sync.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(sync.memberAssignment) : null;
     const onAssignment = (this.assigners.find((a) => a.name === response.protocolName) as { onAssignment?: (b: Buffer) => void } | undefined)?.onAssignment;
     onAssignment?.(sync.memberAssignment);
@@ -424,7 +477,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
     // Eager protocol: everything was revoked; positions restart from the committed offsets.
     this.positions.clear();
     this.uncommitted.clear();
-    this.initializePositions();
+    try {
+      this.initializePositions();
+    } catch (e) {
+      // A partition whose leader is offline or unreachable has no start offset yet: the join stands
+      // and the fetch loop resolves it with backoff, rather than rejoining (and blocking run()) until it is back.
+      if ((e as { retriable?: boolean }).retriable === false) throw e;
+    }
     this.needsJoin = false;
     this.lastHeartbeat = this.cluster.now();
     this.lastCommit = this.cluster.now();
@@ -441,15 +500,25 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   /** Committed offsets where there are some; otherwise earliest or latest, per `fromBeginning`. */
   private initializePositions(): void {
-    const topics = [...this.assignment].map(([topic, partitions]) => ({ topic, partitions }));
+    const topics = [...this.assignment]
+      .map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => !this.positions.has(key(topic, p))) }))
+      .filter(({ partitions }) => partitions.length > 0);
     if (topics.length === 0) return;
     const committed = this.cluster.groups.offsetFetch({ groupId: this.groupId, topics });
+    // Every partition that can be resolved is; the first failure is thrown after.
+    let failure: unknown;
     for (const { topic, partitions } of committed) {
       for (const { partition, offset } of partitions) {
         const position = Number(offset);
-        this.positions.set(key(topic, partition), position >= 0 ? position : this.resetOffset(topic, partition));
+        try {
+          this.positions.set(key(topic, partition), position >= 0 ? position : this.resetOffset(topic, partition));
+        } catch (e) {
+          if ((e as { retriable?: boolean }).retriable === false) throw e;
+          failure ??= e;
+        }
       }
     }
+    if (failure !== undefined) throw failure;
   }
 
   private resetOffset(topic: string, partition: number): number {
@@ -492,8 +561,18 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
     const batches: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }[] = [];
+    let fetchFailure: unknown;
+    if (active.some(({ topic, partition }) => !this.positions.has(key(topic, partition)))) {
+      try {
+        this.initializePositions();
+      } catch (e) {
+        if ((e as { retriable?: boolean }).retriable === false) throw e;
+        fetchFailure = e;
+      }
+    }
     for (const { topic, partition } of active) {
-      const offset = this.positions.get(key(topic, partition)) ?? this.resetOffset(topic, partition);
+      const offset = this.positions.get(key(topic, partition));
+      if (offset === undefined) continue;
       try {
         // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
         const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.maxBytesPerPartition });
@@ -503,13 +582,20 @@ export class TwinConsumer implements Consumer, IdleProbe {
           this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
           continue;
         }
-        // The partition's leader is moving or unreachable: try it again next round.
-        if ((e as { retriable?: boolean }).retriable !== false) continue;
+        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
+        if ((e as { retriable?: boolean }).retriable !== false) {
+          fetchFailure ??= e;
+          continue;
+        }
         throw e;
       }
     }
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: batches.length, duration: 0, nodeId: 0 });
     if (batches.length === 0) {
+      // As kafkajs, a failed fetch goes to the retrier, which backs off before fetching again. Waiting
+      // for data instead would return at once (the data is there, only unreachable) and spin without
+      // ever letting a timer fire.
+      if (fetchFailure !== undefined) throw fetchFailure;
       const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: this.positions.get(key(topic, partition)) ?? 0 }));
       await Promise.race([this.cluster.awaitData(watched, this.maxWaitTimeInMs), this.interrupt]);
       return;
@@ -654,6 +740,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   }
 
   private async commit(topics: Map<string, { partition: number; offset: number; metadata?: string | null }[]>): Promise<void> {
+    if (this.dead) throw deadError();
     if (topics.size === 0) return;
     const request = [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })) }));
     this.cluster.groups.offsetCommit({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, topics: request });
@@ -694,6 +781,21 @@ export class TwinConsumer implements Consumer, IdleProbe {
       return { topic, partitions: partitions ?? (this.cluster.hasTopic(topic) ? this.cluster.describeTopic(topic).partitions.map((p) => p.partition) : []) };
     });
   }
+}
+
+/** Errors kafkajs's retrier never retries. */
+const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']);
+
+/** The innermost `cause` of an error, as kafkajs's crash handler looks for it to decide on a restart. */
+function rootCause(e: unknown): { retriable?: boolean } {
+  let error = e as { cause?: unknown; retriable?: boolean };
+  for (let depth = 0; depth < 16 && error.cause !== undefined && error.cause !== null; depth++) error = error.cause as { cause?: unknown; retriable?: boolean };
+  return error;
+}
+
+/** What a crashed consumer's calls reject with. */
+function deadError(): InstanceType<typeof KafkaJSNonRetriableError> {
+  return new KafkaJSNonRetriableError('The consumer crashed (crash()): a dead consumer cannot be used again; create a new one');
 }
 
 const silentLogger = {

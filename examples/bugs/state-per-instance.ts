@@ -26,7 +26,7 @@ export const buggy: Processor = {
   },
 };
 
-/** FIXED: the last offset per partition. */
+/** FIXED: the last offset per partition, noted once the record is sent. */
 export const fixed: Processor = {
   name: 'dedup state per partition',
   create: ({ producer, topology }) => {
@@ -34,8 +34,9 @@ export const fixed: Processor = {
     return async ({ partition, message }) => {
       const offset = Number(message.offset);
       if (offset <= (lastOffset.get(partition) ?? -1)) return;
-      lastOffset.set(partition, offset);
       await producer.send({ topic: topology.output.topic, messages: [{ key: message.key, value: tag(partition, message.offset, message.value?.toString() ?? null) }] });
+      // Only once sent: a send that fails makes the consumer deliver the record again, which must not be dropped.
+      lastOffset.set(partition, offset);
     };
   },
 };

@@ -257,12 +257,9 @@ export async function simulate({ scenario, seed = scenario.seed, write, color = 
     const consumer = running.get(k);
     if (consumer === undefined) return;
     running.delete(k);
-    if (crash) {
-      // A crash: no LeaveGroup and no final commit. The twin's consumer leaves only when it has
-      // joined (needsJoin false), so marking it as not joined makes stop() go silently.
-      (consumer as unknown as { needsJoin: boolean }).needsJoin = true;
-    }
-    consumer.stop().catch(() => undefined);
+    // A crash: no LeaveGroup and no final commit; the group waits for the session timeout.
+    if (crash) cluster.crashConsumer(consumer);
+    else consumer.stop().catch(() => undefined);
   };
 
   // Scheduled actions, in time order; at one time: faults, then leaves/crashes, then joins.

@@ -160,7 +160,7 @@ export interface StepWeights {
   crash?: number;
   /** Broker stops and starts. @defaultValue 1 */
   stopStart?: number;
-  /** Replication cut-offs: isolate and heal. Off by default: the twin can hang when a consumer stops while a leader its handler produces to is isolated (see the report). @defaultValue 0 */
+  /** Replication cut-offs: isolate and heal. @defaultValue 1 */
   isolateHeal?: number;
   /** @defaultValue 1 */
   addPartitions?: number;
@@ -213,7 +213,7 @@ export interface ScheduleOptions {
 /** One schedule step. */
 export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
   const { messages = {}, maxBatch = 3, brokers = 3, maxCrashPoint = 4, maxAdvanceMs = 30_000 } = options;
-  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 0, addPartitions: 1, ...options.weights };
+  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, ...options.weights };
   const broker = fc.integer({ min: 1, max: brokers });
   const choices: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     { arbitrary: fc.array(messageArb(messages), { minLength: 1, maxLength: maxBatch }).map((ms) => new ProduceStep(ms)), weight: w.produce },

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { EachMessagePayload } from 'kafkajs';
 import { Cluster } from '../../src/index.js';
-import { KafkaJSNonRetriableError } from '../../src/errors.js';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../src/errors.js';
 
 function setup(partitions = 3, config: Record<string, number | string | boolean> = {}) {
   const cluster = new Cluster({ clock: 'virtual', seed: 7, config });
@@ -99,8 +99,8 @@ describe('twin consumer', () => {
     const a = await recorder(kafka, 'g');
     const b = await recorder(kafka, 'g');
     await cluster.idle();
-    // Freeze b without leaving: its loop stops, its membership stays until the session expires.
-    (b.consumer as unknown as { running: boolean }).running = false;
+    // b dies without leaving: its membership stays until the session expires.
+    b.consumer.crash();
     await cluster.advance(35_000);
     await cluster.idle();
     const group = await kafka.admin().describeGroups(['g']);
@@ -108,6 +108,138 @@ describe('twin consumer', () => {
     await produce(kafka, [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }]);
     await cluster.idle();
     expect(a.seen.map((s) => s.value)).to.include.members(['p0', 'p1']);
+  });
+
+  it('crash(): no LeaveGroup and no commit; the member expires after its session timeout and its partitions move, from the last commit', async () => {
+    const { cluster, kafka } = setup(2, { 'group.initial.rebalance.delay.ms': 0 });
+    const sessionTimeout = 10_000;
+    const seen: { who: string; partition: number; offset: number }[] = [];
+    let crashedAt = -1;
+    let lateCommit: unknown;
+    const start = async (who: string) => {
+      const consumer = kafka.consumer({ groupId: 'g', sessionTimeout, heartbeatInterval: 1000 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.push({ who, partition, offset: Number(message.offset) });
+          if (who === 'a' && message.offset === '1') {
+            consumer.crash();
+            crashedAt = cluster.now();
+            // The handler outlives the crash here, but nothing it does reaches the group any more.
+            lateCommit = await consumer.commitOffsets([{ topic: 't', partition, offset: '2' }]).catch((e: unknown) => e);
+          }
+        },
+      });
+      return consumer;
+    };
+    const a = await start('a');
+    const b = await start('b');
+    await cluster.idle();
+    expect(cluster.groups.describeGroup('g').members).to.have.length(2);
+    // Three records on each partition: a crashes at offset 1 of its partition, before any commit of it.
+    await produce(kafka, [0, 1].flatMap((partition) => [0, 1, 2].map((i) => ({ value: `p${partition}-${i}`, partition }))));
+    await cluster.idle();
+    expect(crashedAt).to.be.at.least(0);
+    expect(lateCommit).to.be.instanceOf(KafkaJSNonRetriableError);
+    const aPartition = seen.find((s) => s.who === 'a')!.partition;
+    expect(seen.filter((s) => s.who === 'a').map((s) => s.offset)).to.deep.equal([0, 1]);
+    const committed = () => Number(cluster.groups.offsetFetch({ groupId: 'g', topics: [{ topic: 't', partitions: [aPartition] }] })[0]!.partitions[0]!.offset);
+    expect(committed()).to.equal(-1);
+    // No LeaveGroup: the coordinator keeps both members until a's session times out.
+    expect(cluster.events().some((e) => e.type === 'group-member-left')).to.equal(false);
+    expect(cluster.groups.describeGroup('g').members).to.have.length(2);
+    await cluster.advance(sessionTimeout + 1);
+    await cluster.idle();
+    const expired = cluster.events().filter((e) => e.type === 'group-member-expired');
+    expect(expired).to.have.length(1);
+    expect(expired[0]!.time - crashedAt).to.be.within(sessionTimeout - 1000, sessionTimeout);
+    expect(cluster.groups.describeGroup('g').members).to.have.length(1);
+    // b takes a's partition over from the last commit (none: the beginning), so it reads what a processed again.
+    expect(seen.filter((s) => s.who === 'b' && s.partition === aPartition).map((s) => s.offset)).to.deep.equal([0, 1, 2]);
+    expect(committed()).to.equal(3);
+    // A dead consumer stays dead; stopping it is a no-op.
+    await a.stop();
+    await a.disconnect();
+    let restart: unknown;
+    await a.connect().catch((e: unknown) => (restart = e));
+    expect(restart).to.be.instanceOf(KafkaJSNonRetriableError);
+    expect(() => cluster.crashConsumer(a)).to.not.throw();
+    expect(() => new Cluster({ clock: 'virtual' }).crashConsumer(b)).to.throw(TypeError, /made by this cluster/);
+    await b.disconnect();
+  });
+
+  it('a handler error: retried, then a restart; a non-retriable one with a retriable cause restarts at once; a TypeError stops the consumer', async () => {
+    const run = async (error: () => Error) => {
+      const { cluster, kafka } = setup(1);
+      const consumer = kafka.consumer({ groupId: 'g', retry: { retries: 2, initialRetryTime: 100 } });
+      const events: { restart: boolean; at: number }[] = [];
+      consumer.on(consumer.events.CRASH, (e) => void events.push({ restart: e.payload.restart, at: cluster.now() }));
+      let calls = 0;
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async () => {
+          calls++;
+          throw error();
+        },
+      });
+      await produce(kafka, [{ value: 'm' }]);
+      await cluster.advance(1000);
+      await consumer.disconnect();
+      return { calls, restart: events[0]?.restart };
+    };
+    // A plain error is retriable: the batch is retried `retries` times, then the consumer restarts.
+    expect(await run(() => new Error('boom'))).to.deep.equal({ calls: 1 + 2, restart: true });
+    // A producer send whose retries ran out: not retriable itself, but its cause is, so kafkajs restarts at once.
+    const exhausted = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('broker down'), { retryCount: 5, retryTime: 100 });
+    expect((await run(exhausted)).restart).to.equal(true);
+    // kafkajs never retries nor restarts after a TypeError.
+    expect(await run(() => new TypeError('bad'))).to.deep.equal({ calls: 1, restart: false });
+  });
+
+  it('run() resolves while an assigned partition is offline; it is consumed once its leader is back', async () => {
+    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
+    cluster.createTopic({ topic: 't', numPartitions: 2, replicationFactor: 1 });
+    const kafka = cluster.kafka();
+    await produce(kafka, [
+      { value: 'p0', partition: 0 },
+      { value: 'p1', partition: 1 },
+    ]);
+    const offline = cluster.describeTopic('t').partitions[0]!.leader;
+    cluster.stopBroker(offline);
+    const before = cluster.now();
+    const { seen } = await recorder(kafka, 'g');
+    expect(cluster.now() - before).to.be.below(60_000);
+    await cluster.advance(5_000);
+    expect(seen.map((s) => s.value)).to.deep.equal(['p1']);
+    cluster.startBroker(offline);
+    await cluster.idle();
+    expect(seen.map((s) => s.value).sort()).to.deep.equal(['p0', 'p1']);
+  });
+
+  it('run() resolves once the join has spent its retries on an unreachable coordinator (a crash with restart), and joins once it is back', async () => {
+    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
+    cluster.createTopic({ topic: 't', numPartitions: 1, replicationFactor: 3 });
+    const kafka = cluster.kafka({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+    await produce(kafka, [{ value: 'm' }]);
+    const coordinator = cluster.groups.findCoordinator('g').nodeId;
+    cluster.isolateBroker(coordinator);
+    const consumer = kafka.consumer({ groupId: 'g' });
+    const crashes: boolean[] = [];
+    consumer.on(consumer.events.CRASH, (e) => void crashes.push(e.payload.restart));
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    const before = cluster.now();
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    // The first attempt and 3 retries, backing off 100 + 200 + 400 ms.
+    expect(cluster.now() - before).to.equal(700);
+    expect(crashes).to.deep.equal([true]);
+    cluster.healBroker(coordinator);
+    await cluster.idle();
+    expect(seen).to.deep.equal(['m']);
+    await consumer.disconnect();
   });
 
   it('adding partitions and rejoining consumes the new ones', async () => {
