@@ -101,6 +101,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private metadataExpireAt = -Infinity;
   /** The partitions of each subscribed topic when the current assignment was made. */
   private partitionsAtJoin = new Map<string, number[]>();
+  /** The last (knownPartitions, partitionsAtJoin) pair {@link assignmentIsStale} found fresh. */
+  private freshPair: { known: Map<string, number[]>; atJoin: Map<string, number[]> } | undefined;
   private lastHeartbeat = 0;
   private lastCommit = 0;
   private inFlight = false;
@@ -129,7 +131,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
     this.retry = { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries };
     const assignerContext = {
-      cluster: { findTopicPartitionMetadata: (topic: string) => inKafkaMetadataOrder(this.cluster.describeTopic(topic).partitions).map(toKafkaJsPartitionMetadata) },
+      cluster: {
+        findTopicPartitionMetadata: (topic: string) => inKafkaMetadataOrder(this.cluster.describeTopic(topic).partitions).map(toKafkaJsPartitionMetadata),
+      },
       groupId: this.groupId,
       logger: silentLogger,
     };
@@ -239,7 +243,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
       protocol: d.protocol,
       protocolType: d.protocolType,
       state: d.state as GroupDescription['state'],
-      members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      members: d.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.memberMetadata,
+        memberAssignment: m.memberAssignment,
+      })),
     };
   }
 
@@ -270,7 +280,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   describeBusy(): string {
     if (this.needsJoin) return `consumer ${this.memberId || '(new)'} of group ${this.groupId} is joining`;
-    if (!this.isIdle() && !this.inFlight) return `consumer ${this.memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
+    if (!this.isIdle() && !this.inFlight)
+      return `consumer ${this.memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
     const behind = [...this.assignment].flatMap(([topic, ps]) => ps.map((p) => `${topic}-${p}@${this.positions.get(key(topic, p)) ?? '?'}`));
     return `consumer ${this.memberId} of group ${this.groupId} is consuming ${behind.join(', ')}`;
   }
@@ -386,7 +397,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     let assignments: { memberId: string; memberAssignment: Buffer }[] = [];
     if (isLeader) {
       const assigner = this.assigners.find((a) => a.name === response.protocolName);
-      if (assigner === undefined) throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
+      if (assigner === undefined)
+        throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
       const members = response.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
       const subscribed = new Set<string>();
       for (const m of members) for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) subscribed.add(t);
@@ -403,7 +415,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
         unsubscribed.push(topic);
         continue;
       }
-      this.assignment.set(topic, [...partitions].sort((a, b) => a - b));
+      this.assignment.set(
+        topic,
+        [...partitions].sort((a, b) => a - b),
+      );
     }
     if (unsubscribed.length > 0) {
       this.instrumentation.emit(CONSUMER_EVENTS.RECEIVED_UNSUBSCRIBED_TOPICS, {
@@ -416,7 +431,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
       });
     }
     // As kafkajs: assigned partitions missing from the cached metadata make it refresh.
-    const unknown = [...this.assignment].some(([topic, ps]) => ps.some((p) => !(this.knownPartitions.get(topic) ?? []).includes(p)));
+    const unknown = [...this.assignment].some(([topic, ps]) => {
+      const known = new Set(this.knownPartitions.get(topic));
+      return ps.some((p) => !known.has(p));
+    });
     if (unknown) {
       this.refreshMetadata();
       this.partitionsAtJoin = new Map(this.knownPartitions);
@@ -466,7 +484,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private refreshMetadata(): void {
     const known = new Map<string, number[]>();
     for (const topic of this.subscriptions.keys()) {
-      if (this.cluster.hasTopic(topic)) known.set(topic, this.cluster.describeTopic(topic).partitions.map((p) => p.partition));
+      if (this.cluster.hasTopic(topic))
+        known.set(
+          topic,
+          this.cluster.describeTopic(topic).partitions.map((p) => p.partition),
+        );
     }
     this.knownPartitions = known;
     this.metadataExpireAt = this.cluster.now() + this.metadataMaxAge;
@@ -474,10 +496,16 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   /** kafkajs's stale-assignment check: a subscribed topic has partitions the assignment did not know of (they were added). */
   private assignmentIsStale(): boolean {
+    // Both maps are replaced, never mutated, when they change: a pair already found fresh stays
+    // fresh, so the per-round check is O(1) and the O(partitions) walk happens once per change.
+    if (this.freshPair?.known === this.knownPartitions && this.freshPair.atJoin === this.partitionsAtJoin) return false;
     for (const [topic, partitions] of this.knownPartitions) {
       const before = this.partitionsAtJoin.get(topic);
-      if (before !== undefined && partitions.some((p) => !before.includes(p))) return true;
+      if (before === undefined || before === partitions) continue;
+      const had = new Set(before);
+      if (partitions.some((p) => !had.has(p))) return true;
     }
+    this.freshPair = { known: this.knownPartitions, atJoin: this.partitionsAtJoin };
     return false;
   }
 
@@ -489,7 +517,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
       return;
     }
     await this.applySeeks();
-    const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
+    const active = [...this.assignment]
+      .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+      .filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
     const batches: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }[] = [];
     for (const { topic, partition } of active) {
@@ -616,7 +646,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
       const [topic, p] = k.split('\u0000') as [string, string];
       const partition = Number(p);
       if (!(this.assignment.get(topic) ?? []).includes(partition)) continue;
-      const target = offset === -2 ? this.cluster.listOffsets(topic, partition, 'earliest').offset : offset === -1 ? this.cluster.listOffsets(topic, partition, 'latest').offset : offset;
+      const target =
+        offset === -2
+          ? this.cluster.listOffsets(topic, partition, 'earliest').offset
+          : offset === -1
+            ? this.cluster.listOffsets(topic, partition, 'latest').offset
+            : offset;
       this.positions.set(k, target);
       this.uncommitted.delete(k);
       // As kafkajs: with auto-commit on, a seek is committed at once.
@@ -649,13 +684,20 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private async commitUncommitted(): Promise<void> {
     if (this.uncommitted.size === 0) return;
     const topics = new Map<string, { partition: number; offset: number }[]>();
-    for (const { topic, partitions } of this.uncommittedTopics()) topics.set(topic, partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })));
+    for (const { topic, partitions } of this.uncommittedTopics())
+      topics.set(
+        topic,
+        partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+      );
     await this.commit(topics);
   }
 
   private async commit(topics: Map<string, { partition: number; offset: number; metadata?: string | null }[]>): Promise<void> {
     if (topics.size === 0) return;
-    const request = [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })) }));
+    const request = [...topics].map(([topic, partitions]) => ({
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })),
+    }));
     this.cluster.groups.offsetCommit({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, topics: request });
     for (const { topic, partitions } of request) {
       for (const p of partitions) if (this.uncommitted.get(key(topic, p.partition)) === p.offset) this.uncommitted.delete(key(topic, p.partition));
