@@ -624,7 +624,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
           }
           resolve(Number(message.offset));
           this.heartbeatIfDue();
-          await this.autoCommitIfNecessary();
+          // Most messages make no commit: skip the extra await per message then.
+          const committing = this.autoCommitIfNecessary();
+          if (committing !== undefined) await committing;
           if (this.pausedPartitions.has(k)) break;
         }
       }
@@ -660,12 +662,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
     }
   }
 
-  private autoCommitIfNecessary(): Promise<void> {
+  /** Commits when the interval or threshold is reached; undefined (nothing to await) when no commit is due. */
+  private autoCommitIfNecessary(): Promise<void> | undefined {
     const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = this.runConfig;
-    if (!autoCommit) return Promise.resolve();
+    if (!autoCommit) return undefined;
     const timeoutReached = autoCommitInterval !== null && this.cluster.now() >= this.lastCommit + autoCommitInterval;
     const thresholdReached = autoCommitThreshold !== null && this.resolvedSinceCommit >= autoCommitThreshold;
-    return timeoutReached || thresholdReached ? this.commitUncommitted() : Promise.resolve();
+    return timeoutReached || thresholdReached ? this.commitUncommitted() : undefined;
   }
 
   private autoCommit(): Promise<void> {
