@@ -27,7 +27,7 @@ import type { RecordRange } from '../../emulator/records.js';
 import { RoundRobinAssigner } from '../../src/assignors/index.js';
 import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
 import type { Consumer } from '../../src/interface.js';
-import { inKafkaMetadataOrder, toKafkaJsPartitionMetadata, toKafkaMessages } from './convert.js';
+import { kafkaJsPartitionMetadataOf, toKafkaMessages } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { RETRY_DEFAULTS } from './retry.js';
 
@@ -131,9 +131,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
     this.retry = { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries };
     const assignerContext = {
-      cluster: {
-        findTopicPartitionMetadata: (topic: string) => inKafkaMetadataOrder(this.cluster.describeTopic(topic).partitions).map(toKafkaJsPartitionMetadata),
-      },
+      // As kafkajs, assigners get the cached metadata: built once per metadata change, not per rebalance.
+      cluster: { findTopicPartitionMetadata: (topic: string) => kafkaJsPartitionMetadataOf(this.cluster.describeTopic(topic)) },
       groupId: this.groupId,
       logger: silentLogger,
     };
