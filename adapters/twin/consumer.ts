@@ -516,9 +516,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
       return;
     }
     await this.applySeeks();
-    const active = [...this.assignment]
-      .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-      .filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
+    // A plain loop: this runs once per fetch round per member, and the chained array helpers allocated per partition.
+    const active: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of this.assignment) {
+      for (const partition of partitions)
+        if (this.pausedPartitions.size === 0 || !this.pausedPartitions.has(key(topic, partition))) active.push({ topic, partition });
+    }
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
     const batches: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }[] = [];
     for (const { topic, partition } of active) {
@@ -678,7 +681,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const [k, offset] of this.uncommitted) {
       const [topic, partition] = k.split('\u0000') as [string, string];
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: Number(partition), offset: String(offset) }]);
+      const entry = { partition: Number(partition), offset: String(offset) };
+      // Appended in place: copying the list per partition made a commit O(partitions^2).
+      const list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, [entry]);
+      else list.push(entry);
     }
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
