@@ -218,6 +218,11 @@ interface PendingProduce {
   timer: TimerId;
 }
 
+/** A delayed fetch waiting in {@link Cluster.awaitData}. */
+interface DataWaiter {
+  readonly wake: () => void;
+}
+
 interface Partition {
   readonly topic: Topic;
   readonly index: number;
@@ -266,7 +271,9 @@ export class Cluster {
   private readonly log: EventLog;
   private readonly periodic: TimerId[] = [];
   /** Delayed fetches (Kafka's fetch purgatory): woken when a watched partition gets data. */
-  private readonly dataWaiters = new Set<{ readonly keys: ReadonlySet<string>; readonly wake: () => void }>();
+  private readonly dataWaiters = new Set<DataWaiter>();
+  /** The same delayed fetches by watched partition, so new data on one partition wakes its waiters without visiting every other. */
+  private readonly dataWaitersByPartition = new Map<Partition, Set<DataWaiter>>();
   private closed = false;
 
   constructor(options: ClusterOptions = {}) {
@@ -373,8 +380,14 @@ export class Cluster {
     this.log.record({ type: 'broker-stopped', broker: id });
     for (const p of this.partitionsOn(id)) {
       const wasLeader = p.leader === id;
-      if (wasLeader) this.failWaiting(p, protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${id} stopped and is no longer the leader of ${p.topic.name}-${p.index}`));
-      if (p.isr.includes(id) && p.isr.length > 1) this.setIsr(p, p.isr.filter((b) => b !== id), { removed: [id], reason: 'broker-stopped' });
+      if (wasLeader)
+        this.failWaiting(p, protocolError('NOT_LEADER_FOR_PARTITION', `Broker ${id} stopped and is no longer the leader of ${p.topic.name}-${p.index}`));
+      if (p.isr.includes(id) && p.isr.length > 1)
+        this.setIsr(
+          p,
+          p.isr.filter((b) => b !== id),
+          { removed: [id], reason: 'broker-stopped' },
+        );
       if (wasLeader) this.electLeader(p);
       this.updateHighWatermark(p);
     }
@@ -475,17 +488,25 @@ export class Cluster {
   private assignmentFor(name: string, options: CreateTopicOptions): number[][] {
     if (options.replicaAssignment !== undefined) {
       if ((options.numPartitions ?? -1) !== -1 || (options.replicationFactor ?? -1) !== -1) {
-        throw protocolError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicaAssignment were set. Both cannot be used at the same time.', { topic: name });
+        throw protocolError(
+          'INVALID_REQUEST',
+          'Both numPartitions or replicationFactor and replicaAssignment were set. Both cannot be used at the same time.',
+          { topic: name },
+        );
       }
       return this.checkAssignment(name, options.replicaAssignment, 0);
     }
     const partitions = options.numPartitions ?? -1;
     const rf = options.replicationFactor ?? -1;
     if (!Number.isInteger(partitions) || (partitions < 1 && partitions !== -1)) {
-      throw protocolError('INVALID_PARTITIONS', `Number of partitions was set to an invalid non-positive value (${String(partitions)}) for topic ${name}.`, { topic: name });
+      throw protocolError('INVALID_PARTITIONS', `Number of partitions was set to an invalid non-positive value (${String(partitions)}) for topic ${name}.`, {
+        topic: name,
+      });
     }
     if (!Number.isInteger(rf) || (rf < 1 && rf !== -1)) {
-      throw protocolError('INVALID_REPLICATION_FACTOR', `Replication factor must be larger than 0, or -1 to use the default value (got ${String(rf)}).`, { topic: name });
+      throw protocolError('INVALID_REPLICATION_FACTOR', `Replication factor must be larger than 0, or -1 to use the default value (got ${String(rf)}).`, {
+        topic: name,
+      });
     }
     const count = partitions === -1 ? this.config['num.partitions'] : partitions;
     const factor = rf === -1 ? this.config['default.replication.factor'] : rf;
@@ -520,9 +541,11 @@ export class Cluster {
     return assignment.map((replicas, i) => {
       if (!Array.isArray(replicas) || replicas.length === 0) throw bad(`Partition ${firstPartition + i} has an empty replica list.`);
       if (replicas.length !== factor) throw bad('All partitions should have the same number of replicas');
-      if (new Set(replicas).size !== replicas.length) throw bad(`Duplicate brokers are not allowed in replica assignment: ${replicas.join(', ')} for partition id ${firstPartition + i}.`);
+      if (new Set(replicas).size !== replicas.length)
+        throw bad(`Duplicate brokers are not allowed in replica assignment: ${replicas.join(', ')} for partition id ${firstPartition + i}.`);
       for (const b of replicas) {
-        if (!Number.isInteger(b) || b < 1 || b > this.brokerList.length) throw bad(`Replica assignment for partition ${firstPartition + i} names broker ${String(b)}, which is not registered.`);
+        if (!Number.isInteger(b) || b < 1 || b > this.brokerList.length)
+          throw bad(`Replica assignment for partition ${firstPartition + i} names broker ${String(b)}, which is not registered.`);
       }
       return [...replicas];
     });
@@ -547,7 +570,18 @@ export class Cluster {
     for (const b of replicas) replicaStates.set(b, { broker: b, log: new ReplicaLog(0, now), lastCaughtUpTime: now, mustTruncate: false });
     // Replicas on stopped brokers are not in the ISR a new partition starts with.
     const live = replicas.filter((b) => this.brokerList[b - 1]!.running);
-    return { topic, index, replicas, replicaStates, leader: -1, leaderEpoch: -1, isr: live.length > 0 ? live : [...replicas], highWatermark: 0, waiting: [], arena: new ByteArena() };
+    return {
+      topic,
+      index,
+      replicas,
+      replicaStates,
+      leader: -1,
+      leaderEpoch: -1,
+      isr: live.length > 0 ? live : [...replicas],
+      highWatermark: 0,
+      waiting: [],
+      arena: new ByteArena(),
+    };
   }
 
   /**
@@ -556,7 +590,8 @@ export class Cluster {
    */
   deleteTopic(name: string): void {
     const topic = this.topic(name);
-    if (!this.config['delete.topic.enable']) throw protocolError('TOPIC_DELETION_DISABLED', `Topic ${name} cannot be deleted: topic deletion is disabled (delete.topic.enable=false).`);
+    if (!this.config['delete.topic.enable'])
+      throw protocolError('TOPIC_DELETION_DISABLED', `Topic ${name} cannot be deleted: topic deletion is disabled (delete.topic.enable=false).`);
     for (const p of topic.partitions) this.failWaiting(p, protocolError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} was deleted`));
     this.topicMap.delete(name);
     this.log.record({ type: 'topic-deleted', topic: name });
@@ -575,26 +610,40 @@ export class Cluster {
   ): TopicMetadata {
     const topic = this.topic(name);
     const current = topic.partitions.length;
-    if (!Number.isInteger(count) || count < 1) throw protocolError('INVALID_PARTITIONS', `Number of partitions must be a positive integer, got ${String(count)}.`);
+    if (!Number.isInteger(count) || count < 1)
+      throw protocolError('INVALID_PARTITIONS', `Number of partitions must be a positive integer, got ${String(count)}.`);
     if (count < current) throw protocolError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
     if (count === current) throw protocolError('INVALID_PARTITIONS', `Topic already has ${current} partitions.`);
     const factor = topic.partitions[0]!.replicas.length;
     let added: number[][];
     if (assignment !== undefined) {
       if (assignment.length !== count - current) {
-        throw protocolError('INVALID_REPLICA_ASSIGNMENT', `Increasing the number of partitions by ${count - current} but ${assignment.length} assignments provided.`);
+        throw protocolError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `Increasing the number of partitions by ${count - current} but ${assignment.length} assignments provided.`,
+        );
       }
       added = this.checkAssignment(name, assignment, current);
-      if (added[0]!.length !== factor) throw protocolError('INVALID_REPLICA_ASSIGNMENT', `Inconsistent replication factor between partitions, partition 0 has ${factor} while partitions [${current}] have replication factors [${added[0]!.length}], respectively.`);
+      if (added[0]!.length !== factor)
+        throw protocolError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `Inconsistent replication factor between partitions, partition 0 has ${factor} while partitions [${current}] have replication factors [${added[0]!.length}], respectively.`,
+        );
     } else {
       const running = this.brokerList.filter((b) => b.running).map((b) => b.id);
       const firstOfPartition0 = topic.partitions[0]!.replicas[0]!;
-      const start = Math.max(0, running.findIndex((b) => b >= firstOfPartition0));
+      const start = Math.max(
+        0,
+        running.findIndex((b) => b >= firstOfPartition0),
+      );
       added = this.placeOnRegistered(count - current, factor, {}, start, current);
     }
     if (validateOnly) {
       const preview = this.metadataOf(topic);
-      return { ...preview, partitions: [...preview.partitions, ...added.map((replicas, i) => this.partitionMetadata(this.newPartition(topic, current + i, replicas)))] };
+      return {
+        ...preview,
+        partitions: [...preview.partitions, ...added.map((replicas, i) => this.partitionMetadata(this.newPartition(topic, current + i, replicas)))],
+      };
     }
     added.forEach((replicas, i) => topic.partitions.push(this.newPartition(topic, current + i, replicas)));
     topic.metadata = undefined;
@@ -614,7 +663,10 @@ export class Cluster {
    * `allowAutoTopicCreation` and `auto.create.topics.enable`, unknown topics are created with
    * the broker defaults; otherwise an unknown topic is UNKNOWN_TOPIC_OR_PARTITION.
    */
-  metadata(topics?: readonly string[], { allowAutoTopicCreation = false }: { allowAutoTopicCreation?: boolean } = {}): {
+  metadata(
+    topics?: readonly string[],
+    { allowAutoTopicCreation = false }: { allowAutoTopicCreation?: boolean } = {},
+  ): {
     brokers: BrokerDescription[];
     controllerId: number;
     clusterId: string;
@@ -681,7 +733,11 @@ export class Cluster {
     const wasUnclean = topic.config['unclean.leader.election.enable'];
     topic.overrides = overrides;
     topic.config = resolveTopicConfig(this.config, overrides);
-    this.log.record({ type: 'topic-config-changed', topic: name, config: Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v === null ? null : String(v)])) });
+    this.log.record({
+      type: 'topic-config-changed',
+      topic: name,
+      config: Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v === null ? null : String(v)])),
+    });
     // Turning unclean election on lets an offline partition elect an out-of-sync replica now.
     if (!wasUnclean && topic.config['unclean.leader.election.enable']) {
       for (const p of topic.partitions) if (p.leader === -1) this.electLeader(p);
@@ -708,14 +764,18 @@ export class Cluster {
 
   private topic(name: string): Topic {
     const topic = this.topicMap.get(name);
-    if (topic === undefined) throw protocolError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: topic ${String(name)} does not exist`);
+    if (topic === undefined)
+      throw protocolError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: topic ${String(name)} does not exist`);
     return topic;
   }
 
   private partition(topicName: string, index: number): Partition {
     const p = this.topic(topicName).partitions[index];
     if (p === undefined || !Number.isInteger(index)) {
-      throw protocolError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: ${topicName}-${String(index)}`, { topic: topicName, partition: index });
+      throw protocolError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: ${topicName}-${String(index)}`, {
+        topic: topicName,
+        partition: index,
+      });
     }
     return p;
   }
@@ -803,7 +863,12 @@ export class Cluster {
         reject,
         timer: this.clock.schedule(timeout, () => {
           p.waiting = p.waiting.filter((w) => w !== pending);
-          reject(protocolError('REQUEST_TIMED_OUT', `Timed out after ${timeout} ms waiting for the in-sync replicas of ${p.topic.name}-${p.index} to reach offset ${requiredOffset}`));
+          reject(
+            protocolError(
+              'REQUEST_TIMED_OUT',
+              `Timed out after ${timeout} ms waiting for the in-sync replicas of ${p.topic.name}-${p.index} to reach offset ${requiredOffset}`,
+            ),
+          );
         }),
       };
       p.waiting.push(pending);
@@ -819,7 +884,10 @@ export class Cluster {
     const config = p.topic.config;
     // As Kafka's Partition.appendRecordsToLeader: the ISR is checked before the log validates the batch.
     if (acks === -1 && p.isr.length < this.effectiveMinIsr(p)) {
-      throw protocolError('NOT_ENOUGH_REPLICAS', `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${this.effectiveMinIsr(p)} for partition ${p.topic.name}-${p.index}`);
+      throw protocolError(
+        'NOT_ENOUGH_REPLICAS',
+        `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${this.effectiveMinIsr(p)} for partition ${p.topic.name}-${p.index}`,
+      );
     }
     const now = this.clock.now();
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime';
@@ -833,7 +901,8 @@ export class Cluster {
       }
       let timestamp = r.timestamp;
       if (logAppendTime || timestamp === undefined || timestamp < 0) timestamp = now;
-      else if (!Number.isSafeInteger(timestamp)) throw protocolError('INVALID_TIMESTAMP', `Record ${i} has timestamp ${String(timestamp)}, which is not an integer number of ms`);
+      else if (!Number.isSafeInteger(timestamp))
+        throw protocolError('INVALID_TIMESTAMP', `Record ${i} has timestamp ${String(timestamp)}, which is not an integer number of ms`);
       timestamps[i] = timestamp;
     }
     const leader = p.replicaStates.get(p.leader)!;
@@ -841,11 +910,17 @@ export class Cluster {
     const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' } as const;
     const batch = packBatch(p.arena, records, timestamps, meta, (size) => {
       if (size > config['max.message.bytes']) {
-        throw protocolError('MESSAGE_TOO_LARGE', `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`);
+        throw protocolError(
+          'MESSAGE_TOO_LARGE',
+          `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`,
+        );
       }
       // As Kafka's UnifiedLog.append: a batch must fit in one segment.
       if (size > config['segment.bytes']) {
-        throw protocolError('RECORD_LIST_TOO_LARGE', `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`);
+        throw protocolError(
+          'RECORD_LIST_TOO_LARGE',
+          `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`,
+        );
       }
     });
     this.appendToReplica(p, leader, batch);
@@ -855,7 +930,8 @@ export class Cluster {
 
   private appendToReplica(p: Partition, replica: Replica, batch: RecordBatch): void {
     const rolled = replica.log.append(batch, p.topic.config, this.clock.now());
-    if (rolled !== undefined) this.log.record({ type: 'segment-rolled', topic: p.topic.name, partition: p.index, broker: replica.broker, baseOffset: batch.baseOffset });
+    if (rolled !== undefined)
+      this.log.record({ type: 'segment-rolled', topic: p.topic.name, partition: p.index, broker: replica.broker, baseOffset: batch.baseOffset });
   }
 
   /** Throws what a client would see when the request cannot reach the partition's leader. */
@@ -904,7 +980,14 @@ export class Cluster {
       );
     }
     const ranges = log.rangesOf(offset, p.highWatermark, request.maxBytes ?? 1048576, request.maxRecords);
-    return { topic: p.topic.name, partition: p.index, highWatermark: p.highWatermark, lastStableOffset: p.highWatermark, logStartOffset: log.logStartOffset, ranges };
+    return {
+      topic: p.topic.name,
+      partition: p.index,
+      highWatermark: p.highWatermark,
+      lastStableOffset: p.highWatermark,
+      logStartOffset: log.logStartOffset,
+      ranges,
+    };
   }
 
   /**
@@ -917,24 +1000,35 @@ export class Cluster {
       const p = this.topicMap.get(topic)?.partitions[partition];
       if (p === undefined || p.leader === -1 || p.highWatermark > offset) return Promise.resolve();
     }
+    const watched = new Set(positions.map((x) => this.topicMap.get(x.topic)!.partitions[x.partition]!));
     return new Promise<void>((resolve) => {
-      const waiter = {
-        keys: new Set(positions.map((x) => `${x.topic}\u0000${x.partition}`)),
+      const waiter: DataWaiter = {
         wake: () => {
           this.dataWaiters.delete(waiter);
+          for (const p of watched) {
+            const set = this.dataWaitersByPartition.get(p)!;
+            set.delete(waiter);
+            if (set.size === 0) this.dataWaitersByPartition.delete(p);
+          }
           this.clock.cancel(timer);
           resolve();
         },
       };
       const timer = this.clock.schedule(maxWaitMs, waiter.wake);
       this.dataWaiters.add(waiter);
+      for (const p of watched) {
+        const set = this.dataWaitersByPartition.get(p);
+        if (set === undefined) this.dataWaitersByPartition.set(p, new Set([waiter]));
+        else set.add(waiter);
+      }
     });
   }
 
+  /** Wakes the delayed fetches watching `p`, or all of them when `p` is undefined (a topic or leadership change). */
   private wakeWaiters(p: Partition | undefined): void {
     if (this.dataWaiters.size === 0) return;
-    const key = p === undefined ? undefined : `${p.topic.name}\u0000${p.index}`;
-    for (const waiter of [...this.dataWaiters]) if (key === undefined || waiter.keys.has(key)) waiter.wake();
+    const waiters = p === undefined ? this.dataWaiters : this.dataWaitersByPartition.get(p);
+    if (waiters !== undefined) for (const waiter of [...waiters]) waiter.wake();
   }
 
   /**
@@ -965,7 +1059,11 @@ export class Cluster {
     this.checkLeader(p, undefined);
     const target = offset === -1 ? p.highWatermark : offset;
     if (!Number.isInteger(target) || target < 0 || target > p.highWatermark) {
-      throw protocolError('OFFSET_OUT_OF_RANGE', `Cannot delete records of ${topicName}-${partition} before offset ${String(offset)}: the high watermark is ${p.highWatermark}`, { topic: topicName, partition });
+      throw protocolError(
+        'OFFSET_OUT_OF_RANGE',
+        `Cannot delete records of ${topicName}-${partition} before offset ${String(offset)}: the high watermark is ${p.highWatermark}`,
+        { topic: topicName, partition },
+      );
     }
     const leader = p.replicaStates.get(p.leader)!.log;
     if (leader.advanceLogStartOffset(target)) {
@@ -994,7 +1092,8 @@ export class Cluster {
       const removed = p.isr.filter((b) => b !== unclean);
       p.isr = [unclean];
       p.topic.metadata = undefined;
-      if (removed.length > 0) this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [unclean], removed, reason: 'unclean-election' });
+      if (removed.length > 0)
+        this.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [unclean], removed, reason: 'unclean-election' });
       this.setLeader(p, unclean, 'unclean');
       return;
     }
@@ -1002,7 +1101,16 @@ export class Cluster {
       const previousLeader = p.leader;
       p.leader = -1;
       p.topic.metadata = undefined;
-      this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader: -1, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election: 'none' });
+      this.log.record({
+        type: 'leader-changed',
+        topic: p.topic.name,
+        partition: p.index,
+        leader: -1,
+        previousLeader,
+        leaderEpoch: p.leaderEpoch,
+        isr: [...p.isr],
+        election: 'none',
+      });
       this.wakeWaiters(p);
     }
   }
@@ -1010,7 +1118,10 @@ export class Cluster {
   private setLeader(p: Partition, leader: number, election: 'clean' | 'unclean' | 'preferred'): void {
     const previousLeader = p.leader;
     if (previousLeader !== -1 && previousLeader !== leader) {
-      this.failWaiting(p, protocolError('NOT_LEADER_FOR_PARTITION', `Leadership of ${p.topic.name}-${p.index} moved from broker ${previousLeader} to ${leader}`));
+      this.failWaiting(
+        p,
+        protocolError('NOT_LEADER_FOR_PARTITION', `Leadership of ${p.topic.name}-${p.index} moved from broker ${previousLeader} to ${leader}`),
+      );
     }
     p.leader = leader;
     p.leaderEpoch++;
@@ -1023,7 +1134,16 @@ export class Cluster {
       replica.mustTruncate = true;
       replica.lastCaughtUpTime = now;
     }
-    this.log.record({ type: 'leader-changed', topic: p.topic.name, partition: p.index, leader, previousLeader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], election });
+    this.log.record({
+      type: 'leader-changed',
+      topic: p.topic.name,
+      partition: p.index,
+      leader,
+      previousLeader,
+      leaderEpoch: p.leaderEpoch,
+      isr: [...p.isr],
+      election,
+    });
     this.wakeWaiters(p);
     // The new leader's high watermark is what its ISR holds; after an unclean election that can be
     // below the old one: the records between are lost, and the event log says so.
@@ -1066,7 +1186,15 @@ export class Cluster {
       const from = log.logEndOffset;
       log.truncateFullyAndStartAt(leaderLog.logStartOffset, now);
       if (from > leaderLog.logEndOffset) {
-        this.log.record({ type: 'log-truncated', topic: p.topic.name, partition: p.index, broker: follower.broker, from, to: log.logEndOffset, records: from - log.logEndOffset });
+        this.log.record({
+          type: 'log-truncated',
+          topic: p.topic.name,
+          partition: p.index,
+          broker: follower.broker,
+          from,
+          to: log.logEndOffset,
+          records: from - log.logEndOffset,
+        });
       }
     }
     for (const batch of leaderLog.batchesFrom(log.logEndOffset)) {
@@ -1134,7 +1262,12 @@ export class Cluster {
       }
       this.clock.cancel(w.timer);
       if (p.isr.length < minIsr) {
-        w.reject(protocolError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `The records were written to ${p.topic.name}-${p.index} but the ISR [${p.isr.join(', ')}] shrank below min.insync.replicas=${minIsr}`));
+        w.reject(
+          protocolError(
+            'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+            `The records were written to ${p.topic.name}-${p.index} but the ISR [${p.isr.join(', ')}] shrank below min.insync.replicas=${minIsr}`,
+          ),
+        );
       } else w.resolve();
     }
     p.waiting = still;
@@ -1166,7 +1299,11 @@ export class Cluster {
           return r.log.logEndOffset < leaderEnd && now - r.lastCaughtUpTime > maxLag;
         });
         if (lagging.length === 0) continue;
-        this.setIsr(p, p.isr.filter((b) => !lagging.includes(b)), { removed: lagging, reason: 'lagging' });
+        this.setIsr(
+          p,
+          p.isr.filter((b) => !lagging.includes(b)),
+          { removed: lagging, reason: 'lagging' },
+        );
         this.updateHighWatermark(p);
       }
     }

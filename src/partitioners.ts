@@ -64,11 +64,26 @@ export function createDefaultPartitioner({ start = 0 }: DefaultPartitionerOption
       if (message.key !== null && message.key !== undefined) return partitionForKey(message.key, numPartitions);
       const counter = (counters.get(topic) ?? start) + 1;
       counters.set(topic, counter);
-      const available = partitionMetadata.filter((p) => p.leader >= 0);
-      if (available.length > 0) return available[toPositive(counter) % available.length]!.partitionId;
+      const available = partitionsWithLeader(partitionMetadata);
+      if (available.length > 0) return available[toPositive(counter) % available.length]!;
       return toPositive(counter) % numPartitions;
     };
   };
+}
+
+const withLeaderCache = new WeakMap<PartitionerArgs['partitionMetadata'], { readonly length: number; readonly ids: readonly number[] }>();
+
+/**
+ * The ids of the partitions that have a leader, in metadata order. A producer hands its
+ * partitioner the same metadata array until the metadata changes (kafkajs's cache, the twin's
+ * per-change metadata), so the O(partitions) scan runs once per array instead of once per message.
+ */
+function partitionsWithLeader(partitionMetadata: PartitionerArgs['partitionMetadata']): readonly number[] {
+  const cached = withLeaderCache.get(partitionMetadata);
+  if (cached !== undefined && cached.length === partitionMetadata.length) return cached.ids;
+  const ids = partitionMetadata.filter((p) => p.leader >= 0).map((p) => p.partitionId);
+  withLeaderCache.set(partitionMetadata, { length: partitionMetadata.length, ids });
+  return ids;
 }
 
 /** kafkajs's `Partitioners`, with the twin's deterministic default. */

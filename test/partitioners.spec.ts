@@ -50,4 +50,14 @@ describe('partitioners', () => {
     expect(noLeader).to.deep.equal([1, 2, 0]);
     expect(toPositive(-1)).to.equal(0x7fffffff);
   });
+
+  it('spreads unkeyed messages over the leaders of the metadata it is given, reused or new', () => {
+    const partition = createDefaultPartitioner({ start: 0 })();
+    const before = meta(4);
+    expect(Array.from({ length: 4 }, () => partition({ topic: 't', partitionMetadata: before, message: { value: 'x' } }))).to.deep.equal([1, 2, 3, 0]);
+    // A leader change comes as new metadata: the counter goes on (5, 6, 7) over partitions 0, 1 and 3.
+    const after = meta(4, [2]);
+    expect(Array.from({ length: 3 }, () => partition({ topic: 't', partitionMetadata: after, message: { value: 'x' } }))).to.deep.equal([3, 0, 1]);
+    expect(partition({ topic: 't', partitionMetadata: before, message: { value: 'x' } })).to.equal(0);
+  });
 });

@@ -27,7 +27,7 @@ import type { RecordRange } from '../../emulator/records.js';
 import { RoundRobinAssigner } from '../../src/assignors/index.js';
 import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
 import type { Consumer } from '../../src/interface.js';
-import { inKafkaMetadataOrder, toKafkaJsPartitionMetadata, toKafkaMessages } from './convert.js';
+import { kafkaJsPartitionMetadataOf, toKafkaMessages } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { RETRY_DEFAULTS } from './retry.js';
 
@@ -101,6 +101,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private metadataExpireAt = -Infinity;
   /** The partitions of each subscribed topic when the current assignment was made. */
   private partitionsAtJoin = new Map<string, number[]>();
+  /** The last (knownPartitions, partitionsAtJoin) pair {@link assignmentIsStale} found fresh. */
+  private freshPair: { known: Map<string, number[]>; atJoin: Map<string, number[]> } | undefined;
   private lastHeartbeat = 0;
   private lastCommit = 0;
   private inFlight = false;
@@ -131,7 +133,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
     this.retry = { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries };
     const assignerContext = {
-      cluster: { findTopicPartitionMetadata: (topic: string) => inKafkaMetadataOrder(this.cluster.describeTopic(topic).partitions).map(toKafkaJsPartitionMetadata) },
+      // As kafkajs, assigners get the cached metadata: built once per metadata change, not per rebalance.
+      cluster: { findTopicPartitionMetadata: (topic: string) => kafkaJsPartitionMetadataOf(this.cluster.describeTopic(topic)) },
       groupId: this.groupId,
       logger: silentLogger,
     };
@@ -268,7 +271,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
       protocol: d.protocol,
       protocolType: d.protocolType,
       state: d.state as GroupDescription['state'],
-      members: d.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      members: d.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.memberMetadata,
+        memberAssignment: m.memberAssignment,
+      })),
     };
   }
 
@@ -299,7 +308,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   describeBusy(): string {
     if (this.needsJoin) return `consumer ${this.memberId || '(new)'} of group ${this.groupId} is joining`;
-    if (!this.isIdle() && !this.inFlight) return `consumer ${this.memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
+    if (!this.isIdle() && !this.inFlight)
+      return `consumer ${this.memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
     const behind = [...this.assignment].flatMap(([topic, ps]) => ps.map((p) => `${topic}-${p}@${this.positions.get(key(topic, p)) ?? '?'}`));
     return `consumer ${this.memberId} of group ${this.groupId} is consuming ${behind.join(', ')}`;
   }
@@ -437,7 +447,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     let assignments: { memberId: string; memberAssignment: Buffer }[] = [];
     if (isLeader) {
       const assigner = this.assigners.find((a) => a.name === response.protocolName);
-      if (assigner === undefined) throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
+      if (assigner === undefined)
+        throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
       const members = response.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
       const subscribed = new Set<string>();
       for (const m of members) for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) subscribed.add(t);
@@ -456,7 +467,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
         unsubscribed.push(topic);
         continue;
       }
-      this.assignment.set(topic, [...partitions].sort((a, b) => a - b));
+      this.assignment.set(
+        topic,
+        [...partitions].sort((a, b) => a - b),
+      );
     }
     if (unsubscribed.length > 0) {
       this.instrumentation.emit(CONSUMER_EVENTS.RECEIVED_UNSUBSCRIBED_TOPICS, {
@@ -469,7 +483,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
       });
     }
     // As kafkajs: assigned partitions missing from the cached metadata make it refresh.
-    const unknown = [...this.assignment].some(([topic, ps]) => ps.some((p) => !(this.knownPartitions.get(topic) ?? []).includes(p)));
+    const unknown = [...this.assignment].some(([topic, ps]) => {
+      const known = new Set(this.knownPartitions.get(topic));
+      return ps.some((p) => !known.has(p));
+    });
     if (unknown) {
       this.refreshMetadata();
       this.partitionsAtJoin = new Map(this.knownPartitions);
@@ -535,7 +552,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private refreshMetadata(): void {
     const known = new Map<string, number[]>();
     for (const topic of this.subscriptions.keys()) {
-      if (this.cluster.hasTopic(topic)) known.set(topic, this.cluster.describeTopic(topic).partitions.map((p) => p.partition));
+      if (this.cluster.hasTopic(topic))
+        known.set(
+          topic,
+          this.cluster.describeTopic(topic).partitions.map((p) => p.partition),
+        );
     }
     this.knownPartitions = known;
     this.metadataExpireAt = this.cluster.now() + this.metadataMaxAge;
@@ -543,10 +564,16 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   /** kafkajs's stale-assignment check: a subscribed topic has partitions the assignment did not know of (they were added). */
   private assignmentIsStale(): boolean {
+    // Both maps are replaced, never mutated, when they change: a pair already found fresh stays
+    // fresh, so the per-round check is O(1) and the O(partitions) walk happens once per change.
+    if (this.freshPair?.known === this.knownPartitions && this.freshPair.atJoin === this.partitionsAtJoin) return false;
     for (const [topic, partitions] of this.knownPartitions) {
       const before = this.partitionsAtJoin.get(topic);
-      if (before !== undefined && partitions.some((p) => !before.includes(p))) return true;
+      if (before === undefined || before === partitions) continue;
+      const had = new Set(before);
+      if (partitions.some((p) => !had.has(p))) return true;
     }
+    this.freshPair = { known: this.knownPartitions, atJoin: this.partitionsAtJoin };
     return false;
   }
 
@@ -558,7 +585,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
       return;
     }
     await this.applySeeks();
-    const active = [...this.assignment].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))).filter((tp) => !this.pausedPartitions.has(key(tp.topic, tp.partition)));
+    // A plain loop: this runs once per fetch round per member, and the chained array helpers allocated per partition.
+    const active: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of this.assignment) {
+      for (const partition of partitions)
+        if (this.pausedPartitions.size === 0 || !this.pausedPartitions.has(key(topic, partition))) active.push({ topic, partition });
+    }
     this.instrumentation.emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
     const batches: { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] }[] = [];
     let fetchFailure: unknown;
@@ -680,7 +712,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
           }
           resolve(Number(message.offset));
           this.heartbeatIfDue();
-          await this.autoCommitIfNecessary();
+          // Most messages make no commit: skip the extra await per message then.
+          const committing = this.autoCommitIfNecessary();
+          if (committing !== undefined) await committing;
           if (this.pausedPartitions.has(k)) break;
         }
       }
@@ -702,7 +736,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
       const [topic, p] = k.split('\u0000') as [string, string];
       const partition = Number(p);
       if (!(this.assignment.get(topic) ?? []).includes(partition)) continue;
-      const target = offset === -2 ? this.cluster.listOffsets(topic, partition, 'earliest').offset : offset === -1 ? this.cluster.listOffsets(topic, partition, 'latest').offset : offset;
+      const target =
+        offset === -2
+          ? this.cluster.listOffsets(topic, partition, 'earliest').offset
+          : offset === -1
+            ? this.cluster.listOffsets(topic, partition, 'latest').offset
+            : offset;
       this.positions.set(k, target);
       this.uncommitted.delete(k);
       // As kafkajs: with auto-commit on, a seek is committed at once.
@@ -711,12 +750,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
     }
   }
 
-  private autoCommitIfNecessary(): Promise<void> {
+  /** Commits when the interval or threshold is reached; undefined (nothing to await) when no commit is due. */
+  private autoCommitIfNecessary(): Promise<void> | undefined {
     const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = this.runConfig;
-    if (!autoCommit) return Promise.resolve();
+    if (!autoCommit) return undefined;
     const timeoutReached = autoCommitInterval !== null && this.cluster.now() >= this.lastCommit + autoCommitInterval;
     const thresholdReached = autoCommitThreshold !== null && this.resolvedSinceCommit >= autoCommitThreshold;
-    return timeoutReached || thresholdReached ? this.commitUncommitted() : Promise.resolve();
+    return timeoutReached || thresholdReached ? this.commitUncommitted() : undefined;
   }
 
   private autoCommit(): Promise<void> {
@@ -727,7 +767,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const [k, offset] of this.uncommitted) {
       const [topic, partition] = k.split('\u0000') as [string, string];
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: Number(partition), offset: String(offset) }]);
+      const entry = { partition: Number(partition), offset: String(offset) };
+      // Appended in place: copying the list per partition made a commit O(partitions^2).
+      const list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, [entry]);
+      else list.push(entry);
     }
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
@@ -735,14 +779,21 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private async commitUncommitted(): Promise<void> {
     if (this.uncommitted.size === 0) return;
     const topics = new Map<string, { partition: number; offset: number }[]>();
-    for (const { topic, partitions } of this.uncommittedTopics()) topics.set(topic, partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })));
+    for (const { topic, partitions } of this.uncommittedTopics())
+      topics.set(
+        topic,
+        partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+      );
     await this.commit(topics);
   }
 
   private async commit(topics: Map<string, { partition: number; offset: number; metadata?: string | null }[]>): Promise<void> {
     if (this.dead) throw deadError();
     if (topics.size === 0) return;
-    const request = [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })) }));
+    const request = [...topics].map(([topic, partitions]) => ({
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })),
+    }));
     this.cluster.groups.offsetCommit({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, topics: request });
     for (const { topic, partitions } of request) {
       for (const p of partitions) if (this.uncommitted.get(key(topic, p.partition)) === p.offset) this.uncommitted.delete(key(topic, p.partition));

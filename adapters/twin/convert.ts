@@ -47,11 +47,19 @@ const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 /** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
 export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
   const out: KafkaMessage[] = [];
+  // Records of a batch mostly share one timestamp: convert it to a string once, not per message.
+  let lastTimestamp = NaN;
+  let lastTimestampString = '';
   copyOut(ranges, (batch, i, key, value, headers) => {
+    const timestamp = batch.timestamps[i]!;
+    if (timestamp !== lastTimestamp) {
+      lastTimestamp = timestamp;
+      lastTimestampString = String(timestamp);
+    }
     out.push({
       key,
       value,
-      timestamp: String(batch.timestamps[i]!),
+      timestamp: lastTimestampString,
       attributes: batch.timestampType === 'LogAppendTime' ? 8 : 0,
       offset: String(batch.baseOffset + i),
       headers: headers.length === 0 ? {} : toIHeaders(headers),

@@ -34,6 +34,22 @@ import { partitionForGroup } from './hashing.js';
 export type { GroupProtocol, GroupState, JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse } from './group.js';
 
 const { AssignerProtocol } = kafkajs;
+
+/**
+ * Builds the error for an expected protocol outcome that tells a member what to do next
+ * (REBALANCE_IN_PROGRESS on a heartbeat, MEMBER_ID_REQUIRED on a first join): every member of a
+ * rebalancing group gets one, and a stack trace (captured twice by kafkajs's error classes) says
+ * nothing about where a rebalance came from, so none is captured.
+ */
+function withoutStack<E extends Error>(build: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 const { KafkaJSMemberIdRequired } = kafkajs as unknown as {
   KafkaJSMemberIdRequired: new (e: Error, options: { memberId: string }) => KafkaJSProtocolError & { readonly memberId: string };
 };
@@ -454,9 +470,7 @@ export class GroupCoordinator {
 
   private doNewMemberJoinGroup(group: ClassicGroup, join: JoinParams, callback: JoinOutcome): void {
     if (group.is('Dead')) {
-      callback.reject(
-        groupGoingAway(group.groupId),
-      );
+      callback.reject(groupGoingAway(group.groupId));
       return;
     }
     if (!group.supportsProtocols(join.protocolType, new Set(join.protocols.map((p) => p.name)))) {
@@ -486,7 +500,7 @@ export class GroupCoordinator {
         retriable: row.retriable,
         message: `Group ${group.groupId} gave the new member the id ${newMemberId}; it must rejoin with it`,
       };
-      callback.reject(new KafkaJSMemberIdRequired(e as unknown as Error, { memberId: newMemberId }));
+      callback.reject(withoutStack(() => new KafkaJSMemberIdRequired(e as unknown as Error, { memberId: newMemberId })));
     } else {
       this.addMemberAndRebalance(group, { ...join, memberId: newMemberId }, callback);
     }
@@ -495,9 +509,7 @@ export class GroupCoordinator {
   private doCurrentMemberJoinGroup(group: ClassicGroup, join: JoinParams, callback: JoinOutcome): void {
     const { memberId } = join;
     if (group.is('Dead')) {
-      callback.reject(
-        groupGoingAway(group.groupId),
-      );
+      callback.reject(groupGoingAway(group.groupId));
       return;
     }
     if (!group.supportsProtocols(join.protocolType, new Set(join.protocols.map((p) => p.name)))) {
@@ -970,7 +982,7 @@ export class GroupCoordinator {
         return;
       case 'PreparingRebalance':
         this.scheduleHeartbeat(group, group.get(memberId));
-        throw protocolError('REBALANCE_IN_PROGRESS', `Group ${groupId} is rebalancing; member ${memberId} must rejoin`);
+        throw withoutStack(() => protocolError('REBALANCE_IN_PROGRESS', `Group ${groupId} is rebalancing; member ${memberId} must rejoin`));
       case 'Dead':
         throw new Error(`invariant: heartbeat in Dead group ${groupId}`);
       default:
@@ -1025,8 +1037,9 @@ export class GroupCoordinator {
     // A new member can time out while its JoinGroup is parked: answer it so that a client still
     // waiting retries with a fresh JoinGroup.
     const gone = () => protocolError('UNKNOWN_MEMBER_ID', `Member ${member.memberId} was removed from group ${group.groupId} (${reason})`);
-    group.completeJoin(member, { error: gone() });
-    group.completeSync(member, { error: gone() });
+    // Built only for a parked request: most removed members have none, and errors are not free.
+    if (member.awaitingJoin !== undefined) group.completeJoin(member, { error: gone() });
+    if (member.awaitingSync !== undefined) group.completeSync(member, { error: gone() });
     this.cancelHeartbeat(member);
     group.remove(member.memberId);
     const state = group.currentState;
@@ -1226,8 +1239,7 @@ export class GroupCoordinator {
   }
 
   private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null, adminReset: boolean): void {
-    if (group.is('Dead'))
-      throw groupGoingAway(group.groupId);
+    if (group.is('Dead')) throw groupGoingAway(group.groupId);
     // Generation -1 comes from the admin client or a consumer without group management: it may
     // commit while the group is empty.
     if (generationId < 0 && group.is('Empty')) return;
