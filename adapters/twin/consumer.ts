@@ -111,8 +111,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
   /** Set by crash(): the process is gone, nothing it started may reach the cluster any more. */
   private dead = false;
   /** Resolved by shutdown, so a long-poll or backoff in the loop ends at once. */
-  private interrupt: Promise<void> = Promise.resolve();
-  private interrupted: () => void = () => undefined;
+  // Waits cut short by stop() or crash(). One waker per wait, removed when the wait ends: racing
+  // every wait against one long-lived promise would leave a reaction on it per idle round.
+  private readonly wakers = new Set<() => void>();
+  private isInterrupted = true;
 
   constructor(
     private readonly cluster: Cluster,
@@ -187,7 +189,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.running = true;
     this.needsJoin = true;
     this.crashed = undefined;
-    this.interrupt = new Promise<void>((resolve) => (this.interrupted = resolve));
+    this.isInterrupted = false;
     let joined!: () => void;
     const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     this.loop = this.consume(joined);
@@ -216,7 +218,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.dead = true;
     this.running = false;
     this.connected = false;
-    this.interrupted();
+    this.interrupt();
     // Forgotten, not left: the coordinator learns of the death only from the missing heartbeats.
     this.memberId = '';
     this.needsJoin = true;
@@ -629,7 +631,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
       // ever letting a timer fire.
       if (fetchFailure !== undefined) throw fetchFailure;
       const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: this.positions.get(key(topic, partition)) ?? 0 }));
-      await Promise.race([this.cluster.awaitData(watched, this.maxWaitTimeInMs), this.interrupt]);
+      await this.interruptible(this.cluster.awaitData(watched, this.maxWaitTimeInMs));
       return;
     }
     this.inFlight = true;
@@ -812,7 +814,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private async shutdown(): Promise<void> {
     if (this.running) {
       this.running = false;
-      this.interrupted();
+      this.interrupt();
       await this.loop;
     }
     if (this.memberId !== '' && !this.needsJoin) await this.autoCommit().catch(() => undefined);
@@ -822,7 +824,23 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private sleep(ms: number): Promise<void> {
     let id = 0;
     const slept = new Promise<void>((resolve) => (id = this.cluster.clock.schedule(ms, resolve)));
-    return Promise.race([slept, this.interrupt]).finally(() => this.cluster.clock.cancel(id));
+    return this.interruptible(slept).finally(() => this.cluster.clock.cancel(id));
+  }
+
+  /** Ends every wait under way now; waits started later end at once until run() starts again. */
+  private interrupt(): void {
+    this.isInterrupted = true;
+    for (const wake of this.wakers) wake();
+    this.wakers.clear();
+  }
+
+  /** `wait`, or less when stop() or crash() comes first. */
+  private interruptible(wait: Promise<void>): Promise<void> {
+    if (this.isInterrupted) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.wakers.add(resolve);
+      wait.then(resolve, reject).finally(() => this.wakers.delete(resolve));
+    });
   }
 
   private expand(topics: Array<{ topic: string; partitions?: number[] }>): { topic: string; partitions: number[] }[] {
