@@ -124,6 +124,56 @@ export function describeGeneration(e: Extract<ClusterEvent, { type: 'group-assig
   return lines;
 }
 
+type SegmentDeleted = Extract<ClusterEvent, { type: 'segment-deleted' }>;
+
+/**
+ * Holds back the segment deletions of one retention pass (same time, partition and broker) so they
+ * are written as one line: one check can delete dozens of one replica's segments at once.
+ */
+export class DeletionFolder {
+  private held: SegmentDeleted[] = [];
+
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly stamp: (ms: number) => string,
+  ) {}
+
+  /** Writes what is held unless `e` continues the same pass; call it first for every event, in order. */
+  before(e: ClusterEvent): void {
+    const prev = this.held[0];
+    if (prev === undefined) return;
+    if (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)
+      this.flush();
+  }
+
+  hold(e: SegmentDeleted): void {
+    this.held.push(e);
+  }
+
+  /** Writes the held pass, if any. */
+  flush(): void {
+    if (this.held.length === 0) return;
+    const [first, last] = [this.held[0]!, this.held[this.held.length - 1]!];
+    this.write(
+      `${this.stamp(first.time)} ${first.topic}-${first.partition} broker ${first.broker} deleted ${this.held.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
+    );
+    this.held = [];
+  }
+}
+
+/** A generation's ownership table, its heading and idle members styled. */
+export function generationLines(
+  e: Extract<ClusterEvent, { type: 'group-assignment' }>,
+  stamp: (ms: number) => string,
+  paint: (style: Style, text: string) => string,
+): string[] {
+  const [head, ...rest] = describeGeneration(e);
+  return [
+    `${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`,
+    ...rest.map((line) => (line.includes('(idle') ? paint('idle', line) : line)),
+  ];
+}
+
 /** Runs the demo scenario on a fresh virtual-clock cluster. */
 export async function runDemo({ seed = 1, write, color = false }: DemoOptions): Promise<DemoResult> {
   const paint = painter(color);
@@ -134,34 +184,18 @@ export async function runDemo({ seed = 1, write, color = false }: DemoOptions): 
     seed,
     config: { 'log.retention.check.interval.ms': 60000, 'log.initial.task.delay.ms': 60000, 'leader.imbalance.check.interval.seconds': 120 },
   });
-  // One retention check deletes many segments of one replica at once: fold them into one line.
-  let deleting: Extract<ClusterEvent, { type: 'segment-deleted' }>[] = [];
-  const flush = () => {
-    if (deleting.length === 0) return;
-    const [first, last] = [deleting[0]!, deleting[deleting.length - 1]!];
-    write(
-      `${stamp(first.time)} ${first.topic}-${first.partition} broker ${first.broker} deleted ${deleting.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
-    );
-    deleting = [];
-  };
+  const deletions = new DeletionFolder(write, stamp);
   cluster.onEvent((e) => {
-    const prev = deleting[0];
-    if (
-      prev !== undefined &&
-      (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)
-    )
-      flush();
+    deletions.before(e);
     if (e.type === 'segment-deleted') {
-      deleting.push(e);
+      deletions.hold(e);
       return;
     }
     // The internal offsets topic's own replication would drown the story; its creation and the
     // coordinator moves it causes are what matter here.
     if ('topic' in e && e.topic.startsWith('__') && e.type !== 'topic-created') return;
     if (e.type === 'group-assignment') {
-      const [head, ...rest] = describeGeneration(e);
-      write(`${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`);
-      for (const line of rest) write(line.includes('(idle') ? paint('idle', line) : line);
+      for (const line of generationLines(e, stamp, paint)) write(line);
       // What the generation works against: each partition's leader and ISR, and the group's lag.
       const partitions = cluster
         .describeTopic(TOPIC)
@@ -178,7 +212,7 @@ export async function runDemo({ seed = 1, write, color = false }: DemoOptions): 
     write(`${stamp(e.time)} ${style === undefined ? line : paint(style, line)}`);
   });
   const section = (title: string) => {
-    flush();
+    deletions.flush();
     write('');
     write(paint('heading', `== ${title}`));
   };
@@ -240,7 +274,7 @@ export async function runDemo({ seed = 1, write, color = false }: DemoOptions): 
 
   section('Four quiet minutes: retention (retention.ms = 5 min) deletes closed segments older than that');
   await cluster.advance(4 * 60000);
-  flush();
+  deletions.flush();
   partitionTable(cluster, write);
 
   section('The group comes back and resumes from its committed offsets');

@@ -8,7 +8,7 @@ import { Cluster } from '../cluster.js';
 import { VirtualClock } from '../../emulator/clock.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import { partitionForKey } from '../partitioners.js';
-import { clockTime, describeEvent, describeGeneration } from './demo.js';
+import { DeletionFolder, clockTime, describeEvent, generationLines } from './demo.js';
 import type { ResolvedScenario } from './scenario.js';
 import { painter, type Style } from './style.js';
 
@@ -94,33 +94,17 @@ export async function simulate({ scenario, seed = scenario.seed, write, color = 
     return `lag ${total}${rows.length === 0 ? '' : ` (${rows.map((r) => `${r.topic}-${r.partition} ${r.lag ?? '-'}`).join(', ')})`}`;
   };
 
-  // Timeline from the event log. Segment deletions of one retention pass fold into one line.
-  let deleting: Extract<ClusterEvent, { type: 'segment-deleted' }>[] = [];
-  const flush = () => {
-    if (deleting.length === 0) return;
-    const [first, last] = [deleting[0]!, deleting[deleting.length - 1]!];
-    write(
-      `${stamp(first.time)} ${first.topic}-${first.partition} broker ${first.broker} deleted ${deleting.length} segment(s), offsets [${first.baseOffset}, ${last.endOffset}), by ${first.reason}; log start offset now ${last.logStartOffset}`,
-    );
-    deleting = [];
-  };
+  const deletions = new DeletionFolder(write, stamp);
   const groupTopics = new Map(scenario.groups.map((g) => [g.id, g.topics]));
   cluster.onEvent((e) => {
-    const prev = deleting[0];
-    if (
-      prev !== undefined &&
-      (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)
-    )
-      flush();
+    deletions.before(e);
     if ('topic' in e && !userTopic(e.topic)) return;
     if (e.type === 'segment-deleted') {
-      deleting.push(e);
+      deletions.hold(e);
       return;
     }
     if (e.type === 'group-assignment') {
-      const [head, ...rest] = describeGeneration(e);
-      write(`${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`);
-      for (const line of rest) write(line.includes('(idle') ? paint('idle', line) : line);
+      for (const line of generationLines(e, stamp, paint)) write(line);
       const topics = groupTopics.get(e.groupId) ?? [];
       if (topics.length > 0) write(paint('dim', `    partitions: ${leadersLine(topics)}`));
       write(paint('dim', `    ${lagLine(e.groupId)}`));
@@ -141,7 +125,7 @@ export async function simulate({ scenario, seed = scenario.seed, write, color = 
 
   const nameWidth = Math.max(11, ...scenario.topics.map((t) => `${t.name}-${t.partitions - 1}`.length));
   const status = (title: string) => {
-    flush();
+    deletions.flush();
     write(`${stamp(cluster.now())} ${paint('heading', `== ${title}`)}`);
     write(`    ${'partition'.padEnd(nameWidth)}  leader  replicas  isr       log start  high watermark`);
     for (const t of scenario.topics) {
@@ -316,7 +300,7 @@ export async function simulate({ scenario, seed = scenario.seed, write, color = 
     last = now;
     while (next < actions.length && actions[next]!.atMs <= now) {
       const a = actions[next++]!;
-      flush();
+      deletions.flush();
       if (a.line !== undefined) write(`${stamp(now)} ${paint(a.style ?? 'action', a.line)}`);
       a.run();
     }
