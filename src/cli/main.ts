@@ -15,7 +15,7 @@ const USAGE = `Usage: kafka-twin <command> [options]
 
 Commands:
   demo                    run the built-in scenario on an in-memory cluster and print its timeline
-  simulate <file.json>    run a scenario file (see examples/scenarios/README.md) and print its timeline
+  simulate <file>         run a scenario file, JSON or YAML (see examples/scenarios/README.md), and print its timeline
   help                    show this text
 
 Options of demo and simulate:

@@ -3,6 +3,7 @@
  * describes, and a validator that reports every problem with its location instead of throwing.
  * The format is documented with examples in examples/scenarios/README.md.
  */
+import { LineCounter, isNode, parseDocument } from 'yaml';
 import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../../emulator/config.js';
 
 /**
@@ -371,9 +372,12 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
   };
 }
 
-/** Parses and validates the text of a scenario file; problems are prefixed with `file: `. */
+/**
+ * Parses and validates the text of a scenario file, JSON or (when the name ends in `.yaml`/`.yml`)
+ * YAML; problems are prefixed with `file: `, and with the line and column where they are known.
+ */
 export function parseScenario(text: string, file: string): { errors: string[]; scenario?: ResolvedScenario } {
-  if (/\.ya?ml$/i.test(file)) return { errors: [`${file}: YAML scenario files are not supported; write the scenario as JSON (examples/scenarios/*.json)`] };
+  if (/\.ya?ml$/i.test(file)) return parseYamlScenario(text, file);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -390,4 +394,25 @@ export function parseScenario(text: string, file: string): { errors: string[]; s
   }
   const { problems, scenario } = validateScenario(json);
   return { errors: problems.map((p) => `${file}: ${p.path}: ${p.message}`), scenario };
+}
+
+function parseYamlScenario(text: string, file: string): { errors: string[]; scenario?: ResolvedScenario } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) return { errors: doc.errors.map((e) => `${at(e.pos[0])}: not valid YAML: ${e.message.split('\n')[0]}`) };
+  const { problems, scenario } = validateScenario(doc.toJS());
+  // A problem's path leads to the node it is about, or (for a missing field) to the nearest one that exists.
+  const where = (path: string): string => {
+    const keys = [...path.matchAll(/\[(\d+)\]|\["([^"]*)"\]|([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : (m[2] ?? m[3]!)));
+    for (let n = path === '(root)' ? 0 : keys.length; n >= 0; n--) {
+      const node: unknown = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
+      if (isNode(node) && node.range) return at(node.range[0]);
+    }
+    return file;
+  };
+  return { errors: problems.map((p) => `${where(p.path)}: ${p.path}: ${p.message}`), scenario };
 }

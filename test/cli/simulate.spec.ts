@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyYaml } from 'yaml';
 import { main, type CliIo } from '../../src/cli/main.js';
 import { parseDuration, validateScenario } from '../../src/cli/scenario.js';
 
@@ -86,6 +87,15 @@ describe('kafka-twin simulate', () => {
         expectGolden(f.replace(/\.json$/, '.txt'), out);
       });
     }
+
+    it('the same scenarios written as YAML print the same timelines', async () => {
+      for (const f of files) {
+        const yamlFile = scenarioFile(stringifyYaml(JSON.parse(readFileSync(join(examples, f), 'utf8'))), f.replace(/\.json$/, '.yaml'));
+        const [fromYaml, fromJson] = [await run(['simulate', yamlFile]), await run(['simulate', join(examples, f)])];
+        expect(fromYaml.code, fromYaml.err).to.equal(0);
+        expect(fromYaml.out, f).to.equal(fromJson.out);
+      }
+    });
 
     it('idle-consumers: members beyond the partition count are idle until one leaves or crashes', async () => {
       const { out } = await run(['simulate', join(examples, 'idle-consumers.json')]);
@@ -304,9 +314,31 @@ describe('kafka-twin simulate', () => {
       expect(empty).to.match(/^scenario\.json: not valid JSON: Unexpected end of JSON input$/);
     });
 
-    it('a YAML file: told to write JSON', async () => {
-      expect(await problems('brokers: 3\n', 'scenario.yaml')).to.deep.equal([
-        'scenario.yaml: YAML scenario files are not supported; write the scenario as JSON (examples/scenarios/*.json)',
+    it('a YAML file: problems at their line and column, a missing field at its parent', async () => {
+      const text = [
+        'brokers: nope',
+        'duration: 1m',
+        'topics:',
+        '  - name: t',
+        '    partitions: 2',
+        'groups:',
+        '  - id: g',
+        '    topics: [t]',
+        '    members:',
+        '      - name: a',
+        '        joinMs: 5',
+        '',
+      ].join('\n');
+      expect(await problems(text, 'scenario.yaml')).to.deep.equal([
+        'scenario.yaml:1:10: brokers: must be a positive integer (at most 100)',
+        'scenario.yaml:11:17: groups[0].members[0].joinMs: unknown field (expected one of: name, join, leave, crash)',
+        'scenario.yaml:10:9: groups[0].members[0].join: is required',
+      ]);
+    });
+
+    it('a YAML syntax error: its line and column', async () => {
+      expect(await problems('brokers: 3\ntopics: [a\n', 'scenario.yml')).to.deep.equal([
+        'scenario.yml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
       ]);
     });
 
