@@ -297,7 +297,14 @@ export class TwinConsumer implements Consumer, IdleProbe {
       for (const partition of partitions) {
         if (this.pausedPartitions.has(key(topic, partition))) continue;
         const position = this.positions.get(key(topic, partition));
-        if (position === undefined) return false;
+        if (position === undefined) {
+          try {
+            this.cluster.listOffsets(topic, partition, 'latest');
+          } catch {
+            continue; // unreachable: its starting offset is resolved once it is back (see below)
+          }
+          return false;
+        }
         try {
           if (this.cluster.listOffsets(topic, partition, 'latest').offset > position) return false;
         } catch {
@@ -330,6 +337,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
           joinFailures = 0;
           joined();
         }
+        // Also before the fetch: a round whose fetches fail throws before the heartbeat below, and
+        // a member must stay in its group while one of its partitions has no reachable leader.
+        this.heartbeatIfDue();
         await this.fetchRound();
         this.heartbeatIfDue();
         backoff = this.retry.initialRetryTime;
@@ -355,8 +365,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
             joinFailures = 0;
             this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
             joined();
+            // The restart starts a new retrier, as kafkajs's does.
+            await this.sleep(this.retry.initialRetryTime);
+            backoff = this.retry.initialRetryTime;
+            continue;
           }
-          await this.sleep(backoff);
+          // Between failed fetches the member still heartbeats, so it never waits longer than that.
+          await this.sleep(this.needsJoin ? backoff : Math.min(backoff, this.heartbeatInterval));
           backoff = Math.min(backoff * 2, this.retry.maxRetryTime);
           continue;
         }
@@ -380,6 +395,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
           this.instrumentation.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
           this.leave();
           await this.sleep(this.retry.initialRetryTime);
+          backoff = this.retry.initialRetryTime;
           continue;
         }
         this.fail(e, joined);
@@ -721,7 +737,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
         }
       }
     } finally {
-      this.instrumentation.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchInfo, duration: this.cluster.now() - started });
+      // A crashed consumer's process is gone: it reports nothing more.
+      if (!this.dead) this.instrumentation.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchInfo, duration: this.cluster.now() - started });
     }
   }
 

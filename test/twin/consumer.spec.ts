@@ -34,7 +34,10 @@ async function recorder(kafka: ReturnType<Cluster['kafka']>, groupId: string, fr
 describe('twin consumer', () => {
   it('joins on run(), then delivers every message in order per partition', async () => {
     const { cluster, kafka } = setup(3);
-    await produce(kafka, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `m${i}` })));
+    await produce(
+      kafka,
+      Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `m${i}` })),
+    );
     const { seen } = await recorder(kafka, 'g');
     await cluster.idle();
     expect(seen).to.have.length(30);
@@ -56,12 +59,18 @@ describe('twin consumer', () => {
 
   it('commits, and a restarted group resumes after its committed offsets', async () => {
     const { cluster, kafka } = setup(2);
-    await produce(kafka, Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, partition: i % 2 })));
+    await produce(
+      kafka,
+      Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, partition: i % 2 })),
+    );
     const first = await recorder(kafka, 'g');
     await cluster.idle();
     await first.consumer.disconnect();
     expect(first.seen).to.have.length(10);
-    await produce(kafka, Array.from({ length: 4 }, (_, i) => ({ value: `b${i}`, partition: i % 2 })));
+    await produce(
+      kafka,
+      Array.from({ length: 4 }, (_, i) => ({ value: `b${i}`, partition: i % 2 })),
+    );
     const second = await recorder(kafka, 'g');
     await cluster.idle();
     expect(second.seen.map((s) => s.value).sort()).to.deep.equal(['b0', 'b1', 'b2', 'b3']);
@@ -77,7 +86,7 @@ describe('twin consumer', () => {
     const owners = await kafka.admin().describeGroups(['g']);
     expect(owners.groups[0]!.state).to.equal('Stable');
     expect(owners.groups[0]!.members).to.have.length(4);
-    const assigned = (c: (typeof members)[number]['consumer']) => [...((c as unknown as { assignment: Map<string, number[]> }).assignment.values())].flat();
+    const assigned = (c: (typeof members)[number]['consumer']) => [...(c as unknown as { assignment: Map<string, number[]> }).assignment.values()].flat();
     const counts = members.map((m) => assigned(m.consumer).length).sort();
     expect(counts).to.deep.equal([0, 1, 1, 1]);
     const idle = members.find((m) => assigned(m.consumer).length === 0)!;
@@ -91,7 +100,12 @@ describe('twin consumer', () => {
     expect(assigned(idle.consumer)).to.have.length(1);
     await produce(kafka, [{ value: 'x', partition: orphan }]);
     await cluster.idle();
-    expect(members.filter((m) => m !== leaver).flatMap((m) => m.seen).map((s) => s.value)).to.include('x');
+    expect(
+      members
+        .filter((m) => m !== leaver)
+        .flatMap((m) => m.seen)
+        .map((s) => s.value),
+    ).to.include('x');
   });
 
   it('a member that stops heartbeating is removed after its session timeout and its partitions move', async () => {
@@ -105,7 +119,10 @@ describe('twin consumer', () => {
     await cluster.idle();
     const group = await kafka.admin().describeGroups(['g']);
     expect(group.groups[0]!.members).to.have.length(1);
-    await produce(kafka, [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }]);
+    await produce(kafka, [
+      { value: 'p0', partition: 0 },
+      { value: 'p1', partition: 1 },
+    ]);
     await cluster.idle();
     expect(a.seen.map((s) => s.value)).to.include.members(['p0', 'p1']);
   });
@@ -138,7 +155,10 @@ describe('twin consumer', () => {
     await cluster.idle();
     expect(cluster.groups.describeGroup('g').members).to.have.length(2);
     // Three records on each partition: a crashes at offset 1 of its partition, before any commit of it.
-    await produce(kafka, [0, 1].flatMap((partition) => [0, 1, 2].map((i) => ({ value: `p${partition}-${i}`, partition }))));
+    await produce(
+      kafka,
+      [0, 1].flatMap((partition) => [0, 1, 2].map((i) => ({ value: `p${partition}-${i}`, partition }))),
+    );
     await cluster.idle();
     expect(crashedAt).to.be.at.least(0);
     expect(lateCommit).to.be.instanceOf(KafkaJSNonRetriableError);
@@ -218,6 +238,40 @@ describe('twin consumer', () => {
     expect(seen.map((s) => s.value).sort()).to.deep.equal(['p0', 'p1']);
   });
 
+  it('a member keeps its place while one of its partitions has no leader: it heartbeats between failed fetches, and idle() returns', async () => {
+    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
+    cluster.createTopic({ topic: 't', numPartitions: 2, replicationFactor: 1 });
+    const kafka = cluster.kafka();
+    await produce(kafka, [
+      { value: 'p0', partition: 0 },
+      { value: 'p1', partition: 1 },
+    ]);
+    const offline = cluster.describeTopic('t').partitions[0]!.leader;
+    const consumer = kafka.consumer({ groupId: 'g', sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    const heartbeats: number[] = [];
+    consumer.on(consumer.events.HEARTBEAT, () => void heartbeats.push(cluster.now()));
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    // Offline before the join (no starting offset yet for partition 0) and for two minutes after it.
+    cluster.stopBroker(offline);
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    const generation = cluster.groups.describeGroup('g').generationId;
+    await cluster.idle({ maxMs: 60_000 });
+    const from = cluster.now();
+    await cluster.advance(120_000);
+    expect(seen).to.deep.equal(['p1']);
+    expect(cluster.events().filter((e) => e.type === 'group-member-expired')).to.deep.equal([]);
+    expect(cluster.groups.describeGroup('g').generationId).to.equal(generation);
+    const during = heartbeats.filter((t) => t >= from);
+    expect(during.length).to.be.at.least(100);
+    for (let i = 1; i < during.length; i++) expect(during[i]! - during[i - 1]!).to.be.at.most(2_000);
+    cluster.startBroker(offline);
+    await cluster.idle();
+    expect(seen.sort()).to.deep.equal(['p0', 'p1']);
+    await consumer.disconnect();
+  });
+
   it('run() resolves once the join has spent its retries on an unreachable coordinator (a crash with restart), and joins once it is back', async () => {
     const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
     cluster.createTopic({ topic: 't', numPartitions: 1, replicationFactor: 3 });
@@ -248,7 +302,9 @@ describe('twin consumer', () => {
     await cluster.idle();
     cluster.createPartitions('t', 2);
     await c.consumer.stop();
-    await c.consumer.run({ eachMessage: async ({ partition, message }) => void c.seen.push({ partition, offset: Number(message.offset), value: message.value!.toString() }) });
+    await c.consumer.run({
+      eachMessage: async ({ partition, message }) => void c.seen.push({ partition, offset: Number(message.offset), value: message.value!.toString() }),
+    });
     await produce(kafka, [{ value: 'new-partition', partition: 1 }]);
     await cluster.idle();
     expect(c.seen.map((s) => s.value)).to.include('new-partition');
@@ -256,7 +312,10 @@ describe('twin consumer', () => {
 
   it('seek, pause and resume', async () => {
     const { cluster, kafka } = setup(1);
-    await produce(kafka, Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })));
+    await produce(
+      kafka,
+      Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })),
+    );
     const c = await recorder(kafka, 'g');
     await cluster.idle();
     c.consumer.seek({ topic: 't', partition: 0, offset: '3' });
@@ -275,7 +334,10 @@ describe('twin consumer', () => {
 
   it('eachBatch with manual commits commits only what is committed', async () => {
     const { cluster, kafka } = setup(1);
-    await produce(kafka, Array.from({ length: 6 }, (_, i) => ({ value: `m${i}` })));
+    await produce(
+      kafka,
+      Array.from({ length: 6 }, (_, i) => ({ value: `m${i}` })),
+    );
     const consumer = kafka.consumer({ groupId: 'g' });
     await consumer.connect();
     await consumer.subscribe({ topics: ['t'], fromBeginning: true });
@@ -309,7 +371,18 @@ describe('twin consumer', () => {
     await cluster.advance(10_000);
     await consumer.disconnect();
     await new Promise((r) => setImmediate(r));
-    for (const type of ['consumer.connect', 'consumer.group_join', 'consumer.fetch_start', 'consumer.fetch', 'consumer.start_batch_process', 'consumer.end_batch_process', 'consumer.commit_offsets', 'consumer.heartbeat', 'consumer.stop', 'consumer.disconnect']) {
+    for (const type of [
+      'consumer.connect',
+      'consumer.group_join',
+      'consumer.fetch_start',
+      'consumer.fetch',
+      'consumer.start_batch_process',
+      'consumer.end_batch_process',
+      'consumer.commit_offsets',
+      'consumer.heartbeat',
+      'consumer.stop',
+      'consumer.disconnect',
+    ]) {
       expect(seen, type).to.include(type);
     }
   });
