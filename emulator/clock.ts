@@ -51,6 +51,9 @@ export class VirtualClock implements Clock {
   private nextId = 1;
   private seq = 0;
   private advancing: Promise<void> = Promise.resolve();
+  /** Drives under way, by id in the order they started: the newest one moves time. */
+  private readonly drives = new Set<number>();
+  private lastDrive = 0;
 
   constructor(startTime = 0) {
     this.current = startTime;
@@ -86,25 +89,48 @@ export class VirtualClock implements Clock {
   /**
    * Awaits `promise`, moving time forward only as far as it needs: whenever nothing else can
    * happen, the clock jumps to the next due timer. Rejects with a RangeError naming the limit if
-   * the promise is still pending after `maxMs` of virtual time.
+   * the promise is still pending after `maxMs` of virtual time. Drives nest (a client's `stop()`
+   * awaits a handler that awaits `send()`): only the newest one under way moves time, so an outer
+   * one never jumps to a far timer while an inner one's work is still settling.
    */
   async drive<T>(promise: Promise<T>, maxMs: number): Promise<T> {
+    const id = ++this.lastDrive;
+    this.drives.add(id);
     let settled = false;
     const watched = promise.finally(() => (settled = true));
     watched.catch(() => undefined);
     const limit = this.current + maxMs;
-    await settle();
-    while (!settled) {
-      const next = this.nextDueTime();
-      if (next === undefined || next > limit) {
-        await this.advanceTo(limit);
-        await settle();
-        if (!settled) throw new RangeError(`still pending after ${maxMs} ms of virtual time`);
-        break;
+    try {
+      await settle();
+      while (!settled) {
+        if (this.newestDrive() !== id) {
+          await settle();
+          continue;
+        }
+        const next = this.nextDueTime();
+        if (next === undefined || next > limit) {
+          await this.advanceTo(limit);
+          await settle();
+          if (!settled) throw new RangeError(`still pending after ${maxMs} ms of virtual time`);
+          break;
+        }
+        await this.advanceTo(next);
       }
-      await this.advanceTo(next);
+      return await watched;
+    } finally {
+      this.drives.delete(id);
     }
-    return watched;
+  }
+
+  /** Whether a {@link drive} is under way (some awaited call is moving time as it needs). */
+  get driving(): boolean {
+    return this.drives.size > 0;
+  }
+
+  private newestDrive(): number {
+    let newest = 0;
+    for (const id of this.drives) newest = id;
+    return newest;
   }
 
   /**
@@ -200,10 +226,13 @@ export class RealClock implements Clock {
 
   schedule(delayMs: number, fn: () => void): TimerId {
     const id = this.nextId++;
-    const handle = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, Math.max(0, delayMs));
+    const handle = setTimeout(
+      () => {
+        this.timers.delete(id);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
     handle.unref();
     this.timers.set(id, handle);
     return id;

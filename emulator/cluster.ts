@@ -319,7 +319,8 @@ export class Cluster {
   /**
    * Awaits `promise` while letting cluster time pass as it needs to: on the virtual clock, time
    * jumps from one due timer to the next (retries, delayed joins, timeouts) until the promise
-   * settles, at most `maxMs` (then a RangeError); on the real clock it simply awaits.
+   * settles, at most `maxMs` (then a RangeError); on the real clock it simply awaits. Calls nest:
+   * only the newest one under way moves time.
    * @defaultValue maxMs 3600000 (one hour of cluster time)
    */
   drive<T>(promise: Promise<T>, { maxMs = 3_600_000 }: { maxMs?: number } = {}): Promise<T> {

@@ -62,7 +62,8 @@ export interface RecordBatch {
   readonly headers: readonly (readonly RecordHeader[])[] | undefined;
 }
 
-const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+/** The headers of a record without any: one shared frozen list rather than one allocated per record. */
+export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /**
  * Packs records into a batch, copying their bytes into `arena`; `timestamps` are the records'

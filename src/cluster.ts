@@ -19,10 +19,6 @@ export interface IdleOptions {
 
 /** An in-memory Apache Kafka cluster with a kafkajs-shaped client. */
 export class Cluster extends EngineCluster {
-  /** Client calls (`drive`) under way, by id in the order they started: the newest one moves virtual time. */
-  private readonly drives = new Set<number>();
-  private lastDrive = 0;
-
   /** A kafkajs `Kafka` over this cluster: `producer()`, `consumer()`, `admin()`. */
   kafka(config: TwinKafkaConfig = {}): TwinKafka {
     return new TwinKafka(this, config);
@@ -43,51 +39,6 @@ export class Cluster extends EngineCluster {
   }
 
   /**
-   * Awaits `promise` (a client call) while letting cluster time pass as it needs to: on the virtual
-   * clock, time jumps from one due timer to the next until it settles, at most `maxMs` (then a
-   * RangeError); on the real clock it simply awaits. Calls nest (`stop()` awaits a handler that
-   * awaits `send()`): only the newest call under way moves time, so an outer one never jumps to a
-   * far timer while the inner one's work is still settling.
-   * @defaultValue maxMs 3600000 (one hour of cluster time)
-   */
-  override async drive<T>(promise: Promise<T>, { maxMs = 3_600_000 }: { maxMs?: number } = {}): Promise<T> {
-    const clock = this.clock;
-    if (!(clock instanceof VirtualClock)) return promise;
-    const id = ++this.lastDrive;
-    this.drives.add(id);
-    let settled = false;
-    const watched = promise.finally(() => (settled = true));
-    watched.catch(() => undefined);
-    const limit = clock.now() + maxMs;
-    try {
-      await settle();
-      while (!settled) {
-        if (this.newestDrive() !== id) {
-          await settle();
-          continue;
-        }
-        const next = clock.nextDueTime();
-        if (next === undefined || next > limit) {
-          await clock.advanceTo(limit);
-          await settle();
-          if (!settled) throw new RangeError(`still pending after ${maxMs} ms of virtual time`);
-          break;
-        }
-        await clock.advanceTo(next);
-      }
-      return await watched;
-    } finally {
-      this.drives.delete(id);
-    }
-  }
-
-  private newestDrive(): number {
-    let newest = 0;
-    for (const id of this.drives) newest = id;
-    return newest;
-  }
-
-  /**
    * Resolves once nothing is in flight: every running consumer made by `kafka()` has joined a
    * settled generation and processed everything below the high watermark of its assigned,
    * unpaused partitions. On the virtual clock, time jumps from one due timer to the next until
@@ -104,7 +55,7 @@ export class Cluster extends EngineCluster {
       // timer then (often a session timeout) would expire a member that is working. An awaited client call
       // moves time itself when it waits for a timer, so only a consumer waiting on nothing but the clock
       // (a long poll, a backoff, a delayed join) lets idle() move it.
-      if (this.clock instanceof VirtualClock && this.drives.size > 0 && this.now() <= deadline) continue;
+      if (this.clock instanceof VirtualClock && this.clock.driving && this.now() <= deadline) continue;
       const next = this.clock instanceof VirtualClock ? this.clock.nextDueTime() : this.now() + 5;
       if (next === undefined || next > deadline) {
         throw new Error(`cluster not idle after ${maxMs} ms: ${busy.map((c) => c.describeBusy()).join('; ')}`);

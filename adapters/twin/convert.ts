@@ -3,7 +3,7 @@
  */
 import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
 import type { PartitionMetadata, TopicMetadata } from '../../emulator/cluster.js';
-import { copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
+import { NO_HEADERS, copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -41,8 +41,6 @@ export function toProduceRecord(message: Message, now: number): ProduceRecord {
   const headers = message.headers === undefined ? NO_HEADERS : toRecordHeaders(message.headers);
   return { key: toBuffer(message.key), value: toBuffer(message.value), headers, timestamp };
 }
-
-const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
 export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
