@@ -54,6 +54,8 @@ export interface DefaultPartitionerOptions {
 /**
  * Builds kafkajs's DefaultPartitioner: an explicit `message.partition` wins; a key picks
  * murmur2(key) over all partitions; no key takes the next partition with a leader in turn.
+ * Which partitions have a leader is read once per `partitionMetadata` array: pass a new array when
+ * the metadata changes (as kafkajs and the twin do) rather than changing one in place.
  */
 export function createDefaultPartitioner({ start = 0 }: DefaultPartitionerOptions = {}): ICustomPartitioner {
   return () => {
