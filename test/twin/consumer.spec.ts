@@ -196,26 +196,29 @@ describe('twin consumer', () => {
       const events: { restart: boolean; at: number }[] = [];
       consumer.on(consumer.events.CRASH, (e) => void events.push({ restart: e.payload.restart, at: cluster.now() }));
       let calls = 0;
+      let firstCallAt = -1;
       await consumer.connect();
       await consumer.subscribe({ topics: ['t'], fromBeginning: true });
       await consumer.run({
         eachMessage: async () => {
-          calls++;
+          if (calls++ === 0) firstCallAt = cluster.now();
           throw error();
         },
       });
       await produce(kafka, [{ value: 'm' }]);
       await cluster.advance(1000);
       await consumer.disconnect();
-      return { calls, restart: events[0]?.restart };
+      return { calls, restart: events[0]?.restart, crashAfterMs: (events[0]?.at ?? NaN) - firstCallAt };
     };
     // A plain error is retriable: the batch is retried `retries` times, then the consumer restarts.
-    expect(await run(() => new Error('boom'))).to.deep.equal({ calls: 1 + 2, restart: true });
+    // It backs off 100 then 200 ms before the retries; the rejoin after the restart waits out the group's
+    // initial rebalance delay (3 s), past the second advanced here, so no more calls.
+    expect(await run(() => new Error('boom'))).to.deep.equal({ calls: 1 + 2, restart: true, crashAfterMs: 300 });
     // A producer send whose retries ran out: not retriable itself, but its cause is, so kafkajs restarts at once.
     const exhausted = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('broker down'), { retryCount: 5, retryTime: 100 });
-    expect((await run(exhausted)).restart).to.equal(true);
+    expect(await run(exhausted)).to.include({ restart: true, crashAfterMs: 0 });
     // kafkajs never retries nor restarts after a TypeError.
-    expect(await run(() => new TypeError('bad'))).to.deep.equal({ calls: 1, restart: false });
+    expect(await run(() => new TypeError('bad'))).to.deep.equal({ calls: 1, restart: false, crashAfterMs: 0 });
   });
 
   it('run() resolves while an assigned partition is offline; it is consumed once its leader is back', async () => {
