@@ -373,13 +373,7 @@ export class GroupCoordinator {
    * (kafkajs's `KafkaJSMemberIdRequired`, carrying the `memberId` to rejoin with).
    */
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
-    return new Promise<JoinGroupResponse>((resolve, reject) => {
-      try {
-        this.handleJoinGroup(request, { resolve, reject });
-      } catch (e) {
-        reject(e as KafkaJSError);
-      }
-    });
+    return parked((callback) => this.handleJoinGroup(request, callback));
   }
 
   private handleJoinGroup(request: JoinGroupRequest, callback: JoinOutcome): void {
@@ -797,13 +791,7 @@ export class GroupCoordinator {
    * each receives its own. In a Stable group any member gets its current assignment back.
    */
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
-    return new Promise<SyncGroupResponse>((resolve, reject) => {
-      try {
-        this.handleSyncGroup(request, { resolve, reject });
-      } catch (e) {
-        reject(e as KafkaJSError);
-      }
-    });
+    return parked((callback) => this.handleSyncGroup(request, callback));
   }
 
   private handleSyncGroup(request: SyncGroupRequest, callback: SyncOutcome): void {
@@ -1852,4 +1840,15 @@ export function decodeAssignment(buffer: Buffer): { topic: string; partitions: n
   } catch {
     return null;
   }
+}
+
+/** A request the coordinator may park until its phase ends; an error thrown while handling it rejects it. */
+function parked<T>(handle: (callback: { resolve: (value: T) => void; reject: (error: KafkaJSError) => void }) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      handle({ resolve, reject });
+    } catch (e) {
+      reject(e as KafkaJSError);
+    }
+  });
 }

@@ -221,7 +221,8 @@ describe('twin consumer', () => {
     expect(await run(() => new TypeError('bad'))).to.deep.equal({ calls: 1, restart: false, crashAfterMs: 0 });
   });
 
-  it('run() resolves while an assigned partition is offline; it is consumed once its leader is back', async () => {
+  /** Topic `t`: two unreplicated partitions holding 'p0' and 'p1'; `offline` leads partition 0 (not stopped yet). */
+  async function onePartitionWithoutReplica() {
     const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
     cluster.createTopic({ topic: 't', numPartitions: 2, replicationFactor: 1 });
     const kafka = cluster.kafka();
@@ -229,7 +230,11 @@ describe('twin consumer', () => {
       { value: 'p0', partition: 0 },
       { value: 'p1', partition: 1 },
     ]);
-    const offline = cluster.describeTopic('t').partitions[0]!.leader;
+    return { cluster, kafka, offline: cluster.describeTopic('t').partitions[0]!.leader };
+  }
+
+  it('run() resolves while an assigned partition is offline; it is consumed once its leader is back', async () => {
+    const { cluster, kafka, offline } = await onePartitionWithoutReplica();
     cluster.stopBroker(offline);
     const before = cluster.now();
     const { seen } = await recorder(kafka, 'g');
@@ -242,14 +247,7 @@ describe('twin consumer', () => {
   });
 
   it('a member keeps its place while one of its partitions has no leader: it heartbeats between failed fetches, and idle() returns', async () => {
-    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 7 });
-    cluster.createTopic({ topic: 't', numPartitions: 2, replicationFactor: 1 });
-    const kafka = cluster.kafka();
-    await produce(kafka, [
-      { value: 'p0', partition: 0 },
-      { value: 'p1', partition: 1 },
-    ]);
-    const offline = cluster.describeTopic('t').partitions[0]!.leader;
+    const { cluster, kafka, offline } = await onePartitionWithoutReplica();
     const consumer = kafka.consumer({ groupId: 'g', sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     const heartbeats: number[] = [];
     consumer.on(consumer.events.HEARTBEAT, () => void heartbeats.push(cluster.now()));
