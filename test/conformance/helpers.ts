@@ -34,7 +34,7 @@ export async function createTopic(c: Control, admin: Admin, topic: ITopicConfig)
   return topic.topic;
 }
 
-/** Waits until `topic` has `partitions` partitions, each with a leader that answers ListOffsets. */
+/** Waits until every broker knows `topic` with `partitions` partitions, each with a leader that answers ListOffsets. */
 export async function waitForLeaders(c: Control, admin: Admin, topic: string, partitions: number): Promise<void> {
   await c.waitUntil(
     async () => {
@@ -42,6 +42,7 @@ export async function waitForLeaders(c: Control, admin: Admin, topic: string, pa
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
         const ps = topics[0]?.partitions ?? [];
         if (ps.length !== partitions || !ps.every((p) => p.leader >= 0 && p.partitionErrorCode === 0)) return false;
+        if (!(await c.knownEverywhere(topic, partitions))) return false;
         // A new leader can briefly answer ListOffsets with NOT_LEADER_FOR_PARTITION: wait until it serves offsets.
         await admin.fetchTopicOffsets(topic);
         return true;

@@ -54,6 +54,13 @@ export interface Control {
   stopBroker(id: number): Promise<void>;
   /** Starts a broker stopped by {@link stopBroker} and waits until it is registered again. */
   startBroker(id: number): Promise<void>;
+  /**
+   * Whether every running broker's metadata lists `topic` with `partitions` partitions. Real
+   * brokers learn of a new topic a few ms apart, and a client asking one that has not yet gets
+   * UNKNOWN_TOPIC_OR_PARTITION (kafkajs's `subscribe` does not retry it); the twin's one metadata
+   * knows it at once.
+   */
+  knownEverywhere(topic: string, partitions: number): Promise<boolean>;
 }
 
 /** A control plus its cleanup, made fresh per scenario. */
@@ -160,6 +167,7 @@ function twinSession(brokers: number): Session {
     async startBroker(id) {
       cluster.startBroker(id);
     },
+    knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
     async close() {
       // Disconnecting drives the clock (leave group, final commits); then nothing may run on.
       await cluster.drive(kafka.disconnectAll()).catch(() => undefined);
@@ -173,9 +181,9 @@ function twinSession(brokers: number): Session {
 const SCRIPTS = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
 const run = `${Date.now().toString(36)}`;
 let kafkaCounter = 0;
-let shared: { kafka: Kafka; brokers: number } | undefined;
+let shared: { kafka: Kafka; brokers: number; servers: string[] } | undefined;
 
-async function sharedKafka(): Promise<{ kafka: Kafka; brokers: number }> {
+async function sharedKafka(): Promise<{ kafka: Kafka; brokers: number; servers: string[] }> {
   if (shared !== undefined) return shared;
   const servers = process.env.KAFKA_BOOTSTRAP_SERVERS;
   if (!servers) throw new Error('CONFORMANCE_TARGET=kafka needs KAFKA_BOOTSTRAP_SERVERS (run through scripts/with-kafka.sh, or npm run test:kafka)');
@@ -198,14 +206,14 @@ async function sharedKafka(): Promise<{ kafka: Kafka; brokers: number }> {
   }
   await admin.disconnect();
   const count = Number(process.env.KAFKA_TWIN_BROKERS ?? brokers.length);
-  shared = { kafka, brokers: count };
+  shared = { kafka, brokers: count, servers: servers.split(',') };
   return shared;
 }
 
 const execScript = promisify(execFile);
 
 async function kafkaSession(wanted: number): Promise<Session> {
-  const { kafka: inner, brokers } = await sharedKafka();
+  const { kafka: inner, brokers, servers } = await sharedKafka();
   if (brokers !== wanted) {
     throw new Error(
       `this scenario needs a ${wanted}-broker cluster, the run has ${brokers}: run it with ${wanted === 3 ? 'npm run test:kafka:3' : 'npm run test:kafka'}`,
@@ -244,6 +252,21 @@ async function kafkaSession(wanted: number): Promise<Session> {
     async startBroker(id) {
       await script('start-broker', String(id));
       stopped.delete(id);
+    },
+    async knownEverywhere(topic, partitions) {
+      // One client per running broker, bootstrapped from it alone: its metadata requests go to that broker.
+      for (let id = 1; id <= brokers; id++) {
+        if (stopped.has(id)) continue;
+        const admin = new KafkaJs({ clientId: 'conformance-probe', brokers: [servers[id - 1]!], logLevel: logLevel.NOTHING }).admin();
+        try {
+          await admin.connect();
+          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+          if (topics[0]?.partitions.length !== partitions) return false;
+        } finally {
+          await admin.disconnect();
+        }
+      }
+      return true;
     },
     async close() {
       await kafka.disconnectAll();
