@@ -3,7 +3,7 @@
  * consume them with eachBatch) on real Kafka through plain kafkajs and through `fromKafkaJs`,
  * interleaved (alternating which goes first), median of the per-pair time ratios. Needs a broker.
  */
-import type { Kafka } from '../src/interface.js';
+import type { Kafka } from '../client/interface.js';
 import { type AreaResult, type BenchContext, deleteTopics, judge, median, messages, real, size } from './lib.js';
 import { produceConsume } from './throughput.js';
 

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { Cluster } from '../src/index.js';
-import type { Kafka } from '../src/interface.js';
+import type { Kafka } from '../client/interface.js';
 import { fromKafkaJs } from '../adapters/kafkajs/index.js';
 
 /** One figure beside its reference and target. */

@@ -5,7 +5,7 @@
  * members, on the twin (virtual clock; real clock with group.initial.rebalance.delay.ms=0) and on
  * real Kafka through kafkajs (scripts/kafka.sh starts brokers with group.initial.rebalance.delay.ms=0).
  */
-import type { Consumer } from '../src/interface.js';
+import type { Consumer } from '../client/interface.js';
 import { type AreaResult, type BenchContext, type Row, type Twin, createTopic, deleteTopics, judge, now, real, twin, unique } from './lib.js';
 
 /** Sizes of the rebalance area. */

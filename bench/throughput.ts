@@ -5,7 +5,7 @@
  * in-process baseline (appending the same messages to per-partition arrays and reading them back),
  * the practical limit of any in-process log.
  */
-import type { Kafka } from '../src/interface.js';
+import type { Kafka } from '../client/interface.js';
 import {
   type AreaResult,
   type BenchContext,

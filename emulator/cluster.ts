@@ -9,7 +9,7 @@
  * milliseconds; the twin makes it instantaneous and lets faults (a stopped or isolated broker)
  * be the only reason a follower falls behind. See docs/fidelity.md.
  */
-import { brokerUnreachable, protocolError, type KafkaJSError } from '../src/errors.js';
+import { brokerUnreachable, protocolError, type KafkaJSError } from '../protocol/errors.js';
 import { RealClock, VirtualClock, type Clock, type TimerId } from './clock.js';
 import {
   parseBrokerConfig,

@@ -3,7 +3,7 @@
  * is declared once in a table; parsing and validation read the table, so an unknown name or a
  * value of the wrong type is rejected with INVALID_CONFIG naming the setting.
  */
-import { protocolError } from '../src/errors.js';
+import { protocolError } from '../protocol/errors.js';
 
 type Kind = 'int' | 'long' | 'boolean' | 'string';
 

@@ -1,7 +1,7 @@
 /**
  * Kafka's topic-name rules and replica placement, as pure functions the cluster calls.
  */
-import { protocolError } from '../src/errors.js';
+import { protocolError } from '../protocol/errors.js';
 import type { Random } from './random.js';
 
 /** Kafka's limit: 249 characters, so that a partition directory name fits in 255. */

@@ -6,7 +6,7 @@ import { Cluster as EngineCluster } from '../emulator/cluster.js';
 import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
 import { TwinConsumer } from '../adapters/twin/consumer.js';
-import type { Consumer } from './interface.js';
+import type { Consumer } from '../client/interface.js';
 
 /** Options for {@link Cluster.idle}. */
 export interface IdleOptions {

@@ -6,7 +6,7 @@ export type { IdleOptions } from './cluster.js';
 export { TwinKafka } from '../adapters/twin/kafka.js';
 export type { TwinKafkaConfig } from '../adapters/twin/kafka.js';
 export type { TwinConsumer } from '../adapters/twin/consumer.js';
-export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from './interface.js';
+export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../client/interface.js';
 export type {
   BrokerDescription,
   ClusterOptions,
@@ -22,7 +22,8 @@ export type {
   ReplicaDescription,
   TopicMetadata,
 } from '../emulator/cluster.js';
-export { GroupCoordinator, OFFSETS_TOPIC, decodeAssignment } from '../emulator/groups/coordinator.js';
+export { GroupCoordinator, OFFSETS_TOPIC } from '../emulator/groups/coordinator.js';
+export { decodeAssignment } from '../protocol/consumer-protocol.js';
 export type {
   CoordinatorNode,
   DeleteGroupResult,
@@ -43,9 +44,9 @@ export type {
   SyncGroupResponse,
 } from '../emulator/groups/coordinator.js';
 export { GroupStates, VALID_PREVIOUS_STATES } from '../emulator/groups/group.js';
-export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from './assignors/index.js';
-export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from './partitioners.js';
-export type { DefaultPartitionerOptions } from './partitioners.js';
+export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from '../client/assignors/index.js';
+export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from '../client/partitioners.js';
+export type { DefaultPartitionerOptions } from '../client/partitioners.js';
 export { RealClock, VirtualClock } from '../emulator/clock.js';
 export type { Clock, TimerId } from '../emulator/clock.js';
 export { BROKER_CONFIGS, TOPIC_CONFIGS } from '../emulator/config.js';
@@ -62,8 +63,8 @@ export {
   KafkaJSProtocolError,
   isProtocolError,
   kafkaError,
-} from './errors.js';
-export type { KafkaErrorCode, TwinErrorType } from './errors.js';
+} from '../protocol/errors.js';
+export type { KafkaErrorCode, TwinErrorType } from '../protocol/errors.js';
 export {
   AutoOffsetReset,
   AsyncEventEmitter,

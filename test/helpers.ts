@@ -1,7 +1,7 @@
 /** Shared test helpers. */
 import { expect } from 'chai';
 import { Cluster, type ClusterOptions } from '../src/index.js';
-import { KafkaJSProtocolError } from '../src/errors.js';
+import { KafkaJSProtocolError } from '../protocol/errors.js';
 
 /** A virtual-clock cluster with a fixed seed. */
 export function virtualCluster(options: ClusterOptions = {}): Cluster {

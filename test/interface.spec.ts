@@ -4,8 +4,8 @@
  */
 import { expect } from 'chai';
 import type { Kafka as KafkaJs } from 'kafkajs';
-import * as shared from '../src/interface.js';
-import type { Kafka } from '../src/interface.js';
+import * as shared from '../client/interface.js';
+import type { Kafka } from '../client/interface.js';
 
 type RealClientSatisfiesInterface = KafkaJs extends Kafka ? true : never;
 const realClientSatisfiesInterface: RealClientSatisfiesInterface = true;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { PartitionMetadata } from 'kafkajs';
-import { Partitioners, createDefaultPartitioner, murmur2, partitionForKey, toPositive } from '../src/partitioners.js';
+import { Partitioners, createDefaultPartitioner, murmur2, partitionForKey, toPositive } from '../client/partitioners.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer | string) => number;

@@ -8,7 +8,7 @@
  * `import { fromKafkaJs } from 'kafka-twin/kafkajs'`.
  */
 import type { AdminConfig, ConsumerConfig, Kafka as KafkaJs, ProducerConfig } from 'kafkajs';
-import type { Admin, Consumer, Kafka, Producer } from '../../src/interface.js';
+import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
 
 /** A real kafkajs `Kafka` as the shared interface's {@link Kafka}. */
 export function fromKafkaJs(kafka: KafkaJs): Kafka {
@@ -19,4 +19,4 @@ export function fromKafkaJs(kafka: KafkaJs): Kafka {
   };
 }
 
-export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../../src/interface.js';
+export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../../client/interface.js';

@@ -19,9 +19,10 @@ import type {
 } from 'kafkajs';
 import type { Cluster, PartitionMetadata } from '../../emulator/cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
-import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../src/errors.js';
-import type { AlterConfigsResult } from '../../src/interface.js';
-import { inKafkaMetadataOrder, inOffsetFetchOrder, toKafkaJsPartitionMetadata } from './convert.js';
+import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../protocol/errors.js';
+import type { AlterConfigsResult } from '../../client/interface.js';
+import { inKafkaMetadataOrder, inOffsetFetchOrder } from '../../protocol/hashing.js';
+import { toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 

@@ -7,7 +7,6 @@
  * On the virtual clock, awaited calls (`run`, `commitOffsets`, `disconnect`) move time as far as
  * they need; the fetch loop in the background never moves time by itself.
  */
-import kafkajs from 'kafkajs';
 import type {
   Assigner,
   Batch,
@@ -24,14 +23,14 @@ import type {
 } from 'kafkajs';
 import type { Cluster } from '../../emulator/cluster.js';
 import type { RecordRange } from '../../emulator/records.js';
-import { RoundRobinAssigner } from '../../src/assignors/index.js';
-import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../src/errors.js';
-import type { Consumer } from '../../src/interface.js';
+import { decodeMemberAssignmentStrict, decodeMemberMetadataStrict } from '../../protocol/consumer-protocol.js';
+import { RoundRobinAssigner } from '../../client/assignors/index.js';
+import { KafkaJSError, KafkaJSNonRetriableError, isProtocolError } from '../../protocol/errors.js';
+import type { Consumer } from '../../client/interface.js';
 import { kafkaJsPartitionMetadataOf, toKafkaMessages } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { RETRY_DEFAULTS } from './retry.js';
 
-const { AssignerProtocol } = kafkajs;
 
 /** kafkajs's consumer event names. */
 export const CONSUMER_EVENTS = {
@@ -469,13 +468,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
         throw new KafkaJSNonRetriableError(`Unsupported partition assigner "${response.protocolName}", the assigner wasn't found in the assigners list`);
       const members = response.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
       const subscribed = new Set<string>();
-      for (const m of members) for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) subscribed.add(t);
+      for (const m of members) for (const t of decodeMemberMetadataStrict(m.memberMetadata).topics) subscribed.add(t);
       assignments = (await assigner.assign({ members, topics: [...subscribed] })).map((a) => ({ memberId: a.memberId, memberAssignment: a.memberAssignment }));
     }
     if (this.dead) throw deadError();
     const sync = await this.cluster.groups.syncGroup({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     if (this.dead) throw deadError();
-    const decoded = sync.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(sync.memberAssignment) : null;
+    const decoded = sync.memberAssignment.length > 0 ? decodeMemberAssignmentStrict(sync.memberAssignment) : null;
     const onAssignment = (this.assigners.find((a) => a.name === response.protocolName) as { onAssignment?: (b: Buffer) => void } | undefined)?.onAssignment;
     onAssignment?.(sync.memberAssignment);
     this.assignment = new Map();

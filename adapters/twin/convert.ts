@@ -3,6 +3,7 @@
  */
 import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
 import type { PartitionMetadata, TopicMetadata } from '../../emulator/cluster.js';
+import { inKafkaMetadataOrder } from '../../protocol/hashing.js';
 import { NO_HEADERS, copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
@@ -88,115 +89,5 @@ const kafkaJsMetadataCache = new WeakMap<TopicMetadata, KafkaJsPartitionMetadata
 export function kafkaJsPartitionMetadataOf(topic: TopicMetadata): KafkaJsPartitionMetadata[] {
   let out = kafkaJsMetadataCache.get(topic);
   if (out === undefined) kafkaJsMetadataCache.set(topic, (out = inKafkaMetadataOrder(topic.partitions).map(toKafkaJsPartitionMetadata)));
-  return out;
-}
-
-/** Java's `List.hashCode()` of a list of Integers. */
-function javaListHash(xs: readonly number[]): number {
-  let h = 1;
-  for (const x of xs) h = (Math.imul(31, h) + x) | 0;
-  return h;
-}
-
-/** The `hashCode()` of Kafka's generated `MetadataResponsePartition` for this partition. */
-function metadataPartitionHash(p: PartitionMetadata): number {
-  const errorCode = p.leader === -1 ? 5 : 0;
-  let h = 0;
-  for (const v of [errorCode, p.partition, p.leader, p.leaderEpoch, javaListHash(p.replicas), javaListHash(p.isr), javaListHash(p.offlineReplicas)]) {
-    h = (Math.imul(31, h) + v) | 0;
-  }
-  return h;
-}
-
-/**
- * A topic's partitions in the order a Kafka 3.9 (KRaft) broker lists them in a Metadata
- * response, which is the order kafkajs hands on (`fetchTopicMetadata`, the assigners' partition
- * lists, the partitioner's metadata). The broker maps its partitions (a Java HashMap, so in
- * index order) into a Scala 2.13 `mutable.HashSet` of response objects: 16 buckets to start,
- * doubling when the 12th, 24th, ... element arrives (load factor 0.75), bucket = low bits of
- * hashCode ^ (hashCode >>> 16), buckets in index order, each in insertion order. So a fresh
- * 6-partition topic on one broker is listed 1, 3, 2, 5, 0, 4, and the order changes with the
- * leader, leader epoch, replicas and ISR.
- */
-export function inKafkaMetadataOrder<T extends PartitionMetadata>(partitions: readonly T[]): T[] {
-  let size = 16;
-  let table: { hash: number; p: T }[][] = Array.from({ length: size }, () => []);
-  let count = 0;
-  for (const p of [...partitions].sort((a, b) => a.partition - b.partition)) {
-    const raw = metadataPartitionHash(p);
-    const hash = raw ^ (raw >>> 16);
-    if (count + 1 >= Math.floor(size * 0.75)) {
-      size *= 2;
-      const grown: { hash: number; p: T }[][] = Array.from({ length: size }, () => []);
-      for (const bucket of table) for (const e of bucket) grown[e.hash & (size - 1)]!.push(e);
-      table = grown;
-    }
-    table[hash & (size - 1)]!.push({ hash, p });
-    count++;
-  }
-  return table.flat().map((e) => e.p);
-}
-
-/** Java's `String.hashCode()`. */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Scala 2.13's `Hashing.improve`, which its immutable HashMap applies to `hashCode()`. */
-function scalaImprove(hcode: number): number {
-  const h = (hcode + ~(hcode << 9)) | 0;
-  let i = h ^ (h >>> 14);
-  i = (i + (i << 4)) | 0;
-  return i ^ (i >>> 10);
-}
-
-type Champ<T> = Map<number, { item: T; hash: number } | { node: Champ<T> }>;
-
-/**
- * The order in which a Kafka 3.9 broker answers OffsetFetch for the given (topic, partition)
- * pairs (given in request order): the coordinator collects the answers with Scala's `.toMap`,
- * which keeps insertion order up to four entries and beyond that is a CHAMP hash trie keyed by
- * `TopicPartition.hashCode()` (31 * (31 + partition) + topic.hashCode()); the response lists the
- * trie's iteration order (per node: its own entries by 5-bit hash fragment, then its sub-nodes),
- * grouped by topic in first-seen order.
- */
-export function inOffsetFetchOrder<T extends { topic: string; partition: number }>(pairs: readonly T[]): T[] {
-  if (pairs.length <= 4) return [...pairs];
-  const root: Champ<T> = new Map();
-  const insert = (node: Champ<T>, item: T, hash: number, shift: number): void => {
-    const fragment = (hash >>> shift) & 31;
-    const slot = node.get(fragment);
-    if (slot === undefined) node.set(fragment, { item, hash });
-    else if ('node' in slot) insert(slot.node, item, hash, shift + 5);
-    else if (shift >= 30)
-      node.set(fragment, {
-        node: new Map([
-          [0, slot],
-          [1, { item, hash }],
-        ]),
-      }); // a full hash collision: insertion order
-    else {
-      const sub: Champ<T> = new Map();
-      insert(sub, slot.item, slot.hash, shift + 5);
-      insert(sub, item, hash, shift + 5);
-      node.set(fragment, { node: sub });
-    }
-  };
-  for (const pair of pairs) insert(root, pair, scalaImprove((Math.imul(31, 31 + pair.partition) + javaStringHash(pair.topic)) | 0), 0);
-  const out: T[] = [];
-  const walk = (node: Champ<T>): void => {
-    const fragments = [...node.keys()].sort((a, b) => a - b);
-    for (const f of fragments) {
-      const slot = node.get(f)!;
-      if ('item' in slot) out.push(slot.item);
-    }
-    for (const f of fragments) {
-      const slot = node.get(f)!;
-      if ('node' in slot) walk(slot.node);
-    }
-  };
-  walk(root);
   return out;
 }

@@ -3,7 +3,7 @@
  * cluster clock so they are deterministic on the virtual clock.
  */
 import { EventEmitter } from 'eventemitter3';
-import { KafkaJSNonRetriableError } from '../../src/errors.js';
+import { KafkaJSNonRetriableError } from '../../protocol/errors.js';
 
 /** An instrumentation event as kafkajs delivers it. */
 export interface InstrumentationEvent<T> {

@@ -3,7 +3,7 @@
  */
 import type { AdminConfig, ConsumerConfig, ProducerConfig, RetryOptions } from 'kafkajs';
 import type { Cluster } from '../../emulator/cluster.js';
-import type { Kafka } from '../../src/interface.js';
+import type { Kafka } from '../../client/interface.js';
 import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer.js';
 import { TwinProducer } from './producer.js';

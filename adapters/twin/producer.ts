@@ -4,9 +4,9 @@
  */
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions } from 'kafkajs';
 import type { Cluster, ProduceResult } from '../../emulator/cluster.js';
-import { KafkaJSError, KafkaJSNonRetriableError } from '../../src/errors.js';
-import type { Producer } from '../../src/interface.js';
-import { createDefaultPartitioner } from '../../src/partitioners.js';
+import { KafkaJSError, KafkaJSNonRetriableError } from '../../protocol/errors.js';
+import type { Producer } from '../../client/interface.js';
+import { createDefaultPartitioner } from '../../client/partitioners.js';
 import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';

@@ -4,7 +4,7 @@
  */
 import type { RetryOptions } from 'kafkajs';
 import type { Cluster } from '../../emulator/cluster.js';
-import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../src/errors.js';
+import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../protocol/errors.js';
 
 /** kafkajs's defaults. */
 export const RETRY_DEFAULTS: Required<Pick<RetryOptions, 'maxRetryTime' | 'initialRetryTime' | 'factor' | 'multiplier' | 'retries'>> = {

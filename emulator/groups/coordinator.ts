@@ -15,7 +15,7 @@
  * only on the coordinator that holds it and is lost when it moves, as in Kafka.
  */
 import kafkajs from 'kafkajs';
-import { brokerUnreachable, kafkaError, protocolError, type KafkaJSError, type KafkaJSProtocolError } from '../../src/errors.js';
+import { brokerUnreachable, kafkaError, protocolError, type KafkaJSError, type KafkaJSProtocolError } from '../../protocol/errors.js';
 import type { TimerId } from '../clock.js';
 import type { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../events.js';
@@ -29,11 +29,11 @@ import {
   type Parked,
   type SyncGroupResponse,
 } from './group.js';
-import { partitionForGroup } from './hashing.js';
+import { decodeAssignment } from '../../protocol/consumer-protocol.js';
+import { partitionForGroup } from '../../protocol/hashing.js';
 
 export type { GroupProtocol, GroupState, JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse } from './group.js';
 
-const { AssignerProtocol } = kafkajs;
 
 /**
  * Builds the error for an expected protocol outcome that tells a member what to do next
@@ -1825,21 +1825,6 @@ interface JoinParams {
 /** A Dead group's answer: it is leaving this coordinator, so the client must find the coordinator again. */
 function groupGoingAway(groupId: string): KafkaJSError {
   return protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', `Group ${groupId} is being removed from this coordinator; find the coordinator again`);
-}
-
-/**
- * Reads a kafkajs (consumer protocol) MemberAssignment: `[]` for an empty one, null when the
- * bytes are not in that format.
- */
-export function decodeAssignment(buffer: Buffer): { topic: string; partitions: number[] }[] | null {
-  if (buffer.length === 0) return [];
-  try {
-    const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
-    if (decoded === null || typeof decoded.assignment !== 'object' || decoded.assignment === null) return null;
-    return Object.entries(decoded.assignment).map(([topic, partitions]) => ({ topic, partitions: [...(partitions as number[])] }));
-  } catch {
-    return null;
-  }
 }
 
 /** A request the coordinator may park until its phase ends; an error thrown while handling it rejects it. */

@@ -4,12 +4,11 @@
  * `MemberMetadata`/`ClassicGroupMember`; the request handling that drives it lives in
  * `coordinator.ts`, as Kafka's lives in `GroupCoordinator`.
  */
-import kafkajs from 'kafkajs';
-import type { KafkaJSError } from '../../src/errors.js';
+import type { KafkaJSError } from '../../protocol/errors.js';
 import type { TimerId } from '../clock.js';
-import { scalaHashMapOrder } from './hashing.js';
+import { decodeMemberMetadata } from '../../protocol/consumer-protocol.js';
+import { scalaHashMapOrder } from '../../protocol/hashing.js';
 
-const { AssignerProtocol } = kafkajs;
 
 /**
  * The states of a classic group, as Apache Kafka's `ClassicGroupState` documents them. Each
@@ -588,14 +587,10 @@ export class ClassicGroup {
     if (this.memberMap.size === 0) return new Set();
     if (this.protocolName === null) return undefined;
     const topics = new Set<string>();
-    try {
-      for (const m of this.memberMap.values()) {
-        const decoded = AssignerProtocol.MemberMetadata.decode(m.metadata(this.protocolName));
-        if (decoded === null || !Array.isArray(decoded.topics)) return undefined;
-        for (const t of decoded.topics) topics.add(t);
-      }
-    } catch {
-      return undefined;
+    for (const m of this.memberMap.values()) {
+      const decoded = decodeMemberMetadata(m.metadata(this.protocolName));
+      if (decoded === null) return undefined;
+      for (const t of decoded.topics) topics.add(t);
     }
     return topics;
   }

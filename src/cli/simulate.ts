@@ -7,7 +7,7 @@
 import { Cluster } from '../cluster.js';
 import { VirtualClock } from '../../emulator/clock.js';
 import type { ClusterEvent } from '../../emulator/events.js';
-import { partitionForKey } from '../partitioners.js';
+import { partitionForKey } from '../../client/partitioners.js';
 import { DeletionFolder, clockTime, describeEvent, generationLines } from './demo.js';
 import type { ResolvedScenario } from './scenario.js';
 import { painter, type Style } from './style.js';

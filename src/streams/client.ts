@@ -2,7 +2,7 @@
  * The entry point of the streams API: topic producers and consumers over any implementation of
  * the shared interface (the twin's `cluster.kafka()`, or kafkajs against a real cluster).
  */
-import type { Kafka } from '../interface.js';
+import type { Kafka } from '../../client/interface.js';
 import { TopicConsumer, type TopicConsumerOptions } from './consumer.js';
 import { TopicProducer, type TopicProducerOptions } from './producer.js';
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import type { ConsumerConfig, EachMessagePayload, IHeaders, KafkaMessage } from 'kafkajs';
-import type { Consumer, Kafka } from '../interface.js';
+import type { Consumer, Kafka } from '../../client/interface.js';
 import {
   AutoOffsetReset,
   CommitMode,

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Message, ProducerConfig } from 'kafkajs';
-import type { Kafka, Producer } from '../interface.js';
+import type { Kafka, Producer } from '../../client/interface.js';
 import {
   STREAM_MESSAGE_TYPE_HEADER,
   StreamEndType,

@@ -4,7 +4,7 @@
  */
 import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
-import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Producer } from '../interface.js';
+import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Producer } from '../../client/interface.js';
 import type { Scenario, Step, Topology } from './steps.js';
 
 /** What a processor instance gets: its clients (every call a crash point) and an external store. */

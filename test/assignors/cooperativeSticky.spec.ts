@@ -13,7 +13,7 @@ import {
   type GroupAssignment,
   type TopicAssignment,
   type TopicPartitions,
-} from '../../src/assignors/index.js';
+} from '../../client/assignors/index.js';
 import { fakeCluster, memberIdArb, memberWithMetadata, owners, topicArb, total } from './helpers.js';
 
 const { AssignerProtocol } = kafkajs;

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import type { Cluster, GroupMember, Logger, PartitionMetadata } from 'kafkajs';
-import type { GroupAssignment, TopicAssignment } from '../../src/assignors/index.js';
+import type { GroupAssignment, TopicAssignment } from '../../client/assignors/index.js';
 
 const { AssignerProtocol } = kafkajs;
 

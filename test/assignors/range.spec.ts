@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import type { PartitionAssigner } from 'kafkajs';
-import { RangeAssigner, rangeAssign } from '../../src/assignors/index.js';
+import { RangeAssigner, rangeAssign } from '../../client/assignors/index.js';
 import { decodeAssignments, fakeCluster, memberIdArb, memberWithMetadata, owners, topicArb, total } from './helpers.js';
 
 const { AssignerProtocol } = kafkajs;

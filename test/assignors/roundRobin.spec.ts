@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import type { PartitionAssigner } from 'kafkajs';
-import { RoundRobinAssigner, roundRobinAssign } from '../../src/assignors/index.js';
+import { RoundRobinAssigner, roundRobinAssign } from '../../client/assignors/index.js';
 import {
   decodeAssignments,
   fakeCluster,

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import kafkajs from 'kafkajs';
 import { adminOf, createTopic, messages, producerOf, record, rejectionOf, waitForLeaders } from './helpers.js';
 import { conformance, scenario, type Control } from './targets.js';
-import type { Admin } from '../../src/interface.js';
+import type { Admin } from '../../client/interface.js';
 
 /** Creates a topic with a fixed name, first deleting one left over by an earlier run against the same brokers. */
 async function createFixedTopic(c: Control, admin: Admin, topic: string, numPartitions: number): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { ConsumerConfig, ConsumerRunConfig, IHeaders, ITopicConfig, Message } from 'kafkajs';
-import type { Admin, Consumer, Producer } from '../../src/interface.js';
+import type { Admin, Consumer, Producer } from '../../client/interface.js';
 import type { Control } from './targets.js';
 
 const { AssignerProtocol } = kafkajs;

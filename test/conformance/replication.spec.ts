@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { PartitionMetadata } from 'kafkajs';
-import type { Admin } from '../../src/interface.js';
+import type { Admin } from '../../client/interface.js';
 import { adminOf, createTopic, messages, producerOf, record, rejectionOf, waitForLeaders } from './helpers.js';
 import { conformance, scenario, type Control } from './targets.js';
 

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import type { ConsumerConfig } from 'kafkajs';
 import { clean, startCleaningStep, type CleanReading, type RawReading } from '../../examples/pipeline/cleaning.js';
-import { partitionForKey } from '../../src/partitioners.js';
+import { partitionForKey } from '../../client/partitioners.js';
 import {
   AutoOffsetReset,
   CommitMode,
@@ -21,7 +21,7 @@ import {
   type TopicConsumer,
   type TopicConsumerOptions,
 } from '../../src/streams/index.js';
-import type { Admin } from '../../src/interface.js';
+import type { Admin } from '../../client/interface.js';
 import { adminOf, createTopic, producerOf, quick, record, waitForGroup } from './helpers.js';
 import { conformance, scenario, type Control } from './targets.js';
 

@@ -22,7 +22,7 @@ import kafkajs from 'kafkajs';
 import { fromKafkaJs } from '../../adapters/kafkajs/index.js';
 import { settle as settleMicrotasks, VirtualClock } from '../../emulator/clock.js';
 import { Cluster } from '../../src/index.js';
-import type { Admin, Consumer, Kafka, Producer } from '../../src/interface.js';
+import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
 import type { AdminConfig, ConsumerConfig, ProducerConfig } from 'kafkajs';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;

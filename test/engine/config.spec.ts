@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BROKER_CONFIGS, Cluster } from '../../src/index.js';
-import { KafkaJSProtocolError } from '../../src/errors.js';
+import { KafkaJSProtocolError } from '../../protocol/errors.js';
 import { protocolErrorOf, virtualCluster } from '../helpers.js';
 
 describe('cluster options and broker config', () => {

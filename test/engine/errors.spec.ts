@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KAFKA_ERRORS, KafkaJSOffsetOutOfRange, KafkaJSProtocolError, isProtocolError, kafkaError } from '../../src/index.js';
-import { KafkaJSConnectionError, KafkaJSCreateTopicError, brokerUnreachable, protocolError } from '../../src/errors.js';
+import { KafkaJSConnectionError, KafkaJSCreateTopicError, brokerUnreachable, protocolError } from '../../protocol/errors.js';
 
 describe('error table', () => {
   it("agrees with kafkajs's own table on every code, type and retriable flag", async () => {

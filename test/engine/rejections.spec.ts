@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Cluster } from '../../src/index.js';
-import { KafkaJSError } from '../../src/errors.js';
+import { KafkaJSError } from '../../protocol/errors.js';
 
 function snapshot(cluster: Cluster): string {
   return JSON.stringify({

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KafkaJSConnectionError } from '../../src/errors.js';
+import { KafkaJSConnectionError } from '../../protocol/errors.js';
 import type { ClusterEvent } from '../../src/index.js';
 import { protocolErrorOf, readAll, rejection, values, virtualCluster } from '../helpers.js';
 

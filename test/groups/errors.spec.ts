@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { KafkaJSProtocolError } from '../../src/errors.js';
+import { KafkaJSProtocolError } from '../../protocol/errors.js';
 import type { Cluster } from '../../emulator/cluster.js';
 import { encodeAssignment } from './harness.js';
 import { expectError, joinRequest, memberIdFor, newCluster, protocols, startJoin } from './helpers.js';

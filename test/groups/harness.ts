@@ -13,7 +13,7 @@ import kafkajs from 'kafkajs';
 import type { TimerId } from '../../emulator/clock.js';
 import type { Cluster } from '../../emulator/cluster.js';
 import type { GroupDescription, JoinGroupResponse } from '../../emulator/groups/coordinator.js';
-import { cooperativeStickyAssign, decodeCooperativeUserData, encodeCooperativeUserData, rangeAssign, roundRobinAssign } from '../../src/assignors/index.js';
+import { cooperativeStickyAssign, decodeCooperativeUserData, encodeCooperativeUserData, rangeAssign, roundRobinAssign } from '../../client/assignors/index.js';
 
 const { AssignerProtocol } = kafkajs;
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { javaStringHashCode, kafkaAbs, partitionForGroup, scalaHashMapOrder } from '../../emulator/groups/hashing.js';
+import { javaStringHashCode, kafkaAbs, partitionForGroup, scalaHashMapOrder } from '../../protocol/hashing.js';
 import { joinRequest, newCluster, protocols, startJoin } from './helpers.js';
 
 describe('groups: coordinator placement and protocol selection', () => {

@@ -1,5 +1,5 @@
 import { Cluster } from '../../src/index.js';
-import type { Kafka } from '../../src/interface.js';
+import type { Kafka } from '../../client/interface.js';
 import { StreamingClient } from '../../src/streams/index.js';
 
 /** A virtual-clock cluster with one topic, and a streaming client over its kafkajs-shaped client. */

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { partitionForKey } from '../../src/partitioners.js';
+import { partitionForKey } from '../../client/partitioners.js';
 import { AutoOffsetReset, CommitMode, type CommitOptions, type TopicConsumer } from '../../src/streams/index.js';
 import { committed, setup } from './helpers.js';
 

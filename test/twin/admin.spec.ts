@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import kafkajs from 'kafkajs';
 import { TwinAdminTopics } from '../../adapters/twin/admin.js';
-import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../src/errors.js';
+import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../protocol/errors.js';
 import { virtualCluster } from '../helpers.js';
 
 const { KafkaJSAggregateError, ConfigResourceTypes } = kafkajs;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { EachMessagePayload } from 'kafkajs';
 import { Cluster } from '../../src/index.js';
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../src/errors.js';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../protocol/errors.js';
 
 function setup(partitions = 3, config: Record<string, number | string | boolean> = {}) {
   const cluster = new Cluster({ clock: 'virtual', seed: 7, config });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { TwinProducer } from '../../adapters/twin/producer.js';
-import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../src/errors.js';
-import { partitionForKey } from '../../src/partitioners.js';
+import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../protocol/errors.js';
+import { partitionForKey } from '../../client/partitioners.js';
 import { readAll, virtualCluster } from '../helpers.js';
 
 

@@ -3,11 +3,11 @@
  * engine and its property tests can call them without going through kafkajs's byte encodings; the
  * kafkajs-interface wrappers only translate between those bytes and this data.
  */
-import kafkajs from 'kafkajs';
 import type { Cluster } from 'kafkajs';
+import type { TopicAssignment } from '../../protocol/consumer-protocol.js';
 
-/* kafkajs is CommonJS; its named exports are not visible to Node's ESM loader. */
-const { AssignerProtocol } = kafkajs;
+export { decodeSubscription, encodeMemberAssignment, encodeMemberMetadata } from '../../protocol/consumer-protocol.js';
+export type { DecodedSubscription, TopicAssignment } from '../../protocol/consumer-protocol.js';
 
 /**
  * The partition ids of every topic the assignment may hand out, as the group leader's metadata
@@ -16,12 +16,6 @@ const { AssignerProtocol } = kafkajs;
  * matters (it does for round-robin).
  */
 export type PartitionsByTopic = ReadonlyMap<string, readonly number[]> | Readonly<Record<string, readonly number[]>>;
-
-/**
- * One member's share of a group assignment: partition ids by topic. The same shape as kafkajs's
- * `Assignment`, so it can go straight into `AssignerProtocol.MemberAssignment.encode`.
- */
-export type TopicAssignment = Record<string, number[]>;
 
 /**
  * A whole group's assignment: each member's {@link TopicAssignment} by member id. Built on
@@ -63,14 +57,6 @@ export interface AssignerContext {
   readonly cluster: Pick<Cluster, 'findTopicPartitionMetadata'>;
 }
 
-/** A member's metadata as decoded by the wrappers; `null` userData when there is none. */
-export interface DecodedSubscription {
-  /** The topics the member subscribes to. */
-  readonly topics: readonly string[];
-  /** The assignor-specific bytes, if the metadata carried any. */
-  readonly userData: Buffer | null;
-}
-
 /** Strings in UTF-16 code-unit order: the order `Array.prototype.sort` and Java's `String.compareTo` use. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -105,22 +91,6 @@ export function uniqueSortedMembers<M extends { readonly memberId: string }>(mem
   return unique.sort((a, b) => compareIds(a.memberId, b.memberId));
 }
 
-/**
- * Decodes a member's `MemberMetadata`. A member whose metadata cannot be decoded subscribes to
- * nothing rather than failing the whole rebalance.
- */
-export function decodeSubscription(metadata: Buffer): DecodedSubscription {
-  try {
-    const decoded = AssignerProtocol.MemberMetadata.decode(metadata);
-    if (decoded === null || !Array.isArray(decoded.topics)) return { topics: [], userData: null };
-    const topics = decoded.topics.filter((t): t is string => typeof t === 'string');
-    const userData = Buffer.isBuffer(decoded.userData) ? decoded.userData : null;
-    return { topics, userData };
-  } catch {
-    return { topics: [], userData: null };
-  }
-}
-
 /** Partition ids per topic, read from the cluster metadata in the given topic order. */
 export function partitionsFromCluster(cluster: AssignerContext['cluster'], topics: Iterable<string>): Map<string, number[]> {
   const result = new Map<string, number[]>();
@@ -141,18 +111,3 @@ export function topicUniverse(leaderTopics: readonly string[], subscriptions: It
   return [...all].sort(compareIds);
 }
 
-/**
- * Encodes one member's share; an empty userData matches what kafkajs writes when it has none.
- * @defaultValue `userData`: an empty buffer
- */
-export function encodeMemberAssignment(version: number, assignment: TopicAssignment, userData: Buffer = Buffer.alloc(0)): Buffer {
-  return AssignerProtocol.MemberAssignment.encode({ version, assignment, userData });
-}
-
-/**
- * Encodes a subscription the way kafkajs's own round-robin does.
- * @defaultValue `userData`: an empty buffer
- */
-export function encodeMemberMetadata(version: number, topics: readonly string[], userData: Buffer = Buffer.alloc(0)): Buffer {
-  return AssignerProtocol.MemberMetadata.encode({ version, topics: [...topics], userData });
-}

@@ -21,7 +21,6 @@
  * generation the assignment belongs to, which the member reports back at its next join.
  */
 import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
 import type { Assigner, GroupMember, GroupMemberAssignment } from 'kafkajs';
 import {
   compareIds,
@@ -42,8 +41,7 @@ import {
   type TopicPartition,
   type TopicPartitions,
 } from './common.js';
-
-const { AssignerProtocol } = kafkajs;
+import { decodeMemberAssignmentStrict } from '../../protocol/consumer-protocol.js';
 
 /**
  * The generation of a member that has no assignment yet, or does not know which generation its
@@ -537,9 +535,9 @@ export const CooperativeStickyAssigner = ({ cluster }: AssignerContext): Coopera
       };
     },
     onAssignment(memberAssignment: Buffer): void {
-      let decoded: ReturnType<typeof AssignerProtocol.MemberAssignment.decode>;
+      let decoded: ReturnType<typeof decodeMemberAssignmentStrict>;
       try {
-        decoded = AssignerProtocol.MemberAssignment.decode(memberAssignment);
+        decoded = decodeMemberAssignmentStrict(memberAssignment);
       } catch {
         return;
       }
