@@ -2,7 +2,7 @@
  * The public `Cluster`: the engine, plus the kafkajs-shaped client over it (`cluster.kafka()`)
  * and `cluster.idle()`. The engine itself lives in `emulator/` and knows nothing of clients.
  */
-import { Cluster as EngineCluster } from '../emulator/cluster.js';
+import { TwinCluster } from '../adapters/twin/cluster.js';
 import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
 import { TwinConsumer } from '../adapters/twin/consumer.js';
@@ -18,7 +18,7 @@ export interface IdleOptions {
 }
 
 /** An in-memory Apache Kafka cluster with a kafkajs-shaped client. */
-export class Cluster extends EngineCluster {
+export class Cluster extends TwinCluster {
   /** A kafkajs `Kafka` over this cluster: `producer()`, `consumer()`, `admin()`. */
   kafka(config: TwinKafkaConfig = {}): TwinKafka {
     return new TwinKafka(this, config);

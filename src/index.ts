@@ -21,7 +21,7 @@ export type {
   ProduceResult,
   ReplicaDescription,
   TopicMetadata,
-} from '../emulator/cluster.js';
+} from '../emulator/engine.js';
 export { GroupCoordinator, OFFSETS_TOPIC } from '../emulator/groups/coordinator.js';
 export { decodeAssignment } from '../protocol/consumer-protocol.js';
 export type {

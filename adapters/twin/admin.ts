@@ -17,7 +17,8 @@ import type {
   RetryOptions,
   SeekEntry,
 } from 'kafkajs';
-import type { Cluster, PartitionMetadata } from '../../emulator/cluster.js';
+import type { PartitionMetadata } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from './cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
 import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../protocol/errors.js';
 import type { AlterConfigsResult } from '../../client/interface.js';

@@ -21,7 +21,7 @@ import type {
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,
 } from 'kafkajs';
-import type { Cluster } from '../../emulator/cluster.js';
+import type { TwinCluster as Cluster } from './cluster.js';
 import type { RecordRange } from '../../emulator/records.js';
 import { decodeMemberAssignmentStrict, decodeMemberMetadataStrict } from '../../protocol/consumer-protocol.js';
 import { RoundRobinAssigner } from '../../client/assignors/index.js';

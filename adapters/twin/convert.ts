@@ -2,7 +2,7 @@
  * Translation between kafkajs's message shapes and the engine's records.
  */
 import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
-import type { PartitionMetadata, TopicMetadata } from '../../emulator/cluster.js';
+import type { PartitionMetadata, TopicMetadata } from '../../emulator/engine.js';
 import { inKafkaMetadataOrder } from '../../protocol/hashing.js';
 import { NO_HEADERS, copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 

@@ -2,7 +2,7 @@
  * The twin's `Kafka`: kafkajs's three client factories over one engine cluster.
  */
 import type { AdminConfig, ConsumerConfig, ProducerConfig, RetryOptions } from 'kafkajs';
-import type { Cluster } from '../../emulator/cluster.js';
+import type { TwinCluster as Cluster } from './cluster.js';
 import type { Kafka } from '../../client/interface.js';
 import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer.js';

@@ -3,7 +3,8 @@
  * retries and result shape as kafkajs 2.2.4's, sending to the engine instead of the network.
  */
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions } from 'kafkajs';
-import type { Cluster, ProduceResult } from '../../emulator/cluster.js';
+import type { ProduceResult } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from './cluster.js';
 import { KafkaJSError, KafkaJSNonRetriableError } from '../../protocol/errors.js';
 import type { Producer } from '../../client/interface.js';
 import { createDefaultPartitioner } from '../../client/partitioners.js';

@@ -3,7 +3,7 @@
  * retries run out), on the cluster clock and with seeded jitter so the twin stays deterministic.
  */
 import type { RetryOptions } from 'kafkajs';
-import type { Cluster } from '../../emulator/cluster.js';
+import type { TwinCluster as Cluster } from './cluster.js';
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from '../../protocol/errors.js';
 
 /** kafkajs's defaults. */

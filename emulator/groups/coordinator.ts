@@ -17,7 +17,7 @@
 import kafkajs from 'kafkajs';
 import { brokerUnreachable, kafkaError, protocolError, type KafkaJSError, type KafkaJSProtocolError } from '../../protocol/errors.js';
 import type { TimerId } from '../clock.js';
-import type { Cluster } from '../cluster.js';
+import type { Engine } from '../engine.js';
 import type { ClusterEvent } from '../events.js';
 import {
   assertNever,
@@ -327,13 +327,13 @@ type GroupApi = 'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'Offset
 type JoinOutcome = Parked<JoinGroupResponse>;
 type SyncOutcome = Parked<SyncGroupResponse>;
 
-/** Consumer groups of one cluster. Owned by the {@link Cluster}; reach it as `cluster.groups`. */
+/** Consumer groups of one cluster. Owned by the {@link Engine}; reach it as `cluster.groups`. */
 export class GroupCoordinator {
   private readonly entries = new Map<string, GroupEntry>();
   private offsetsTopic: { partitions: number; leaders: number[] } | undefined;
   private cleanupTimer: TimerId | undefined;
 
-  constructor(private readonly cluster: Cluster) {
+  constructor(private readonly cluster: Engine) {
     cluster.onEvent((event) => this.onClusterEvent(event));
   }
 
@@ -1804,7 +1804,7 @@ export class GroupCoordinator {
     });
   }
 
-  private record(event: Parameters<Cluster['recordEvent']>[0]): void {
+  private record(event: Parameters<Engine['recordEvent']>[0]): void {
     this.cluster.recordEvent(event);
   }
 }

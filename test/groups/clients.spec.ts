@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Cluster } from '../../emulator/cluster.js';
+import type { Engine as Cluster } from '../../emulator/engine.js';
 import { decodeAssignmentMap, GroupHarness, type AssignorName, type SimClient } from './harness.js';
 import { eventsOf, newCluster } from './helpers.js';
 

@@ -30,7 +30,7 @@ import { Random } from './random.js';
 import { ByteArena, packBatch, readRecords, sliceBatch, type FetchedRecord, type ProduceRecord, type RecordBatch, type RecordRange } from './records.js';
 import { collidingTopic, placeReplicas, validateTopicName } from './topics.js';
 
-/** Options for {@link Cluster}. */
+/** Options for {@link Engine}. */
 export interface ClusterOptions {
   /**
    * Number of brokers; their ids are 1..N.
@@ -38,7 +38,7 @@ export interface ClusterOptions {
    */
   brokers?: number;
   /**
-   * `'virtual'`: time moves only through {@link Cluster.advance}, so runs are deterministic.
+   * `'virtual'`: time moves only through {@link Engine.advance}, so runs are deterministic.
    * `'real'`: wall time. A {@link Clock} instance may also be given.
    * @defaultValue 'real'
    */
@@ -184,7 +184,7 @@ export interface FetchResult {
   readonly records: readonly FetchedRecord[];
 }
 
-/** Which offset to look up; see {@link Cluster.listOffsets}. */
+/** Which offset to look up; see {@link Engine.listOffsets}. */
 export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { readonly timestamp: number };
 
 /** One topic setting as DescribeConfigs reports it. */
@@ -218,7 +218,7 @@ interface PendingProduce {
   timer: TimerId;
 }
 
-/** A delayed fetch waiting in {@link Cluster.awaitData}. */
+/** A delayed fetch waiting in {@link Engine.awaitData}. */
 interface DataWaiter {
   readonly wake: () => void;
 }
@@ -254,7 +254,7 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
  * An in-memory Apache Kafka cluster. See the README for a tour and docs/fidelity.md for where it
  * differs from a real one.
  */
-export class Cluster {
+export class Engine {
   /** The clock every timestamp and timer of this cluster comes from. */
   readonly clock: Clock;
   /** Broker settings in force. */
