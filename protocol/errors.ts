@@ -236,3 +236,94 @@ export function brokerUnreachable(brokerId: number, why: string): KafkaJSConnect
 export function isProtocolError(e: unknown, type?: TwinErrorType): e is KafkaJSProtocolError {
   return e instanceof KafkaJSProtocolError && (type === undefined || e.type === type);
 }
+
+// ---------------------------------------------------------------- errors as data
+
+/** The code of "no error" in every Kafka response. */
+export const NONE = 0;
+
+/**
+ * The error part of an engine answer, as Kafka's responses carry it: the code (0: none) and, for
+ * a failure, a message that names the problem (the topic, the setting, the numbers). The twin
+ * client turns it into kafkajs's error class; the wire front end puts the code into the response.
+ */
+export interface ErrorPart {
+  readonly errorCode: number;
+  /** Null or absent: Kafka's own description of the code. */
+  readonly errorMessage?: string | null;
+}
+
+/** A failed answer: a code other than {@link NONE}. */
+export interface Failure extends ErrorPart {
+  readonly errorMessage: string | null;
+}
+
+/**
+ * The answer a request gets when the broker it was sent to cannot be reached (stopped, or cut off
+ * by a fault): no answer at all. Kafka's clients report it as NETWORK_EXCEPTION, so the engine
+ * uses that code and names the broker; the twin client raises kafkajs's connection error.
+ */
+export interface Unreachable extends Failure {
+  readonly errorCode: 13;
+  readonly broker: number;
+}
+
+/** Builds a failed answer for `type`, with `detail` as its message (null: Kafka's description). */
+export function failure(type: TwinErrorType, detail?: string): Failure {
+  return { errorCode: kafkaError(type).code, errorMessage: detail ?? null };
+}
+
+/** The answer from a broker that cannot be reached. */
+export function unreachable(brokerId: number, why: string): Unreachable {
+  return { errorCode: 13, errorMessage: `Connection error: broker ${brokerId} is ${why}`, broker: brokerId };
+}
+
+/** True when the answer carries an error. */
+export function isFailure(part: ErrorPart): part is Failure {
+  return part.errorCode !== NONE;
+}
+
+const { KafkaJSMemberIdRequired } = kafkajs as unknown as {
+  KafkaJSMemberIdRequired: new (e: Error, options: { memberId: string }) => KafkaJSProtocolError & { readonly memberId: string };
+};
+
+/** Where kafkajs's error for an answer carries more than the code: the partition, the new member id. */
+export interface ErrorContext {
+  readonly topic?: string;
+  readonly partition?: number;
+  /** MEMBER_ID_REQUIRED: the member id to rejoin with. */
+  readonly memberId?: string;
+}
+
+/**
+ * The kafkajs error a real cluster's answer surfaces as: KafkaJSConnectionError for a broker that
+ * cannot be reached, KafkaJSMemberIdRequired, KafkaJSOffsetOutOfRange and KafkaJSCreateTopicError
+ * where kafkajs builds those, KafkaJSProtocolError otherwise.
+ */
+export function errorOf(part: Failure | Unreachable, where: ErrorContext = {}): KafkaJSError {
+  if (part.errorCode === 13 && 'broker' in part) {
+    return new KafkaJSConnectionError(part.errorMessage ?? 'Connection error', { broker: `broker-${part.broker}` });
+  }
+  const row = kafkaError(part.errorCode);
+  const type = row.type as TwinErrorType;
+  // Every member of a rebalancing group gets one of these two, and a stack trace (captured twice by
+  // kafkajs's error classes) says nothing about where a rebalance came from, so none is captured.
+  if (type === 'MEMBER_ID_REQUIRED' || type === 'REBALANCE_IN_PROGRESS') {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      if (type === 'REBALANCE_IN_PROGRESS') return protocolError(type, part.errorMessage ?? undefined, where);
+      const e = { type: row.type, code: row.code, retriable: row.retriable, message: part.errorMessage ?? row.message };
+      return new KafkaJSMemberIdRequired(e as unknown as Error, { memberId: where.memberId ?? '' });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+  return protocolError(type, part.errorMessage ?? undefined, where);
+}
+
+/** Returns the answer when it carries no error; throws its kafkajs error otherwise. */
+export function orThrow<T extends ErrorPart>(answer: T, where?: ErrorContext): T {
+  if (answer.errorCode !== NONE) throw errorOf(answer as unknown as Failure, where);
+  return answer;
+}
