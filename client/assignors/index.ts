@@ -5,21 +5,12 @@
  */
 export { RoundRobinAssigner, roundRobinAssign } from './roundRobin.js';
 export { RangeAssigner, rangeAssign } from './range.js';
-export {
-  CooperativeStickyAssigner,
-  DEFAULT_GENERATION,
-  cooperativeStickyAssign,
-  decodeCooperativeUserData,
-  encodeCooperativeUserData,
-} from './cooperativeSticky.js';
-export type {
-  CooperativeAssignment,
-  CooperativeMember,
-  CooperativeOwnership,
-  CooperativeStickyAssignerInstance,
-  CooperativeUserData,
-  WithheldPartition,
-} from './cooperativeSticky.js';
+export { CooperativeStickyAssigner } from './cooperativeSticky/assigner.js';
+export { DEFAULT_GENERATION, cooperativeStickyAssign } from './cooperativeSticky/assign.js';
+export { decodeCooperativeUserData, encodeCooperativeUserData } from './cooperativeSticky/userData.js';
+export type { CooperativeStickyAssignerInstance } from './cooperativeSticky/assigner.js';
+export type { CooperativeAssignment, CooperativeMember, CooperativeOwnership, WithheldPartition } from './cooperativeSticky/assign.js';
+export type { CooperativeUserData } from './cooperativeSticky/userData.js';
 export type {
   AssignerContext,
   AssignorMember,
