@@ -8,7 +8,14 @@
  * Requests answer with Kafka's error codes, per partition where Kafka's responses have them, and
  * never throw for an expected outcome (see `Answer`); the twin's kafkajs-shaped clients turn the
  * codes into kafkajs's errors (adapters/twin/cluster.ts). Only a caller's mistake throws: a
- * broker id the cluster does not have, bad constructor options.
+ * broker id the cluster does not have, bad constructor options. As in Kafka, a request with
+ * several errors answers each partition (or topic) with its own code, and one partition with the
+ * first check that fails, in the order Kafka's broker checks.
+ *
+ * The parts are modules of functions over the one `EngineState` rather than classes: a leader
+ * change fails delayed writes, wakes delayed fetches and replicates, and replication moves the
+ * high watermark that completes delayed writes, so classes would each need the others; functions
+ * given the state keep every mutation visible at its call site and cost nothing on the hot path.
  */
 import { errorOf, failure } from '../protocol/errors.js';
 import { RealClock, VirtualClock, type Clock } from './clock.js';
