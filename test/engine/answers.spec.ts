@@ -212,6 +212,7 @@ describe('engine answers', () => {
       expect(e.deleteTopic('t').errorCode).to.equal(code('TOPIC_DELETION_DISABLED'));
       expect(e.describeTopicConfig('u')).to.deep.include({ name: 'u', errorCode: 3, configs: [] });
       expect(e.alterTopicConfig('t', { 'no.such': null }).errorCode).to.equal(code('INVALID_CONFIG'));
+      expect(e.alterTopicConfig('t', null as never).errorMessage).to.equal('Topic config for t must be an object of settings');
       expect(e.alterTopicConfig('t', { 'segment.bytes': 1 }).errorMessage).to.contain('segment.bytes');
       expect(e.replaceTopicConfig('t', { 'retention.ms': 'x' }).errorCode).to.equal(code('INVALID_CONFIG'));
       expect(e.replaceTopicConfig('u', {}).errorCode).to.equal(3);
