@@ -1,9 +1,10 @@
 /**
  * Broker and topic settings, under Kafka's own names and with Kafka 3.9's defaults. Each setting
  * is declared once in a table; parsing and validation read the table, so an unknown name or a
- * value of the wrong type is rejected with INVALID_CONFIG naming the setting.
+ * value of the wrong type is answered with INVALID_CONFIG naming the setting (a Failure, as data:
+ * the topic requests put it in their answer, the engine's constructor throws it).
  */
-import { protocolError } from '../protocol/errors.js';
+import { failure, type Failure } from '../protocol/errors.js';
 
 type Kind = 'int' | 'long' | 'boolean' | 'string';
 
@@ -76,30 +77,35 @@ export type TopicConfig = { readonly [K in TopicConfigName]: ValueOf<(typeof TOP
 /** What a user may pass for a setting: the value, or its string form as Kafka's APIs carry it. */
 export type ConfigInput = string | number | boolean;
 
-function parseValue(name: string, def: Definition<unknown>, raw: unknown): ConfigInput {
-  const bad = (why: string) => protocolError('INVALID_CONFIG', `Invalid value ${JSON.stringify(raw)} for configuration ${name}: ${why}`);
+/** True when a parse answered with INVALID_CONFIG rather than a value. */
+export function isConfigFailure(x: unknown): x is Failure {
+  return typeof x === 'object' && x !== null && 'errorCode' in x;
+}
+
+function parseValue(name: string, def: Definition<unknown>, raw: unknown): ConfigInput | Failure {
+  const bad = (why: string) => failure('INVALID_CONFIG', `Invalid value ${JSON.stringify(raw)} for configuration ${name}: ${why}`);
   switch (def.kind) {
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
       if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
-      throw bad('Expected value to be either true or false');
+      return bad('Expected value to be either true or false');
     }
     case 'int':
     case 'long': {
       let n: number;
       if (typeof raw === 'number') n = raw;
       else if (typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) n = Number(raw);
-      else throw bad(`Expected value to be a ${def.kind === 'int' ? '32-bit' : '64-bit'} integer`);
-      if (!Number.isSafeInteger(n)) throw bad(`Expected value to be a ${def.kind === 'int' ? '32-bit' : '64-bit'} integer`);
-      if (def.kind === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) throw bad('Expected value to be a 32-bit integer');
-      if (def.kind === 'long' && n > LONG_MAX) throw bad('Value is too large');
-      if (def.min !== undefined && n < def.min) throw bad(`Value must be at least ${def.min}`);
+      else return bad(`Expected value to be a ${def.kind === 'int' ? '32-bit' : '64-bit'} integer`);
+      if (!Number.isSafeInteger(n)) return bad(`Expected value to be a ${def.kind === 'int' ? '32-bit' : '64-bit'} integer`);
+      if (def.kind === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) return bad('Expected value to be a 32-bit integer');
+      if (def.kind === 'long' && n > LONG_MAX) return bad('Value is too large');
+      if (def.min !== undefined && n < def.min) return bad(`Value must be at least ${def.min}`);
       return n;
     }
     case 'string': {
-      if (typeof raw !== 'string') throw bad('Expected a string');
+      if (typeof raw !== 'string') return bad('Expected a string');
       if (def.oneOf !== undefined && !def.oneOf.includes(raw)) {
-        throw bad(`String must be one of: ${def.oneOf.join(', ')}${name.endsWith('cleanup.policy') ? ' (compaction is not implemented by the twin)' : ''}`);
+        return bad(`String must be one of: ${def.oneOf.join(', ')}${name.endsWith('cleanup.policy') ? ' (compaction is not implemented by the twin)' : ''}`);
       }
       return raw;
     }
@@ -110,19 +116,21 @@ function parseValue(name: string, def: Definition<unknown>, raw: unknown): Confi
   }
 }
 
-/** Builds broker settings from user input, rejecting unknown names and ill-typed values. */
-export function parseBrokerConfig(input: Readonly<Record<string, unknown>> = {}): BrokerConfig {
+/** Builds broker settings from user input; INVALID_CONFIG for an unknown name or an ill-typed value. */
+export function parseBrokerConfig(input: Readonly<Record<string, unknown>> = {}): BrokerConfig | Failure {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw protocolError('INVALID_CONFIG', 'Cluster config must be an object of Kafka broker settings');
+    return failure('INVALID_CONFIG', 'Cluster config must be an object of Kafka broker settings');
   }
   const out: Record<string, ConfigInput> = {};
   for (const [name, def] of Object.entries(BROKER_CONFIGS)) out[name] = def.default;
   for (const [name, raw] of Object.entries(input)) {
     const def = (BROKER_CONFIGS as Record<string, Definition<unknown>>)[name];
     if (def === undefined) {
-      throw protocolError('INVALID_CONFIG', `Unknown or unsupported broker configuration ${name}; supported: ${Object.keys(BROKER_CONFIGS).join(', ')}`);
+      return failure('INVALID_CONFIG', `Unknown or unsupported broker configuration ${name}; supported: ${Object.keys(BROKER_CONFIGS).join(', ')}`);
     }
-    out[name] = parseValue(name, def, raw);
+    const value = parseValue(name, def, raw);
+    if (isConfigFailure(value)) return value;
+    out[name] = value;
   }
   return Object.freeze(out) as unknown as BrokerConfig;
 }
@@ -131,14 +139,16 @@ export function parseBrokerConfig(input: Readonly<Record<string, unknown>> = {})
 export type ConfigSource = 'TOPIC_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
 
 /**
- * Parses topic-level overrides. Throws INVALID_CONFIG naming the first unknown or ill-typed one.
+ * Parses topic-level overrides; INVALID_CONFIG naming the first unknown or ill-typed one.
  */
-export function parseTopicOverrides(input: Readonly<Record<string, unknown>>): Partial<Record<TopicConfigName, ConfigInput>> {
+export function parseTopicOverrides(input: Readonly<Record<string, unknown>>): Partial<Record<TopicConfigName, ConfigInput>> | Failure {
   const out: Partial<Record<TopicConfigName, ConfigInput>> = {};
   for (const [name, raw] of Object.entries(input)) {
     const def = (TOPIC_CONFIGS as Record<string, Definition<unknown>>)[name];
-    if (def === undefined) throw protocolError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
-    out[name as TopicConfigName] = parseValue(name, def, raw);
+    if (def === undefined) return failure('INVALID_CONFIG', `Unknown topic config name: ${name}`);
+    const value = parseValue(name, def, raw);
+    if (isConfigFailure(value)) return value;
+    out[name as TopicConfigName] = value;
   }
   return out;
 }

@@ -68,15 +68,29 @@ export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 /**
  * Packs records into a batch, copying their bytes into `arena`; `timestamps` are the records'
  * final timestamps. The caller has validated the records (keys and values are Buffers or null);
- * `checkSize` may reject the batch by its v2 size before anything is copied.
+ * `acceptSize` may refuse the batch by its v2 size (returning false) before anything is copied,
+ * and then no batch is made.
  */
 export function packBatch(
   arena: ByteArena,
   records: readonly ProduceRecord[],
   timestamps: Float64Array,
   meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
-  checkSize?: (sizeInBytes: number) => void,
-): RecordBatch {
+): RecordBatch;
+export function packBatch(
+  arena: ByteArena,
+  records: readonly ProduceRecord[],
+  timestamps: Float64Array,
+  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  acceptSize: (sizeInBytes: number) => boolean,
+): RecordBatch | undefined;
+export function packBatch(
+  arena: ByteArena,
+  records: readonly ProduceRecord[],
+  timestamps: Float64Array,
+  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  acceptSize?: (sizeInBytes: number) => boolean,
+): RecordBatch | undefined {
   const count = records.length;
   const layout = arena.int32(count * 3);
   let bytes = 0;
@@ -103,7 +117,7 @@ export function packBatch(
     if (ts > maxTimestamp) maxTimestamp = ts;
     size += sizeOfRecord(i, ts - first, keyLength, valueLength, h ?? NO_HEADERS);
   }
-  checkSize?.(size);
+  if (acceptSize !== undefined && !acceptSize(size)) return undefined;
   const data = arena.alloc(bytes);
   for (let i = 0; i < count; i++) {
     const r = records[i]!;

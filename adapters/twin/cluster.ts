@@ -1,9 +1,243 @@
 /**
  * The engine's calls in kafkajs's error style: what the twin's kafkajs-shaped clients (and the
- * public `Cluster`) call. The engine answers with Kafka's error codes; this turns a code into the
- * kafkajs error class a real cluster's answer would surface as, and nothing more.
+ * public `Cluster`) call. The engine answers with Kafka's error codes; this turns an answer's code
+ * into the kafkajs error class a real cluster's answer would surface as (with the topic and
+ * partition where kafkajs's class carries them), and nothing more: no Kafka logic lives here.
  */
-import { Engine } from '../../emulator/engine.js';
+import { Engine, type ClusterOptions } from '../../emulator/engine.js';
+import type {
+  Answer,
+  BrokerDescription,
+  ConfigEntry,
+  CreateTopicOptions,
+  FetchRangesResult,
+  FetchRequest,
+  FetchResult,
+  MetadataAnswer,
+  OffsetSpec,
+  PartitionDescription,
+  ProduceRequest,
+  ProduceResult,
+  TopicMetadata,
+} from '../../emulator/engine.js';
+import type { Clock } from '../../emulator/clock.js';
+import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
+import type { ClusterEvent, EventInput, EventListener } from '../../emulator/events.js';
+import type { GroupCoordinator } from '../../emulator/groups/coordinator.js';
+import type { Random } from '../../emulator/random.js';
+import { errorOf, NONE, orThrow, type ErrorContext, type Failure } from '../../protocol/errors.js';
+
+/** Throws kafkajs's error for a failed answer; `where` adds what kafkajs's class carries. */
+function fail(answer: Answer, where?: ErrorContext): never {
+  throw errorOf(answer as Failure, where);
+}
 
 /** The engine behind kafkajs's errors. */
-export class TwinCluster extends Engine {}
+export class TwinCluster {
+  /** The engine answering with Kafka's codes. */
+  readonly engine: Engine;
+  /** The clock every timestamp and timer of this cluster comes from. */
+  readonly clock: Clock;
+  /** Broker settings in force. */
+  readonly config: BrokerConfig;
+  /** The cluster id (22 characters, like Kafka's), drawn from the seed. */
+  readonly clusterId: string;
+  /** @internal The seeded generator; components of the engine draw from it. */
+  readonly random: Random;
+  /** Consumer groups: the coordinator side of Kafka's classic group protocol. */
+  readonly groups: GroupCoordinator;
+
+  constructor(options: ClusterOptions = {}) {
+    this.engine = new Engine(options);
+    this.clock = this.engine.clock;
+    this.config = this.engine.config;
+    this.clusterId = this.engine.clusterId;
+    this.random = this.engine.random;
+    this.groups = this.engine.groups;
+  }
+
+  // ---------------------------------------------------------------- time and events
+
+  /** Cluster time in ms. */
+  now(): number {
+    return this.engine.now();
+  }
+
+  /** Moves time forward by `ms` (see {@link Engine.advance}). */
+  advance(ms: number): Promise<void> {
+    return this.engine.advance(ms);
+  }
+
+  /** Awaits `promise` while letting cluster time pass as it needs to (see {@link Engine.drive}). */
+  drive<T>(promise: Promise<T>, options: { maxMs?: number } = {}): Promise<T> {
+    return this.engine.drive(promise, options);
+  }
+
+  /** Every event so far, oldest first. */
+  events(): readonly ClusterEvent[] {
+    return this.engine.events();
+  }
+
+  /** Calls `listener` for every new event; returns a function that unsubscribes. */
+  onEvent(listener: EventListener): () => void {
+    return this.engine.onEvent(listener);
+  }
+
+  /** @internal Records an event. */
+  recordEvent(event: EventInput): void {
+    this.engine.recordEvent(event);
+  }
+
+  /** Stops every timer; pending acks=all writes fail. The cluster must not be used afterwards. */
+  close(): void {
+    this.engine.close();
+  }
+
+  // ---------------------------------------------------------------- brokers and faults
+
+  /** The brokers and their status. */
+  brokers(): BrokerDescription[] {
+    return this.engine.brokers();
+  }
+
+  /** The active controller: the lowest-numbered running broker; -1 when none runs. */
+  controller(): number {
+    return this.engine.controller();
+  }
+
+  /** Stops a broker; false when it was already stopped. @throws RangeError for an unknown broker. */
+  stopBroker(id: number): boolean {
+    return this.engine.stopBroker(id);
+  }
+
+  /** Starts a stopped broker; false when it was already running. @throws RangeError for an unknown broker. */
+  startBroker(id: number): boolean {
+    return this.engine.startBroker(id);
+  }
+
+  /** Cuts a running broker off from clients and replication; false when it was already isolated. */
+  isolateBroker(id: number): boolean {
+    return this.engine.isolateBroker(id);
+  }
+
+  /** Restores an isolated broker's network; false when it was not isolated. */
+  healBroker(id: number): boolean {
+    return this.engine.healBroker(id);
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  /** Names of all topics, internal ones included, in creation order. */
+  topicNames(): string[] {
+    return this.engine.topicNames();
+  }
+
+  /** True when the topic exists. */
+  hasTopic(name: string): boolean {
+    return this.engine.hasTopic(name);
+  }
+
+  /** Creates a topic; kafkajs's KafkaJSCreateTopicError (naming the topic) when it cannot. */
+  createTopic(options: CreateTopicOptions, { validateOnly = false }: { validateOnly?: boolean } = {}): TopicMetadata {
+    const answer = this.engine.createTopic(options, { validateOnly });
+    if (answer.errorCode !== NONE) fail(answer, typeof options.topic === 'string' ? { topic: options.topic } : {});
+    return answer;
+  }
+
+  /** Deletes a topic and all its data. */
+  deleteTopic(name: string): void {
+    orThrow(this.engine.deleteTopic(name));
+  }
+
+  /** Grows a topic to `count` partitions. */
+  createPartitions(
+    name: string,
+    count: number,
+    assignment?: readonly (readonly number[])[],
+    { validateOnly = false }: { validateOnly?: boolean } = {},
+  ): TopicMetadata {
+    return orThrow(this.engine.createPartitions(name, count, assignment, { validateOnly }));
+  }
+
+  /** Describes one topic. */
+  describeTopic(name: string): TopicMetadata {
+    const answer = this.engine.describeTopic(name);
+    if (answer.errorCode !== NONE) fail(answer);
+    return answer;
+  }
+
+  /** Metadata for the given topics (all when omitted); the first topic's error, if any, is thrown. */
+  metadata(topics?: readonly string[], { allowAutoTopicCreation = false }: { allowAutoTopicCreation?: boolean } = {}): MetadataAnswer {
+    const answer = this.engine.metadata(topics, { allowAutoTopicCreation });
+    for (const t of answer.topics) if (t.errorCode !== NONE) fail(t, { topic: t.name });
+    return answer;
+  }
+
+  /** A partition's full replication state: every replica's offsets and segments. */
+  describePartition(topicName: string, partition: number): PartitionDescription {
+    return orThrow(this.engine.describePartition(topicName, partition));
+  }
+
+  /** A topic's settings with their sources, as DescribeConfigs reports them. */
+  describeTopicConfig(name: string): ConfigEntry[] {
+    return [...orThrow(this.engine.describeTopicConfig(name)).configs];
+  }
+
+  /** Changes topic settings: each entry sets an override, or removes it when `null`. */
+  alterTopicConfig(name: string, changes: Readonly<Record<string, ConfigInput | null>>): void {
+    orThrow(this.engine.alterTopicConfig(name, changes), { topic: name });
+  }
+
+  /** Replaces all of a topic's overrides with `config` (Kafka's non-incremental AlterConfigs). */
+  replaceTopicConfig(name: string, config: Readonly<Record<string, ConfigInput>>, { validateOnly = false }: { validateOnly?: boolean } = {}): void {
+    orThrow(this.engine.replaceTopicConfig(name, config, { validateOnly }), { topic: name });
+  }
+
+  /** A topic's effective settings. */
+  topicConfig(name: string): TopicConfig {
+    return orThrow(this.engine.topicConfig(name)).config!;
+  }
+
+  // ---------------------------------------------------------------- produce, fetch, offsets
+
+  /** Writes records to a partition's leader; rejects with the kafkajs error of a failed answer. */
+  produce(request: ProduceRequest): Promise<ProduceResult> {
+    return this.engine.produce(request).then(produced);
+  }
+
+  /** Reads records from `offset` up to the high watermark; KafkaJSOffsetOutOfRange for an offset outside the log. */
+  fetch(request: FetchRequest): FetchResult {
+    const answer = this.engine.fetch(request);
+    if (answer.errorCode !== NONE) fail(answer, { topic: request.topic, partition: request.partition });
+    return answer;
+  }
+
+  /** {@link fetch}, with the records left in the log as ranges of batches. */
+  fetchRanges(request: FetchRequest): FetchRangesResult {
+    const answer = this.engine.fetchRanges(request);
+    if (answer.errorCode !== NONE) fail(answer, { topic: request.topic, partition: request.partition });
+    return answer;
+  }
+
+  /** A delayed fetch (see {@link Engine.awaitData}). Never rejects. */
+  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
+    return this.engine.awaitData(positions, maxWaitMs);
+  }
+
+  /** ListOffsets for one partition. */
+  listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number): { offset: number; timestamp: number } {
+    const answer = this.engine.listOffsets(topicName, partition, spec, broker);
+    if (answer.errorCode !== NONE) fail(answer);
+    return { offset: answer.offset, timestamp: answer.timestamp };
+  }
+
+  /** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark); returns the new one. */
+  deleteRecords(topicName: string, partition: number, offset: number): number {
+    return orThrow(this.engine.deleteRecords(topicName, partition, offset), { topic: topicName, partition }).lowWatermark;
+  }
+}
+
+function produced(answer: ProduceResult): ProduceResult {
+  if (answer.errorCode !== NONE) fail(answer);
+  return answer;
+}

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { protocolErrorOf, virtualCluster } from '../helpers.js';
 import { Random } from '../../emulator/random.js';
-import { placeReplicas } from '../../emulator/topics.js';
+import { placeReplicas } from '../../emulator/topic-rules.js';
 
 describe('topics and partitions', () => {
   describe('metadata', () => {

@@ -1,0 +1,227 @@
+/**
+ * The engine's state, and no request of its own: the records of brokers, topics, partitions and
+ * replicas, the one object holding them with the clock, settings, seed and event log, and the
+ * lookups every request starts with (the topic, the partition, and the leader check that answers
+ * NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, or no answer from a broker that cannot be reached).
+ *
+ * Expected outcomes are data here and in every request module: a lookup answers a Failure
+ * (protocol/errors.ts) rather than throwing. Only a programming error throws, such as a broker id
+ * the cluster does not have.
+ */
+import { failure, unreachable, type Failure, type Unreachable } from '../protocol/errors.js';
+import type { Clock, TimerId } from './clock.js';
+import type { BrokerConfig, ConfigInput, TopicConfig, TopicConfigName } from './config.js';
+import { EventLog } from './events.js';
+import type { ReplicaLog } from './log.js';
+import type { Random } from './random.js';
+import type { ByteArena } from './records.js';
+
+/**
+ * The error part of every engine answer, where Kafka's response puts one: the code (0: none), a
+ * message naming the problem (null on success), and for NETWORK_EXCEPTION the broker that could
+ * not be reached (no answer at all: the client sees a connection error).
+ */
+export interface Answer {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly broker?: number;
+}
+
+/** One partition as metadata describes it. */
+export interface PartitionMetadata {
+  readonly partition: number;
+  /** Broker id of the leader, or -1 when the partition is offline (Metadata's LEADER_NOT_AVAILABLE). */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  /** Replicas on stopped brokers. */
+  readonly offlineReplicas: readonly number[];
+}
+
+/** A topic as metadata describes it, with the topic's error as Metadata and CreateTopics answer it. */
+export interface TopicMetadata extends Answer {
+  readonly name: string;
+  readonly topicId: string;
+  readonly isInternal: boolean;
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+export interface Broker {
+  readonly id: number;
+  running: boolean;
+  isolated: boolean;
+  retentionTimer: TimerId | undefined;
+}
+
+export interface Replica {
+  readonly broker: number;
+  log: ReplicaLog;
+  /** When this follower last had everything its leader had. */
+  lastCaughtUpTime: number;
+  /** Set on every leader change: the follower must reconcile its log with the new leader's first. */
+  mustTruncate: boolean;
+}
+
+/** An acks=all write in the produce purgatory, waiting for the high watermark to reach its end. */
+export interface DelayedProduce {
+  readonly requiredOffset: number;
+  /** Answers the request: no failure when the ISR has the records. */
+  readonly complete: (error: Failure | undefined) => void;
+  timer: TimerId;
+}
+
+/** A delayed fetch in the fetch purgatory, see `awaitData`. */
+export interface DelayedFetch {
+  readonly wake: () => void;
+}
+
+export interface Partition {
+  readonly topic: Topic;
+  readonly index: number;
+  readonly replicas: readonly number[];
+  readonly replicaStates: Map<number, Replica>;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  highWatermark: number;
+  waiting: DelayedProduce[];
+  /** Where the partition's batches keep their bytes; every replica shares the leader's batches. */
+  readonly arena: ByteArena;
+}
+
+export interface Topic {
+  readonly name: string;
+  readonly id: string;
+  readonly internal: boolean;
+  readonly partitions: Partition[];
+  overrides: Partial<Record<TopicConfigName, ConfigInput>>;
+  config: TopicConfig;
+  /** The topic's metadata as last built; dropped whenever a leader, ISR, partition or broker changes. */
+  metadata?: TopicMetadata;
+}
+
+/**
+ * Everything the engine knows, in one object that only the engine's request and controller
+ * functions mutate; `Engine` owns the one instance.
+ */
+export class EngineState {
+  /** The cluster id (22 characters, like Kafka's), drawn from the seed before anything else. */
+  readonly clusterId: string;
+  readonly brokers: Broker[];
+  readonly topics = new Map<string, Topic>();
+  readonly log: EventLog;
+  /** The periodic tasks' current timers (ISR check, preferred-leader check), by slot. */
+  readonly periodic: TimerId[] = [];
+  /** The fetch purgatory: woken when a watched partition gets data. */
+  readonly delayedFetches = new Set<DelayedFetch>();
+  /** The same delayed fetches by watched partition, so new data on one partition wakes its waiters without visiting every other. */
+  readonly delayedFetchesByPartition = new Map<Partition, Set<DelayedFetch>>();
+  closed = false;
+
+  constructor(
+    readonly clock: Clock,
+    readonly config: BrokerConfig,
+    /** The broker settings as the user gave them: DescribeConfigs reports them as STATIC_BROKER_CONFIG. */
+    readonly userConfig: Readonly<Record<string, unknown>>,
+    readonly random: Random,
+    brokerCount: number,
+  ) {
+    this.clusterId = random.kafkaId();
+    this.log = new EventLog(() => clock.now());
+    this.brokers = Array.from({ length: brokerCount }, (_, i) => ({ id: i + 1, running: true, isolated: false, retentionTimer: undefined }));
+  }
+}
+
+/** True when a lookup answered a failure rather than the record. */
+export function failed<T extends object>(x: T | Failure): x is Failure {
+  return 'errorCode' in x;
+}
+
+/** True for the answer of a broker that could not be reached (no answer at all). */
+export function isUnreachable(f: Failure): f is Unreachable {
+  return 'broker' in f;
+}
+
+/** The broker with this id; a RangeError for an id the cluster does not have (a caller's mistake, not a request outcome). */
+export function brokerOf(s: EngineState, id: number): Broker {
+  const broker = Number.isInteger(id) ? s.brokers[id - 1] : undefined;
+  if (broker === undefined) throw new RangeError(`unknown broker ${String(id)}: this cluster has brokers 1..${s.brokers.length}`);
+  return broker;
+}
+
+/** Whether broker `id` (a replica's, so one the cluster has) runs. */
+export function isRunning(s: EngineState, id: number): boolean {
+  return s.brokers[id - 1]!.running;
+}
+
+export function topicOf(s: EngineState, name: string): Topic | Failure {
+  return (
+    s.topics.get(name) ??
+    failure('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: topic ${String(name)} does not exist`)
+  );
+}
+
+export function partitionOf(s: EngineState, topicName: string, index: number): Partition | Failure {
+  const topic = topicOf(s, topicName);
+  if (failed(topic)) return topic;
+  const p = topic.partitions[index];
+  if (p === undefined || !Number.isInteger(index)) {
+    return failure('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: ${topicName}-${String(index)}`);
+  }
+  return p;
+}
+
+/**
+ * What a request for `p` sent to broker `target` (the leader when undefined) answers when it
+ * cannot be served there: no answer from a stopped or isolated broker, NOT_LEADER_OR_FOLLOWER
+ * from a broker that does not lead, LEADER_NOT_AVAILABLE when none does. Undefined: it can.
+ */
+export function checkLeader(s: EngineState, p: Partition, target: number | undefined): Failure | undefined {
+  if (target !== undefined) {
+    const broker = brokerOf(s, target);
+    if (!broker.running) return unreachable(target, 'stopped');
+    if (broker.isolated) return unreachable(target, 'isolated from the network');
+    if (p.leader === target) return undefined;
+    if (p.leader === -1) return failure('LEADER_NOT_AVAILABLE', `There is no leader for ${p.topic.name}-${p.index}`);
+    return failure('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${p.topic.name}-${p.index}; the leader is ${p.leader}`);
+  }
+  if (p.leader === -1) return failure('LEADER_NOT_AVAILABLE', `There is no leader for ${p.topic.name}-${p.index}: no in-sync replica is running`);
+  if (s.brokers[p.leader - 1]!.isolated) return unreachable(p.leader, `isolated from the network (it leads ${p.topic.name}-${p.index})`);
+  return undefined;
+}
+
+/** The leader's replica log; only for a partition with a leader. */
+export function leaderLog(p: Partition): ReplicaLog {
+  return p.replicaStates.get(p.leader)!.log;
+}
+
+export function partitionsOn(s: EngineState, id: number): Partition[] {
+  const out: Partition[] = [];
+  for (const topic of s.topics.values()) for (const p of topic.partitions) if (p.replicas.includes(id)) out.push(p);
+  return out;
+}
+
+/** Drops every topic's cached metadata (a broker stopped or started: offline replicas change). */
+export function forgetMetadata(s: EngineState): void {
+  for (const topic of s.topics.values()) topic.metadata = undefined;
+}
+
+/**
+ * Kafka 3.9's effective min ISR (KIP-966): `min.insync.replicas`, capped at the replication
+ * factor, so a topic with fewer replicas than the setting still takes acks=all writes.
+ */
+export function effectiveMinIsr(p: Partition): number {
+  return Math.min(p.topic.config['min.insync.replicas'], p.replicas.length);
+}
+
+/** Runs `fn` every `interval` ms of cluster time until the engine closes. */
+export function schedulePeriodic(s: EngineState, interval: number, fn: () => void): void {
+  const slot = s.periodic.length;
+  const tick = () => {
+    if (s.closed) return;
+    fn();
+    s.periodic[slot] = s.clock.schedule(interval, tick);
+  };
+  s.periodic.push(s.clock.schedule(interval, tick));
+}
