@@ -23,7 +23,7 @@ import {
   type TopicConfig,
   type TopicConfigName,
 } from './config.js';
-import { GroupCoordinator } from './groups/coordinator.js';
+import { GroupCoordinator, OFFSETS_TOPIC, type GroupPort } from './groups/coordinator.js';
 import { EventLog, type ClusterEvent, type EventInput, type EventListener } from './events.js';
 import { ReplicaLog } from './log.js';
 import { Random } from './random.js';
@@ -263,8 +263,8 @@ export class Engine {
   readonly clusterId: string;
   /** @internal The seeded generator; components of the engine draw from it. */
   readonly random: Random;
-  /** Consumer groups: the coordinator side of Kafka's classic group protocol. */
-  readonly groups: GroupCoordinator;
+  /** Consumer groups: the coordinator side of Kafka's classic group protocol, answering with error codes. */
+  readonly groupCoordinator: GroupCoordinator;
   private readonly userConfig: Readonly<Record<string, unknown>>;
   private readonly brokerList: Broker[];
   private readonly topicMap = new Map<string, Topic>();
@@ -297,7 +297,32 @@ export class Engine {
     if (this.config['auto.leader.rebalance.enable']) {
       this.schedulePeriodic(this.config['leader.imbalance.check.interval.seconds'] * 1000, () => this.electPreferredLeaders());
     }
-    this.groups = new GroupCoordinator(this);
+    this.groupCoordinator = new GroupCoordinator(this.groupPort());
+  }
+
+  /** What the group coordinator needs from the broker; leadership reaches it through its hooks, called where it changes. */
+  private groupPort(): GroupPort {
+    return {
+      config: this.config,
+      clock: this.clock,
+      uuid: () => this.random.uuid(),
+      brokers: () => this.brokers(),
+      partitionCount: (topic) => this.topicMap.get(topic)?.partitions.length,
+      partition: (topic, index) => {
+        const p = this.topicMap.get(topic)?.partitions[index];
+        if (p === undefined) return undefined;
+        return { leader: p.leader, highWatermark: p.highWatermark, logStartOffset: p.leader === -1 ? -1 : p.replicaStates.get(p.leader)!.log.logStartOffset };
+      },
+      record: (event) => this.log.record(event),
+      createOffsetsTopic: (numPartitions, replicationFactor) => {
+        try {
+          this.createTopic({ topic: OFFSETS_TOPIC, numPartitions, replicationFactor });
+          return { errorCode: 0 };
+        } catch (e) {
+          return { errorCode: (e as { code?: number }).code ?? -1, errorMessage: e instanceof Error ? e.message : String(e) };
+        }
+      },
+    };
   }
 
   // ---------------------------------------------------------------- time and events
@@ -482,6 +507,7 @@ export class Engine {
     const topic = this.buildTopic(name, assignment, overrides);
     this.topicMap.set(name, topic);
     this.log.record({ type: 'topic-created', topic: name, partitions: assignment.length, replicationFactor: assignment[0]!.length, assignment });
+    if (name === OFFSETS_TOPIC) this.groupCoordinator.onOffsetsTopicCreated(assignment.length);
     for (const p of topic.partitions) this.electLeader(p);
     return this.metadataOf(topic);
   }
@@ -596,6 +622,7 @@ export class Engine {
     for (const p of topic.partitions) this.failWaiting(p, protocolError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} was deleted`));
     this.topicMap.delete(name);
     this.log.record({ type: 'topic-deleted', topic: name });
+    this.groupCoordinator.onTopicDeleted(name);
     this.wakeWaiters(undefined);
   }
 
@@ -1112,6 +1139,7 @@ export class Engine {
         isr: [...p.isr],
         election: 'none',
       });
+      if (p.topic.name === OFFSETS_TOPIC) this.groupCoordinator.onResignation(p.index);
       this.wakeWaiters(p);
     }
   }
@@ -1145,6 +1173,7 @@ export class Engine {
       isr: [...p.isr],
       election,
     });
+    if (p.topic.name === OFFSETS_TOPIC) this.groupCoordinator.onElection(p.index, leader);
     this.wakeWaiters(p);
     // The new leader's high watermark is what its ISR holds; after an unclean election that can be
     // below the old one: the records between are lost, and the event log says so.

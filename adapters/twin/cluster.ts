@@ -4,6 +4,10 @@
  * kafkajs error class a real cluster's answer would surface as, and nothing more.
  */
 import { Engine } from '../../emulator/engine.js';
+import { TwinGroups } from './groups.js';
 
 /** The engine behind kafkajs's errors. */
-export class TwinCluster extends Engine {}
+export class TwinCluster extends Engine {
+  /** Consumer groups: the group coordinator's answers as kafkajs's errors. */
+  readonly groups: TwinGroups = new TwinGroups(this.groupCoordinator);
+}

@@ -2,7 +2,7 @@
  * Small helpers for driving the coordinator request by request in unit tests.
  */
 import { expect } from 'chai';
-import { Engine as Cluster } from '../../emulator/engine.js';
+import { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../emulator/groups/coordinator.js';
 import { subscription } from './harness.js';
