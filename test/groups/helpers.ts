@@ -1,5 +1,7 @@
 /**
- * Small helpers for driving the coordinator request by request in unit tests.
+ * Small helpers for driving the coordinator request by request in unit tests. The specs call it
+ * through `cluster.groups` (adapters/twin/groups.ts), so each outcome is asserted as the kafkajs
+ * error its code surfaces as; coordinator.spec.ts checks the codes themselves.
  */
 import { expect } from 'chai';
 import { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
