@@ -3,8 +3,9 @@
  * (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
  * OffsetDelete, DescribeGroups, ListGroups, DeleteGroups), following Apache Kafka 3.9's
  * `GroupCoordinator`. This is its facade: every request answers with Kafka's error codes (never
- * an exception for an expected outcome), each handler returns what it writes and the shard applies
- * it, and the broker reaches in only through the {@link GroupPort} and the leadership hooks.
+ * an exception for an expected outcome); a handler that writes returns what it writes and the shard
+ * applies it (a read answers directly, as Kafka's read operations do); and the broker reaches in
+ * only through the {@link GroupPort} and the leadership hooks.
  * The coordinator only relays: the group leader's client runs the assignor and hands the result
  * back in SyncGroup, so nothing here knows about assignment strategies.
  *
