@@ -6,6 +6,7 @@
  * controller as Metadata describes them.
  */
 import { failure } from '../protocol/errors.js';
+import { OFFSETS_TOPIC } from './groups/port.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { replicate, setIsr, updateHighWatermark } from './replication.js';
 import { scheduleRetention } from './retention.js';
@@ -71,6 +72,7 @@ export function electLeader(s: EngineState, p: Partition): void {
       isr: [...p.isr],
       election: 'none',
     });
+    if (p.topic.name === OFFSETS_TOPIC) s.coordinator?.onResignation(p.index);
     wakeDelayedFetches(s, p);
   }
 }
@@ -105,6 +107,7 @@ function setLeader(s: EngineState, p: Partition, leader: number, election: 'clea
     isr: [...p.isr],
     election,
   });
+  if (p.topic.name === OFFSETS_TOPIC) s.coordinator?.onElection(p.index, leader);
   wakeDelayedFetches(s, p);
   // The new leader's high watermark is what its ISR holds; after an unclean election that can be
   // below the old one: the records between are lost, and the event log says so.

@@ -26,6 +26,7 @@ import type { ClusterEvent, EventInput, EventListener } from './events.js';
 import * as fetching from './fetch.js';
 import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import { OFFSETS_TOPIC, type GroupPort } from './groups/port.js';
 import * as producing from './produce.js';
 import type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
 import { awaitData, failDelayedProduces } from './purgatory.js';
@@ -88,8 +89,8 @@ export class Engine {
   readonly clusterId: string;
   /** @internal The seeded generator; components of the engine draw from it. */
   readonly random: Random;
-  /** Consumer groups: the coordinator side of Kafka's classic group protocol. */
-  readonly groups: GroupCoordinator;
+  /** Consumer groups: the coordinator side of Kafka's classic group protocol, answering with Kafka's codes. */
+  readonly groupCoordinator: GroupCoordinator;
   private readonly state: EngineState;
 
   /** @throws RangeError or TypeError for bad options; kafkajs's INVALID_CONFIG error for a bad broker setting. */
@@ -115,7 +116,27 @@ export class Engine {
     if (parsed['auto.leader.rebalance.enable']) {
       schedulePeriodic(s, parsed['leader.imbalance.check.interval.seconds'] * 1000, () => controller.electPreferredLeaders(s));
     }
-    this.groups = new GroupCoordinator(this);
+    this.groupCoordinator = new GroupCoordinator(this.groupPort());
+    s.coordinator = this.groupCoordinator;
+  }
+
+  /** What the group coordinator needs from the broker; leadership reaches it through its hooks (`EngineState.coordinator`). */
+  private groupPort(): GroupPort {
+    const s = this.state;
+    return {
+      config: this.config,
+      clock: this.clock,
+      uuid: () => this.random.uuid(),
+      brokers: () => this.brokers(),
+      partitionCount: (topic) => s.topics.get(topic)?.partitions.length,
+      partition: (topic, index) => {
+        const p = s.topics.get(topic)?.partitions[index];
+        if (p === undefined) return undefined;
+        return { leader: p.leader, highWatermark: p.highWatermark, logStartOffset: p.leader === -1 ? -1 : p.replicaStates.get(p.leader)!.log.logStartOffset };
+      },
+      record: (event) => s.log.record(event),
+      createOffsetsTopic: (numPartitions, replicationFactor) => this.createTopic({ topic: OFFSETS_TOPIC, numPartitions, replicationFactor }),
+    };
   }
 
   // ---------------------------------------------------------------- time and events

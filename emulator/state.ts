@@ -105,6 +105,14 @@ export interface Topic {
  * Everything the engine knows, in one object that only the engine's request and controller
  * functions mutate; `Engine` owns the one instance.
  */
+/** What the engine tells the group coordinator: `__consumer_offsets` came to be, its partitions' leaders moved, a topic went. */
+export interface CoordinatorHooks {
+  onOffsetsTopicCreated(partitions: number): void;
+  onElection(offsetsPartition: number, leader: number): void;
+  onResignation(offsetsPartition: number): void;
+  onTopicDeleted(topic: string): void;
+}
+
 export class EngineState {
   /** The cluster id (22 characters, like Kafka's), drawn from the seed before anything else. */
   readonly clusterId: string;
@@ -118,6 +126,11 @@ export class EngineState {
   /** The same delayed fetches by watched partition, so new data on one partition wakes its waiters without visiting every other. */
   readonly delayedFetchesByPartition = new Map<Partition, Set<DelayedFetch>>();
   closed = false;
+  /**
+   * The group coordinator's leadership hooks, called right after the event that records each
+   * change (so the log keeps its order): Kafka's broker tells its coordinators of elections the same way.
+   */
+  coordinator: CoordinatorHooks | undefined;
 
   constructor(
     readonly clock: Clock,

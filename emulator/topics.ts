@@ -8,6 +8,7 @@
 import { failure, NONE, type Failure } from '../protocol/errors.js';
 import { isConfigFailure, resolveTopicConfig, type ConfigInput, type TopicConfigName } from './config.js';
 import { activeController, describeBrokers, electLeader, type BrokerDescription } from './controller.js';
+import { OFFSETS_TOPIC } from './groups/port.js';
 import { ReplicaLog } from './log.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { ByteArena } from './records.js';
@@ -109,6 +110,7 @@ export function createTopic(s: EngineState, options: CreateTopicOptions, { valid
   const topic = buildTopic(s, name, assignment, overrides);
   s.topics.set(name, topic);
   s.log.record({ type: 'topic-created', topic: name, partitions: assignment.length, replicationFactor: assignment[0]!.length, assignment });
+  if (name === OFFSETS_TOPIC) s.coordinator?.onOffsetsTopicCreated(assignment.length);
   for (const p of topic.partitions) electLeader(s, p);
   return metadataOf(s, topic);
 }
@@ -222,6 +224,7 @@ export function deleteTopic(s: EngineState, name: string): DeleteTopicAnswer {
   for (const p of topic.partitions) failDelayedProduces(s, p, failure('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} was deleted`));
   s.topics.delete(name);
   s.log.record({ type: 'topic-deleted', topic: name });
+  s.coordinator?.onTopicDeleted(name);
   wakeDelayedFetches(s, undefined);
   return { name, errorCode: NONE, errorMessage: null };
 }

@@ -23,8 +23,8 @@ import type {
 import type { Clock } from '../../emulator/clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
 import type { ClusterEvent, EventInput, EventListener } from '../../emulator/events.js';
-import type { GroupCoordinator } from '../../emulator/groups/coordinator.js';
 import type { Random } from '../../emulator/random.js';
+import { TwinGroups } from './groups.js';
 import { errorOf, NONE, orThrow, type ErrorContext, type Failure } from '../../protocol/errors.js';
 
 /** Throws kafkajs's error for a failed answer; `where` adds what kafkajs's class carries. */
@@ -44,8 +44,8 @@ export class TwinCluster {
   readonly clusterId: string;
   /** @internal The seeded generator; components of the engine draw from it. */
   readonly random: Random;
-  /** Consumer groups: the coordinator side of Kafka's classic group protocol. */
-  readonly groups: GroupCoordinator;
+  /** Consumer groups: the coordinator side of Kafka's classic group protocol, in kafkajs's error style. */
+  readonly groups: TwinGroups;
 
   constructor(options: ClusterOptions = {}) {
     this.engine = new Engine(options);
@@ -53,7 +53,7 @@ export class TwinCluster {
     this.config = this.engine.config;
     this.clusterId = this.engine.clusterId;
     this.random = this.engine.random;
-    this.groups = this.engine.groups;
+    this.groups = new TwinGroups(this.engine.groupCoordinator);
   }
 
   // ---------------------------------------------------------------- time and events

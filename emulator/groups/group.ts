@@ -1,14 +1,22 @@
 /**
- * One classic consumer group as its coordinator holds it: members, generation, leader, selected
- * protocol and the state machine. This is Kafka's `GroupMetadata`/`ClassicGroup` and
- * `MemberMetadata`/`ClassicGroupMember`; the request handling that drives it lives in
- * `coordinator.ts`, as Kafka's lives in `GroupCoordinator`.
+ * One classic consumer group as its coordinator holds it, whatever request drives it (JoinGroup,
+ * SyncGroup, Heartbeat, LeaveGroup): members, generation, leader, selected protocol and the state
+ * machine. This is Kafka's `GroupMetadata`/`ClassicGroup` and `MemberMetadata`/`ClassicGroupMember`;
+ * the request handling that drives it lives in the other files here, as Kafka's lives in
+ * `GroupCoordinator`. Timers are not here: they are keyed by name in `timer.ts`.
  */
-import type { KafkaJSError } from '../../protocol/errors.js';
-import type { TimerId } from '../clock.js';
+import type { Failure } from '../../protocol/errors.js';
 import { decodeMemberMetadata } from '../../protocol/consumer-protocol.js';
 import { scalaHashMapOrder } from '../../protocol/hashing.js';
-
+import {
+  joinFailure,
+  syncFailure,
+  type GroupProtocol,
+  type JoinGroupAnswer,
+  type JoinGroupResponseMember,
+  type ResponseCallback,
+  type SyncGroupAnswer,
+} from './messages.js';
 
 /**
  * The states of a classic group, as Apache Kafka's `ClassicGroupState` documents them. Each
@@ -103,58 +111,16 @@ export function assertNever(value: never, what = 'value'): never {
   throw new Error(`invariant: unexpected ${what} ${String(value)}`);
 }
 
-/** One protocol a member supports (for consumers: an assignor name and its subscription). */
-export interface GroupProtocol {
-  readonly name: string;
-  readonly metadata: Buffer;
-}
-
-/** A parked request: the coordinator answers it later. */
-export interface Parked<T> {
-  readonly resolve: (value: T) => void;
-  readonly reject: (error: KafkaJSError) => void;
-}
-
-/** One member in a JoinGroup response (only the leader receives them). */
-export interface JoinGroupResponseMember {
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  readonly metadata: Buffer;
-}
-
-/** What a successful JoinGroup returns. */
-export interface JoinGroupResponse {
-  readonly generationId: number;
-  readonly protocolType: string | null;
-  readonly protocolName: string | null;
-  /** The member id of the group leader, the member that computes the assignment. */
-  readonly leaderId: string;
-  /** This member's id. */
-  readonly memberId: string;
-  /** Every member with its metadata for the selected protocol; empty unless this member is the leader. */
-  readonly members: readonly JoinGroupResponseMember[];
-}
-
-/** What a successful SyncGroup returns. */
-export interface SyncGroupResponse {
-  readonly protocolType: string | null;
-  readonly protocolName: string | null;
-  /** This member's assignment as the leader encoded it; empty when the leader gave it none. */
-  readonly memberAssignment: Buffer;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 /** A member of a classic group (Kafka's `MemberMetadata`). */
 export class GroupMember {
   /** Parked JoinGroup, present while the member awaits the end of the join phase. */
-  awaitingJoin: Parked<JoinGroupResponse> | undefined;
+  awaitingJoin: ResponseCallback<JoinGroupAnswer> | undefined;
   /** Parked SyncGroup, present while the member awaits the leader's assignment. */
-  awaitingSync: Parked<SyncGroupResponse> | undefined;
+  awaitingSync: ResponseCallback<SyncGroupAnswer> | undefined;
   /** Set when the member is added, cleared once it receives its first JoinGroup response. */
   isNew = false;
-  /** The pending session (heartbeat) expiration. */
-  heartbeatTimer: TimerId | undefined;
   /** The assignment the leader gave this member in the current generation. */
   assignment: Buffer = EMPTY;
 
@@ -238,16 +204,10 @@ export class ClassicGroup {
    * join waits another `group.initial.rebalance.delay.ms`.
    */
   newMemberAdded = false;
-  /** The pending end of the join phase (Kafka's DelayedJoin / InitialDelayedJoin). */
-  joinTimer: TimerId | undefined;
-  /** True while {@link joinTimer} is an initial delayed join, which members joining cannot cut short. */
+  /** True while the pending end of the join phase is an initial delayed join, which members joining cannot cut short. */
   initialJoinDelay = false;
-  /** The pending expiration of the sync phase (Kafka's DelayedSync). */
-  syncTimer: TimerId | undefined;
-  /** The generation {@link syncTimer} was started for. */
+  /** The generation the pending expiration of the sync phase (Kafka's DelayedSync) was started for. */
   syncTimerGeneration = -1;
-  /** Session expirations of members that were told MEMBER_ID_REQUIRED and have not joined yet. */
-  readonly pendingMemberTimers = new Map<string, TimerId>();
   /**
    * Topics the members subscribe to, decoded from the consumer protocol when a generation starts;
    * `undefined` when unknown (not a consumer group, or undecodable metadata).
@@ -339,7 +299,7 @@ export class ClassicGroup {
   }
 
   /** Adds a member; the first member sets the protocol type and becomes leader. */
-  add(member: GroupMember, join?: Parked<JoinGroupResponse>): void {
+  add(member: GroupMember, join?: ResponseCallback<JoinGroupAnswer>): void {
     if (member.groupInstanceId !== null) {
       if (this.staticMembers.has(member.groupInstanceId)) {
         throw new Error(`invariant: static member ${member.groupInstanceId} is already in group ${this.groupId}`);
@@ -380,8 +340,8 @@ export class ClassicGroup {
     protocols: readonly GroupProtocol[],
     rebalanceTimeoutMs: number,
     sessionTimeoutMs: number,
-    join: Parked<JoinGroupResponse> | undefined,
-  ): Parked<JoinGroupResponse> | undefined {
+    join: ResponseCallback<JoinGroupAnswer> | undefined,
+  ): ResponseCallback<JoinGroupAnswer> | undefined {
     this.countProtocols(member, -1);
     member.supportedProtocols = protocols;
     this.countProtocols(member, 1);
@@ -395,23 +355,21 @@ export class ClassicGroup {
   }
 
   /** Answers a member's parked JoinGroup, if it has one. */
-  completeJoin(member: GroupMember, outcome: { response: JoinGroupResponse } | { error: KafkaJSError }): boolean {
+  completeJoin(member: GroupMember, answer: JoinGroupAnswer): boolean {
     const parked = member.awaitingJoin;
     if (parked === undefined) return false;
     member.awaitingJoin = undefined;
     this.numMembersAwaitingJoin--;
-    if ('response' in outcome) parked.resolve(outcome.response);
-    else parked.reject(outcome.error);
+    parked(answer);
     return true;
   }
 
   /** Answers a member's parked SyncGroup, if it has one. */
-  completeSync(member: GroupMember, outcome: { response: SyncGroupResponse } | { error: KafkaJSError }): boolean {
+  completeSync(member: GroupMember, answer: SyncGroupAnswer): boolean {
     const parked = member.awaitingSync;
     if (parked === undefined) return false;
     member.awaitingSync = undefined;
-    if ('response' in outcome) parked.resolve(outcome.response);
-    else parked.reject(outcome.error);
+    parked(answer);
     return true;
   }
 
@@ -430,12 +388,12 @@ export class ClassicGroup {
   }
 
   /** Swaps a static member's member id for a new instance's, fencing the old instance's parked requests. */
-  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string, fenced: () => KafkaJSError): GroupMember {
+  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string, fenced: Failure): GroupMember {
     const member = this.memberMap.get(oldMemberId);
     if (member === undefined) throw new Error(`invariant: cannot replace non-existing member ${oldMemberId}`);
     this.memberMap.delete(oldMemberId);
-    this.completeJoin(member, { error: fenced() });
-    this.completeSync(member, { error: fenced() });
+    this.completeJoin(member, joinFailure(fenced, oldMemberId));
+    this.completeSync(member, syncFailure(fenced));
     member.memberId = newMemberId;
     this.memberMap.set(newMemberId, member);
     if (this.isLeader(oldMemberId)) this.leaderId = newMemberId;
@@ -463,6 +421,11 @@ export class ClassicGroup {
   /** Number of pending (MEMBER_ID_REQUIRED) members. */
   get numPending(): number {
     return this.pendingMembers.size;
+  }
+
+  /** The pending (MEMBER_ID_REQUIRED) member ids. */
+  allPendingMembers(): string[] {
+    return [...this.pendingMembers];
   }
 
   /** Expects a SyncGroup from `memberId` in this generation. */

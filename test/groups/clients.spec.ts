@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Engine as Cluster } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import { decodeAssignmentMap, GroupHarness, type AssignorName, type SimClient } from './harness.js';
 import { eventsOf, newCluster } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KafkaJSProtocolError } from '../../protocol/errors.js';
-import type { Engine as Cluster } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import { encodeAssignment } from './harness.js';
 import { expectError, joinRequest, memberIdFor, newCluster, protocols, startJoin } from './helpers.js';
 

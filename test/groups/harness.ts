@@ -11,7 +11,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { TimerId } from '../../emulator/clock.js';
-import type { Engine as Cluster } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import type { GroupDescription, JoinGroupResponse } from '../../emulator/groups/coordinator.js';
 import { cooperativeStickyAssign, decodeCooperativeUserData, encodeCooperativeUserData, rangeAssign, roundRobinAssign } from '../../client/assignors/index.js';
 

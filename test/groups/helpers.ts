@@ -1,8 +1,10 @@
 /**
- * Small helpers for driving the coordinator request by request in unit tests.
+ * Small helpers for driving the coordinator request by request in unit tests. The specs call it
+ * through `cluster.groups` (adapters/twin/groups.ts), so each outcome is asserted as the kafkajs
+ * error its code surfaces as; coordinator.spec.ts checks the codes themselves.
  */
 import { expect } from 'chai';
-import { Engine as Cluster } from '../../emulator/engine.js';
+import { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../emulator/groups/coordinator.js';
 import { subscription } from './harness.js';

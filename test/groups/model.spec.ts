@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { Engine as Cluster } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import { decodeAssignmentMap, GroupHarness, type AssignorName, type SimClient } from './harness.js';
 import { newCluster } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Engine as Cluster } from '../../emulator/engine.js';
+import type { TwinCluster as Cluster } from '../../adapters/twin/cluster.js';
 import { OFFSETS_RETENTION_CHECK_INTERVAL_MS } from '../../emulator/groups/coordinator.js';
 import { encodeAssignment } from './harness.js';
 import { eventsOf, expectError, joinRequest, newCluster, protocols, startJoin } from './helpers.js';
