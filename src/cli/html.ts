@@ -5,8 +5,7 @@
  * The markup is XHTML-clean (every element closed, attributes quoted) so it parses as XML too.
  */
 import type { ClusterEvent } from '../../emulator/events.js';
-import { clockTime } from './demo.js';
-import { formatDuration, memberName } from './simulate.js';
+import { clockTime, formatDuration, memberName } from './timeline.js';
 
 /** What the page shows. */
 export interface HtmlTimelineInput {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { main } from '../../src/cli/main.js';
-import { clockTime, describeEvent } from '../../src/cli/demo.js';
+import { clockTime, describeEvent } from '../../src/cli/timeline.js';
 
 async function run(argv: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
