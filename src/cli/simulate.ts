@@ -70,5 +70,11 @@ async function runScript(scenario: ScriptedScenario, cluster: Cluster, timeline:
   const producers = new Map(scenario.producers.map((p) => [p.name, new ClientProducer(p)]));
   const counters = (): Counters => ({ sent: [...producers.values()].reduce((n, p) => n + p.sent, 0), delivered: members.deliveredTotal() });
   const run: ScriptRun = { cluster, timeline, tickMs: scenario.tickMs, producers, members, picked: new Map(), marks: new Map(), counters };
-  for (const step of scenario.script) await step.run(run);
+  for (const [i, step] of scenario.script.entries()) {
+    try {
+      await step.run(run);
+    } catch (e) {
+      throw new Error(`script[${i}] (${String(step)}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
 }
