@@ -117,26 +117,26 @@ function parseOptions(command: 'demo' | 'simulate', args: readonly string[], col
       return undefined;
     }
   }
-  if (command === 'simulate' && request.file === undefined) {
-    error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
-    error(USAGE);
-    return undefined;
-  }
   return request;
 }
 
 /** Reads and validates a scenario file; undefined (after listing every problem) when it cannot run. */
 function loadScenario(file: string | undefined, error: (line: string) => void): ResolvedScenario | undefined {
+  if (file === undefined) {
+    error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
+    error(USAGE);
+    return undefined;
+  }
   let text: string;
   try {
-    text = readFileSync(file!, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     error(`kafka-twin simulate: cannot read ${file}: ${why}`);
     return undefined;
   }
-  const { errors, scenario } = parseScenario(text, basename(file!));
+  const { errors, scenario } = parseScenario(text, basename(file));
   if (scenario === undefined) {
     for (const line of errors) error(line);
     error(`${errors.length} problem(s); the scenario format is described in examples/scenarios/README.md`);

@@ -13,8 +13,6 @@ import { Create, type Counters, type ScriptRun } from './script.js';
 import { summarize, type GroupOutcome, type ProducerOutcome } from './summary.js';
 import { Timeline } from './timeline.js';
 
-export type { Style } from './style.js';
-
 /** Options for {@link simulate}. */
 export interface SimulateOptions {
   scenario: ResolvedScenario;
