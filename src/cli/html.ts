@@ -1,12 +1,13 @@
 /**
- * `simulate --html`: one self-contained page (inline CSS, inline SVG, no scripts or external
- * resources) with a timeline over virtual time: per partition, its leader and ISR; per group and
- * partition, the member that owns it in each generation; broker faults as vertical markers.
- * The markup is XHTML-clean (every element closed, attributes quoted) so it parses as XML too.
+ * `--html`: one self-contained page (inline CSS, inline SVG, no scripts or external resources)
+ * with a timeline over virtual time of the lanes html-lanes.ts folds from the event log: per
+ * partition, its leader and ISR; per group and partition, the member that owns it in each
+ * generation; broker faults as vertical markers. The markup is XHTML-clean (every element closed,
+ * attributes quoted) so it parses as XML too.
  */
 import type { ClusterEvent } from '../../emulator/events.js';
-import { clockTime } from './demo.js';
-import { formatDuration, memberName } from './simulate.js';
+import { IDLE, ISR_FULL, ISR_PARTIAL, OFFLINE, foldLanes, groupSection, lossMarks, paletteOf, retentionPasses, type Lane, type Palette, type Segment } from './html-lanes.js';
+import { clockTime, formatDuration } from './timeline.js';
 
 /** What the page shows. */
 export interface HtmlTimelineInput {
@@ -21,15 +22,6 @@ export interface HtmlTimelineInput {
   text: readonly string[];
 }
 
-interface Segment {
-  from: number;
-  to: number;
-  label: string;
-  colorKey: string;
-  tip: string;
-  kind: 'leader' | 'offline' | 'owner' | 'idle' | 'isr-full' | 'isr-partial';
-}
-
 /** Escapes text for HTML and XML. */
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -37,178 +29,51 @@ export function escapeXml(s: string): string {
 
 /** Builds the page. Pure: the same input gives the same bytes. */
 export function renderHtml(input: HtmlTimelineInput): string {
-  const { durationMs, events } = input;
-  const end = Math.max(durationMs, 1);
-  const lanes: { id: string; label: string; group: string; segments: Segment[]; isr: Segment[] }[] = [];
+  const end = Math.max(input.durationMs, 1);
+  const lanes = foldLanes(input, end);
+  const palette = paletteOf(lanes);
+  const g = geometryOf(lanes, end);
+  const faults = placeFaults(input.events, g);
+  const drawn = drawLanes(lanes, input, g, palette, faults.top);
+  const bottom = drawn.bottom;
+  // Axis first, so lanes and markers are drawn over its ticks; one block of lines each.
+  const svg = [drawAxis(g, faults.top, bottom), drawn.body, drawFaults(faults, g, bottom)].map((lines) => lines.join('\n'));
+  return pageMarkup(input, drawLegend(lanes, palette, drawn.body), svg, g.left + g.plot + 30, bottom + 40);
+}
 
-  // Partition lanes: leader segments and ISR segments.
-  for (const t of input.topics) {
-    for (let p = 0; p < t.partitions; p++) {
-      const segments: Segment[] = [];
-      const isr: Segment[] = [];
-      let leader = { since: 0, leader: -1 };
-      let inSync = { since: 0, isr: [] as readonly number[] };
-      const closeLeader = (at: number) => {
-        if (at > leader.since || at === end)
-          segments.push(
-            leader.leader === -1
-              ? {
-                  from: leader.since,
-                  to: at,
-                  label: 'offline',
-                  colorKey: 'offline',
-                  kind: 'offline',
-                  tip: `${t.name}-${p} offline ${clockTime(leader.since)}-${clockTime(at)}`,
-                }
-              : {
-                  from: leader.since,
-                  to: at,
-                  label: `B${leader.leader}`,
-                  colorKey: `b${leader.leader}`,
-                  kind: 'leader',
-                  tip: `${t.name}-${p} leader broker ${leader.leader} ${clockTime(leader.since)}-${clockTime(at)}`,
-                },
-          );
-      };
-      const closeIsr = (at: number) => {
-        if (at > inSync.since)
-          isr.push({
-            from: inSync.since,
-            to: at,
-            label: `[${inSync.isr.join(',')}]`,
-            colorKey: '',
-            kind: inSync.isr.length >= t.replicationFactor ? 'isr-full' : 'isr-partial',
-            tip: `${t.name}-${p} ISR [${inSync.isr.join(',')}] ${clockTime(inSync.since)}-${clockTime(at)}`,
-          });
-      };
-      for (const e of events) {
-        if (!('topic' in e) || e.topic !== t.name || !('partition' in e) || e.partition !== p) continue;
-        if (e.type === 'leader-changed' && e.leader !== leader.leader) {
-          closeLeader(e.time);
-          leader = { since: e.time, leader: e.leader };
-        }
-        if (e.type === 'leader-changed' || e.type === 'isr-shrunk' || e.type === 'isr-expanded') {
-          if (e.isr.join(',') !== inSync.isr.join(',')) {
-            closeIsr(e.time);
-            inSync = { since: e.time, isr: e.isr };
-          }
-        }
-      }
-      closeLeader(end);
-      closeIsr(end);
-      lanes.push({ id: `partition ${t.name}-${p}`, label: `${t.name}-${p}`, group: 'Leader (and ISR below) per partition', segments, isr });
-    }
-  }
+/** Sizes, and where a point of time falls on the x axis. */
+interface Geometry {
+  end: number;
+  left: number;
+  plot: number;
+  laneH: number;
+  isrH: number;
+  x: (ms: number) => string;
+}
 
-  // A coordinator move marks the group Dead on the old coordinator, but the new one loads it as it
-  // was: members keep their partitions and generation, so such a Dead ends no ownership.
-  const moves = new Set(events.filter((e) => e.type === 'group-coordinator-moved').map((e) => `${e.groupId}@${e.time}`));
-  const endsOwnership = (e: ClusterEvent) =>
-    e.type === 'group-state-changed' && e.to !== 'Stable' && e.to !== 'CompletingRebalance' && !(e.to === 'Dead' && moves.has(`${e.groupId}@${e.time}`));
-
-  // Ownership lanes: from each group-assignment until the group starts rebalancing again.
-  for (const g of input.groups) {
-    for (const topic of g.topics) {
-      const partitions = input.topics.find((t) => t.name === topic)?.partitions ?? 0;
-      for (let p = 0; p < partitions; p++) {
-        const segments: Segment[] = [];
-        let owner: { since: number; member: string; generation: number } | undefined;
-        const close = (at: number) => {
-          if (owner !== undefined && at >= owner.since)
-            segments.push({
-              from: owner.since,
-              to: at,
-              label: owner.member,
-              colorKey: `m:${owner.member}`,
-              kind: 'owner',
-              tip: `${g.id}: ${topic}-${p} owned by ${owner.member} in generation ${owner.generation}, ${clockTime(owner.since)}-${clockTime(at)}`,
-            });
-          owner = undefined;
-        };
-        for (const e of events) {
-          if (!('groupId' in e) || e.groupId !== g.id) continue;
-          if (e.type === 'group-assignment') {
-            close(e.time);
-            const a = e.assignments.find((x) => (x.partitions ?? []).some((tp) => tp.topic === topic && tp.partitions.includes(p)));
-            if (a !== undefined) owner = { since: e.time, member: memberName(a.memberId), generation: e.generationId };
-          } else if (endsOwnership(e)) {
-            close(e.time);
-          }
-        }
-        close(end);
-        lanes.push({ id: `owner ${g.id} ${topic}-${p}`, label: `${topic}-${p}`, group: groupSection(g.id), segments, isr: [] });
-      }
-    }
-  }
-
-  // Idle members per group: those a generation gave no partition.
-  for (const g of input.groups) {
-    const segments: Segment[] = [];
-    let idle: { since: number; names: string[]; generation: number } | undefined;
-    const close = (at: number) => {
-      if (idle !== undefined && idle.names.length > 0 && at >= idle.since)
-        segments.push({
-          from: idle.since,
-          to: at,
-          label: idle.names.join(', '),
-          colorKey: 'idle',
-          kind: 'idle',
-          tip: `${g.id}: idle in generation ${idle.generation} (${clockTime(idle.since)}-${clockTime(at)}): ${idle.names.join(', ')}`,
-        });
-      idle = undefined;
-    };
-    for (const e of events) {
-      if (!('groupId' in e) || e.groupId !== g.id) continue;
-      if (e.type === 'group-assignment') {
-        close(e.time);
-        const names = e.assignments
-          .filter((a) => (a.partitions ?? []).every((tp) => tp.partitions.length === 0))
-          .map((a) => memberName(a.memberId))
-          .sort();
-        idle = { since: e.time, names, generation: e.generationId };
-      } else if (endsOwnership(e)) close(e.time);
-    }
-    close(end);
-    lanes.push({ id: `idle ${g.id}`, label: 'idle members', group: groupSection(g.id), segments, isr: [] });
-  }
-
-  // Each group's idle lane goes right after its ownership lanes (sort is stable).
-  const sections = [...new Set(lanes.map((l) => l.group))];
-  lanes.sort((a, b) => sections.indexOf(a.group) - sections.indexOf(b.group));
-
-  // Colours. Brokers and members have palettes of their own, and neither uses the ISR bar's green
-  // or red, so a colour means one thing per section.
-  const brokers = [...new Set(lanes.flatMap((l) => l.segments.filter((s) => s.kind === 'leader').map((s) => Number(s.colorKey.slice(1)))))].sort(
-    (a, b) => a - b,
-  );
-  // Members in the order they first owned a partition (then by name), as the legend lists them.
-  const firstOwned = new Map<string, number>();
-  for (const l of lanes) for (const s of l.segments) if (s.kind === 'owner') firstOwned.set(s.label, Math.min(s.from, firstOwned.get(s.label) ?? Infinity));
-  const members = [...firstOwned].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([m]) => m);
-  const colors = new Map<string, string>([
-    ['offline', OFFLINE],
-    ['idle', IDLE],
-  ]);
-  brokers.forEach((b, i) => colors.set(`b${b}`, BROKER_PALETTE[i % BROKER_PALETTE.length]!));
-  members.forEach((m, i) => colors.set(`m:${m}`, MEMBER_PALETTE[i % MEMBER_PALETTE.length]!));
-
+function geometryOf(lanes: readonly Lane[], end: number): Geometry {
   // Room for the longest lane label (about 6.5 px a character at 11 px), at least 170 px.
   const left = Math.max(170, Math.ceil(Math.max(...lanes.map((l) => l.label.length)) * 6.5) + 16);
   const plot = 900;
-  const laneH = 22;
-  const isrH = 6;
-  const x = (ms: number) => (left + (Math.min(ms, end) / end) * plot).toFixed(1);
+  return { end, left, plot, laneH: 22, isrH: 6, x: (ms) => (left + (Math.min(ms, end) / end) * plot).toFixed(1) };
+}
 
-  // Broker faults: labels above the plot, in as many rows as it takes for none to overlap.
+type BrokerFault = Extract<ClusterEvent, { type: 'broker-stopped' | 'broker-started' | 'broker-isolated' | 'broker-healed' }>;
+
+/** Broker faults: labels above the plot, in as many rows as it takes for none to overlap; `top` is where the plot starts. */
+function placeFaults(events: readonly ClusterEvent[], g: Geometry): { faults: BrokerFault[]; rows: number[]; top: number } {
   const faults = events.filter(
-    (e): e is Extract<ClusterEvent, { type: 'broker-stopped' | 'broker-started' | 'broker-isolated' | 'broker-healed' }> =>
-      e.type === 'broker-stopped' || e.type === 'broker-started' || e.type === 'broker-isolated' || e.type === 'broker-healed',
+    (e): e is BrokerFault => e.type === 'broker-stopped' || e.type === 'broker-started' || e.type === 'broker-isolated' || e.type === 'broker-healed',
   );
-  const faultLabel = (e: (typeof faults)[number]) => `B${e.broker} ${e.type.slice('broker-'.length)}`;
-  const faultRows = placeLabels(faults.map((e) => ({ x: Number(x(e.time)), text: faultLabel(e) })));
-  const faultRowCount = faultRows.length === 0 ? 0 : Math.max(...faultRows) + 1;
-  const top = 24 + faultRowCount * 13;
+  const rows = placeLabels(faults.map((e) => ({ x: Number(g.x(e.time)), text: faultLabel(e) })));
+  const rowCount = rows.length === 0 ? 0 : Math.max(...rows) + 1;
+  return { faults, rows, top: 24 + rowCount * 13 };
+}
 
+const faultLabel = (e: BrokerFault) => `B${e.broker} ${e.type.slice('broker-'.length)}`;
+
+/** Every lane top to bottom, a heading per section, and the generation lines across each group's lanes. */
+function drawLanes(lanes: readonly Lane[], input: HtmlTimelineInput, g: Geometry, palette: Palette, top: number): { body: string[]; bottom: number } {
   const body: string[] = [];
   let y = top + 6;
   let currentGroup = '';
@@ -219,115 +84,134 @@ export function renderHtml(input: HtmlTimelineInput): string {
       y += 14;
       body.push(`<text class="section" x="4" y="${y}">${escapeXml(lane.group)}</text>`);
       y += 8;
-      const id = input.groups.find((g) => lane.group === groupSection(g.id))?.id;
+      const id = input.groups.find((grp) => lane.group === groupSection(grp.id))?.id;
       if (id !== undefined) {
-        // Generation numbers over the group's lanes, where each generation's assignment arrived.
-        const gens = events.filter((e): e is Extract<ClusterEvent, { type: 'group-assignment' }> => e.type === 'group-assignment' && e.groupId === id);
-        const rows = placeLabels(gens.map((e) => ({ x: Number(x(e.time)), text: `gen ${e.generationId}` })));
-        const n = rows.length === 0 ? 0 : Math.max(...rows) + 1;
-        gens.forEach((e, i) => {
-          body.push(
-            `<text class="genlabel" x="${x(e.time)}" y="${y + 8 + rows[i]! * 12}" text-anchor="middle">gen ${e.generationId}<title>${escapeXml(`${id}: generation ${e.generationId} assigned at ${clockTime(e.time)}`)}</title></text>`,
-          );
-        });
-        y += n * 12 + 10;
+        y = drawGenerationLabels(id, input.events, g, y, body);
         groupSpans.set(lane.group, { from: y, to: y });
       }
     }
-    body.push(`<g class="lane" data-lane="${escapeXml(lane.id)}">`);
-    body.push(`<text class="label" x="${left - 6}" y="${y + 13}" text-anchor="end">${escapeXml(lane.label)}</text>`);
-    body.push(`<rect class="track" x="${left}" y="${y}" width="${plot}" height="${laneH - 4}" />`);
-    for (const s of lane.segments) {
-      const x0 = Number(x(s.from));
-      const w = Math.max(0.5, Number(x(s.to)) - x0);
-      const fill = colors.get(s.colorKey)!;
-      body.push(
-        `<rect class="seg ${s.kind}" x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${laneH - 4}" fill="${fill}"><title>${escapeXml(s.tip)}</title></rect>`,
-      );
-      if (w > 6.5 * s.label.length + 8)
-        body.push(`<text class="seglabel" x="${(x0 + 4).toFixed(1)}" y="${y + 13}" style="fill:${labelInk(fill)}">${escapeXml(s.label)}</text>`);
-    }
-    // Unclean elections and truncations: where acknowledged records can be lost.
-    const [, partitionName] = lane.id.split(' ');
-    if (lane.id.startsWith('partition ')) {
-      // Retention: one mark per pass (all replicas' deletions at one time), where the log start moved.
-      const passes = new Map<number, { from: number; to: number }>();
-      for (const e of events)
-        if (e.type === 'segment-deleted' && `${e.topic}-${e.partition}` === partitionName) {
-          const pass = passes.get(e.time);
-          passes.set(e.time, { from: Math.min(pass?.from ?? e.baseOffset, e.baseOffset), to: Math.max(pass?.to ?? 0, e.logStartOffset) });
-        }
-      for (const [time, pass] of passes) {
-        const cx = Number(x(time));
-        body.push(
-          `<path class="retention" d="M${(cx - 4).toFixed(1)} ${y + laneH - 4} l8 0 l-4 -7 z"><title>${escapeXml(`${partitionName}: retention deleted offsets [${pass.from}, ${pass.to}) at ${clockTime(time)}; log start offset now ${pass.to}`)}</title></path>`,
-        );
-      }
-      for (const e of events) {
-        if (!('topic' in e) || !('partition' in e) || `${e.topic}-${e.partition}` !== partitionName) continue;
-        const tip =
-          e.type === 'leader-changed' && e.election === 'unclean'
-            ? `${partitionName}: unclean election at ${clockTime(e.time)}, broker ${e.leader} was out of sync`
-            : e.type === 'log-truncated'
-              ? `${partitionName}: broker ${e.broker} truncated ${e.records} record(s) at ${clockTime(e.time)}`
-              : undefined;
-        if (tip === undefined) continue;
-        const cx = Number(x(e.time));
-        body.push(
-          `<path class="loss" d="M${cx.toFixed(1)} ${y - 3} l5 ${laneH / 2 - 1} l-5 ${laneH / 2 - 1} l-5 ${-(laneH / 2 - 1)} z"><title>${escapeXml(tip)}</title></path>`,
-        );
-      }
-    }
-    y += laneH - 4;
-    for (const s of lane.isr) {
-      const x0 = Number(x(s.from));
-      const w = Math.max(0.5, Number(x(s.to)) - x0);
-      body.push(
-        `<rect class="seg ${s.kind}" x="${x0.toFixed(1)}" y="${y + 1}" width="${w.toFixed(1)}" height="${isrH}"><title>${escapeXml(s.tip)}</title></rect>`,
-      );
-    }
-    y += lane.isr.length > 0 ? isrH + 6 : 6;
-    body.push('</g>');
+    y = drawLane(lane, input.events, g, palette, y, body);
     const span = groupSpans.get(lane.group);
     if (span !== undefined) span.to = y - 6;
   }
   // Thin lines where each generation starts, across its group's lanes.
-  for (const g of input.groups) {
-    const span = groupSpans.get(groupSection(g.id));
+  for (const grp of input.groups) {
+    const span = groupSpans.get(groupSection(grp.id));
     if (span === undefined) continue;
-    for (const e of events)
-      if (e.type === 'group-assignment' && e.groupId === g.id)
-        body.push(`<line class="generation" x1="${x(e.time)}" y1="${span.from - 2}" x2="${x(e.time)}" y2="${span.to + 2}" />`);
+    for (const e of input.events)
+      if (e.type === 'group-assignment' && e.groupId === grp.id)
+        body.push(`<line class="generation" x1="${g.x(e.time)}" y1="${span.from - 2}" x2="${g.x(e.time)}" y2="${span.to + 2}" />`);
   }
-  const bottom = y + 6;
-  // Axis: ticks at a round step of virtual time.
-  const step = tickStep(end);
+  return { body, bottom: y + 6 };
+}
+
+/** Generation numbers over a group's lanes, where each generation's assignment arrived; returns the y below them. */
+function drawGenerationLabels(groupId: string, events: readonly ClusterEvent[], g: Geometry, y: number, body: string[]): number {
+  const gens = events.filter((e): e is Extract<ClusterEvent, { type: 'group-assignment' }> => e.type === 'group-assignment' && e.groupId === groupId);
+  const rows = placeLabels(gens.map((e) => ({ x: Number(g.x(e.time)), text: `gen ${e.generationId}` })));
+  const n = rows.length === 0 ? 0 : Math.max(...rows) + 1;
+  gens.forEach((e, i) => {
+    const tip = escapeXml(`${groupId}: generation ${e.generationId} assigned at ${clockTime(e.time)}`);
+    body.push(`<text class="genlabel" x="${g.x(e.time)}" y="${y + 8 + rows[i]! * 12}" text-anchor="middle">gen ${e.generationId}<title>${tip}</title></text>`);
+  });
+  return y + n * 12 + 10;
+}
+
+/** One lane at `y`: its label, track, segments (labelled where they fit), marks and ISR bar; returns the y of the next. */
+function drawLane(lane: Lane, events: readonly ClusterEvent[], g: Geometry, palette: Palette, y: number, body: string[]): number {
+  const { left, plot, laneH, isrH } = g;
+  body.push(`<g class="lane" data-lane="${escapeXml(lane.id)}">`);
+  body.push(`<text class="label" x="${left - 6}" y="${y + 13}" text-anchor="end">${escapeXml(lane.label)}</text>`);
+  body.push(`<rect class="track" x="${left}" y="${y}" width="${plot}" height="${laneH - 4}" />`);
+  for (const s of lane.segments) {
+    const [x0, w] = extent(s, g);
+    const fill = palette.colors.get(s.colorKey)!;
+    body.push(
+      `<rect class="seg ${s.kind}" x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${laneH - 4}" fill="${fill}"><title>${escapeXml(s.tip)}</title></rect>`,
+    );
+    if (w > 6.5 * s.label.length + 8) body.push(`<text class="seglabel" x="${(x0 + 4).toFixed(1)}" y="${y + 13}" style="fill:${labelInk(fill)}">${escapeXml(s.label)}</text>`);
+  }
+  if (lane.id.startsWith('partition ')) drawPartitionMarks(lane.id.split(' ')[1]!, events, g, y, body);
+  y += laneH - 4;
+  for (const s of lane.isr) {
+    const [x0, w] = extent(s, g);
+    body.push(`<rect class="seg ${s.kind}" x="${x0.toFixed(1)}" y="${y + 1}" width="${w.toFixed(1)}" height="${isrH}"><title>${escapeXml(s.tip)}</title></rect>`);
+  }
+  y += lane.isr.length > 0 ? isrH + 6 : 6;
+  body.push('</g>');
+  return y;
+}
+
+/** Where a segment starts and how wide it is (at least half a pixel, so an instant still shows). */
+function extent(s: Segment, g: Geometry): [number, number] {
+  const x0 = Number(g.x(s.from));
+  return [x0, Math.max(0.5, Number(g.x(s.to)) - x0)];
+}
+
+/** On a partition's lane: a triangle per retention pass, a diamond where acknowledged records may be lost. */
+function drawPartitionMarks(partitionName: string, events: readonly ClusterEvent[], g: Geometry, y: number, body: string[]): void {
+  const { laneH } = g;
+  for (const pass of retentionPasses(events, partitionName)) {
+    const cx = Number(g.x(pass.time));
+    const tip = `${partitionName}: retention deleted offsets [${pass.from}, ${pass.logStartOffset}) at ${clockTime(pass.time)}; log start offset now ${pass.logStartOffset}`;
+    body.push(`<path class="retention" d="M${(cx - 4).toFixed(1)} ${y + laneH - 4} l8 0 l-4 -7 z"><title>${escapeXml(tip)}</title></path>`);
+  }
+  for (const { time, tip } of lossMarks(events, partitionName)) {
+    const cx = Number(g.x(time));
+    const half = laneH / 2 - 1;
+    body.push(`<path class="loss" d="M${cx.toFixed(1)} ${y - 3} l5 ${half} l-5 ${half} l-5 ${-half} z"><title>${escapeXml(tip)}</title></path>`);
+  }
+}
+
+/** The time axis: ticks at a round step of virtual time. */
+function drawAxis(g: Geometry, top: number, bottom: number): string[] {
+  const { left, plot, end, x } = g;
   const axis: string[] = [`<line class="axis" x1="${left}" y1="${bottom}" x2="${left + plot}" y2="${bottom}" />`];
+  const step = tickStep(end);
   for (let t = 0; t <= end; t += step) {
     axis.push(`<line class="tick" x1="${x(t)}" y1="${top}" x2="${x(t)}" y2="${bottom}" />`);
     axis.push(`<text class="ticklabel" x="${x(t)}" y="${bottom + 14}" text-anchor="middle">${clockTime(t)}</text>`);
   }
   axis.push(`<text class="ticklabel" x="${left + plot / 2}" y="${bottom + 30}" text-anchor="middle">virtual time (mm:ss)</text>`);
-  const markers = faults.map(
-    (e, i) =>
-      `<g class="fault" data-fault="${e.type.slice('broker-'.length)}"><line x1="${x(e.time)}" y1="${top - 10 - faultRows[i]! * 13}" x2="${x(e.time)}" y2="${bottom}" /><text x="${x(e.time)}" y="${top - 12 - faultRows[i]! * 13}" text-anchor="middle">${escapeXml(faultLabel(e))}</text><title>${escapeXml(`broker ${e.broker} ${e.type.slice('broker-'.length)} at ${clockTime(e.time)}`)}</title></g>`,
-  );
-  const height = bottom + 40;
+  return axis;
+}
 
-  const key = (color: string, text: string, cls = 'swatch') =>
-    `<span class="key"><span class="${cls}" style="background:${color}"></span>${escapeXml(text)}</span>`;
+/** A vertical marker per broker fault, its label in its row above the plot. */
+function drawFaults({ faults, rows, top }: ReturnType<typeof placeFaults>, g: Geometry, bottom: number): string[] {
+  return faults.map((e, i) => {
+    const what = e.type.slice('broker-'.length);
+    const line = `<line x1="${g.x(e.time)}" y1="${top - 10 - rows[i]! * 13}" x2="${g.x(e.time)}" y2="${bottom}" />`;
+    const label = `<text x="${g.x(e.time)}" y="${top - 12 - rows[i]! * 13}" text-anchor="middle">${escapeXml(faultLabel(e))}</text>`;
+    return `<g class="fault" data-fault="${what}">${line}${label}<title>${escapeXml(`broker ${e.broker} ${what} at ${clockTime(e.time)}`)}</title></g>`;
+  });
+}
+
+/** A legend per section, listing only what the picture uses. */
+function drawLegend(lanes: readonly Lane[], { colors, brokers, members }: Palette, body: readonly string[]): string[] {
+  const key = (color: string, text: string, cls = 'swatch') => `<span class="key"><span class="${cls}" style="background:${color}"></span>${escapeXml(text)}</span>`;
   const used = (kind: Segment['kind']) => lanes.some((l) => l.segments.some((s) => s.kind === kind) || l.isr.some((s) => s.kind === kind));
   const hasLoss = body.some((l) => l.startsWith('<path class="loss"'));
   const hasRetention = body.some((l) => l.startsWith('<path class="retention"'));
+  const offline = used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : '';
+  const loss = hasLoss ? ` <span class="key"><span class="diamond"></span>unclean election or truncation: acknowledged records may be lost</span>` : '';
+  const retention = hasRetention
+    ? ` <span class="key"><svg class="mark" width="10" height="9" viewBox="0 0 10 9"><path d="M1 8 l8 0 l-4 -7 z" fill="#fff" stroke="#222" /></svg>retention deleted old segments: the log start offset moved</span>`
+    : '';
   const legend = [
-    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : ''}${hasLoss ? ` <span class="key"><span class="diamond"></span>unclean election or truncation: acknowledged records may be lost</span>` : ''}${hasRetention ? ` <span class="key"><svg class="mark" width="10" height="9" viewBox="0 0 10 9"><path d="M1 8 l8 0 l-4 -7 z" fill="#fff" stroke="#222" /></svg>retention deleted old segments: the log start offset moved</span>` : ''}</p>`,
+    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${offline}${loss}${retention}</p>`,
     `<p class="legend"><b>ISR bar under it:</b> ${key(ISR_FULL, 'every replica in sync')} ${key(ISR_PARTIAL, 'ISR shrunk: a replica stopped or fell behind')}</p>`,
   ];
-  if (members.length > 0)
+  if (members.length > 0) {
+    const idle = used('idle') ? ` ${key(IDLE, 'idle: no partition left for it')}` : '';
     legend.push(
-      `<p class="legend"><b>Group members:</b> ${members.map((m) => key(colors.get(`m:${m}`)!, m)).join(' ')}${used('idle') ? ` ${key(IDLE, 'idle: no partition left for it')}` : ''} <span class="key">blank: nobody owns the partition (rebalancing, or the group is empty)</span></p>`,
+      `<p class="legend"><b>Group members:</b> ${members.map((m) => key(colors.get(`m:${m}`)!, m)).join(' ')}${idle} <span class="key">blank: nobody owns the partition (rebalancing, or the group is empty)</span></p>`,
     );
+  }
+  return legend;
+}
 
+/** The page around the picture: styles, heading, legend, the SVG and the text timeline. */
+function pageMarkup(input: HtmlTimelineInput, legend: readonly string[], svg: readonly string[], width: number, height: number): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -361,30 +245,16 @@ pre { background: #f7f7f7; padding: 1em; white-space: pre-wrap; font-size: 12px;
 <body>
 <h1>${escapeXml(input.title)}</h1>
 <p>${escapeXml(input.description)}</p>
-<p>Seed ${input.seed}; ${formatDuration(durationMs)} of virtual time. Hover over a bar for its details.</p>
+<p>Seed ${input.seed}; ${formatDuration(input.durationMs)} of virtual time. Hover over a bar for its details.</p>
 ${legend.join('\n')}
-<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="${left + plot + 30}" height="${height}" viewBox="0 0 ${left + plot + 30} ${height}">
-${axis.join('\n')}
-${body.join('\n')}
-${markers.join('\n')}
+<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+${svg.join('\n')}
 </svg>
 <h2>Timeline</h2>
 <pre>${escapeXml(input.text.join('\n'))}</pre>
 </body>
 </html>
 `;
-}
-
-const OFFLINE = '#3c3c3c';
-const IDLE = '#c7c7c7';
-const ISR_FULL = '#59a14f';
-const ISR_PARTIAL = '#e15759';
-const BROKER_PALETTE = ['#4e79a7', '#f28e2b', '#8e6bbf', '#a0cbe8', '#ffbe7d', '#9c755f', '#79706e', '#d37295'];
-const MEMBER_PALETTE = ['#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#4e79a7', '#f28e2b', '#bab0ac', '#86bcb6', '#d4a6c8'];
-
-/** The heading of a group's section; also how its lanes are grouped. */
-function groupSection(groupId: string): string {
-  return `Group ${groupId}: owner per partition`;
 }
 
 /** Black or white, whichever reads better on `fill` (#rrggbb). */

@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 /**
- * `kafka-twin` command line.
+ * `kafka-twin` command line: reads the options, loads a scenario (a file, or the built-in demo),
+ * runs it with simulate.ts and writes the timeline, the event log (--json) and the page (--html).
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ClusterEvent } from '../../emulator/events.js';
-import { DEMO_LAYOUT, runDemo } from './demo.js';
+import { demoScenario } from './demo.js';
 import { renderHtml, type HtmlTimelineInput } from './html.js';
-import { parseScenario } from './scenario.js';
+import { parseScenario, type ResolvedScenario } from './scenario.js';
 import { simulate } from './simulate.js';
 import { stripAnsi } from './style.js';
 
 const USAGE = `Usage: kafka-twin <command> [options]
 
 Commands:
-  demo                    run the built-in scenario on an in-memory cluster and print its timeline
+  demo                    run the built-in scenario (examples/scenarios/demo.yaml) and print its timeline
   simulate <file>         run a scenario file, JSON or YAML (see examples/scenarios/README.md), and print its timeline
   help                    show this text
 
@@ -56,94 +57,109 @@ export async function main(argv: readonly string[], write: (line: string) => voi
   }
 }
 
-/** What a run prints besides its timeline: the event log and the page. */
-interface RunOutput {
-  events: readonly ClusterEvent[];
-  endMs: number;
+/** What the command line asks of a run. */
+interface RunRequest {
+  file: string | undefined;
+  seed: number | undefined;
+  json: boolean;
+  html: string | undefined;
+  color: boolean;
 }
 
 async function run(command: 'demo' | 'simulate', args: readonly string[], write: (line: string) => void, io: CliIo): Promise<number> {
   const error = io.error ?? write;
-  let file: string | undefined;
-  let seed: number | undefined;
-  let json = false;
-  let html: string | undefined;
-  let color = io.color ?? false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--seed' && args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) seed = Number(args[++i]);
-    else if (a === '--json') json = true;
-    else if (a === '--html' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) html = args[++i];
-    else if (a === '--color') color = true;
-    else if (a === '--no-color') color = false;
-    else if (command === 'simulate' && !a.startsWith('-') && file === undefined) file = a;
-    else {
-      error(`kafka-twin ${command}: unknown or incomplete option '${a}'`);
-      error(USAGE);
-      return 2;
-    }
-  }
+  const request = parseOptions(command, args, io.color ?? false, error);
+  if (request === undefined) return 2;
   // Checked before the run, which can be long: a page that cannot be written is bad usage.
-  if (html !== undefined && !isDirectory(dirname(resolve(html)))) {
-    error(`kafka-twin ${command}: cannot write ${html}: no directory ${dirname(resolve(html))}`);
+  if (request.html !== undefined && !isDirectory(dirname(resolve(request.html)))) {
+    error(`kafka-twin ${command}: cannot write ${request.html}: no directory ${dirname(resolve(request.html))}`);
     return 2;
   }
+  const scenario = command === 'demo' ? demoScenario() : loadScenario(request.file, error);
+  if (scenario === undefined) return 2;
   // The timeline goes to stdout unless --json takes its place; the page gets it without colour.
   const lines: string[] = [];
   const timeline = (line: string) => {
-    if (!json) write(line);
-    if (html !== undefined) lines.push(stripAnsi(line));
+    if (!request.json) write(line);
+    if (request.html !== undefined) lines.push(stripAnsi(line));
   };
-  color &&= !json;
-  let output: RunOutput;
-  let page: Omit<HtmlTimelineInput, 'events' | 'durationMs' | 'text'>;
-  if (command === 'demo') {
-    output = await runDemo({ seed, write: timeline, color });
-    page = { ...DEMO_LAYOUT, seed: seed ?? 1 };
-  } else {
-    if (file === undefined) {
-      error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
+  const { seed } = request;
+  const output = await simulate({ scenario, seed, color: request.color && !request.json, progress: io.progress, write: timeline });
+  if (request.json) writeEventLog(output.events, write);
+  if (request.html === undefined) return 0;
+  const page: HtmlTimelineInput = {
+    title: scenario.name || basename(request.file ?? ''),
+    description: scenario.description,
+    seed: seed ?? scenario.seed,
+    topics: scenario.topics,
+    groups: scenario.groups,
+    durationMs: output.endMs,
+    events: output.events,
+    text: lines,
+  };
+  return writePage(command, request.html, page, error);
+}
+
+/** Reads the options of `demo` and `simulate`; undefined (after saying why) when they make no sense. */
+function parseOptions(command: 'demo' | 'simulate', args: readonly string[], color: boolean, error: (line: string) => void): RunRequest | undefined {
+  const request: RunRequest = { file: undefined, seed: undefined, json: false, html: undefined, color };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--seed' && args[i + 1] !== undefined && /^\d+$/.test(args[i + 1]!)) request.seed = Number(args[++i]);
+    else if (a === '--json') request.json = true;
+    else if (a === '--html' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) request.html = args[++i];
+    else if (a === '--color') request.color = true;
+    else if (a === '--no-color') request.color = false;
+    else if (command === 'simulate' && !a.startsWith('-') && request.file === undefined) request.file = a;
+    else {
+      error(`kafka-twin ${command}: unknown or incomplete option '${a}'`);
       error(USAGE);
-      return 2;
+      return undefined;
     }
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      error(`kafka-twin simulate: cannot read ${file}: ${why}`);
-      return 2;
-    }
-    const { errors, scenario } = parseScenario(text, basename(file));
-    if (scenario === undefined) {
-      for (const line of errors) error(line);
-      error(`${errors.length} problem(s); the scenario format is described in examples/scenarios/README.md`);
-      return 2;
-    }
-    output = await simulate({ scenario, seed, color, progress: io.progress, write: timeline });
-    page = {
-      title: scenario.name || basename(file),
-      description: scenario.description,
-      seed: seed ?? scenario.seed,
-      topics: scenario.topics,
-      groups: scenario.groups,
-    };
   }
-  if (json) {
-    write('[');
-    output.events.forEach((e, i) => write(`${JSON.stringify(e)}${i < output.events.length - 1 ? ',' : ''}`));
-    write(']');
+  return request;
+}
+
+/** Reads and validates a scenario file; undefined (after listing every problem) when it cannot run. */
+function loadScenario(file: string | undefined, error: (line: string) => void): ResolvedScenario | undefined {
+  if (file === undefined) {
+    error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
+    error(USAGE);
+    return undefined;
   }
-  if (html !== undefined) {
-    try {
-      writeFileSync(html, renderHtml({ ...page, durationMs: output.endMs, events: output.events, text: lines }));
-    } catch (e) {
-      error(`kafka-twin ${command}: cannot write ${html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return 1;
-    }
-    error(`kafka-twin ${command}: wrote ${html}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    error(`kafka-twin simulate: cannot read ${file}: ${why}`);
+    return undefined;
   }
+  const { errors, scenario } = parseScenario(text, basename(file));
+  if (scenario === undefined) {
+    for (const line of errors) error(line);
+    error(`${errors.length} problem(s); the scenario format is described in examples/scenarios/README.md`);
+  }
+  return scenario;
+}
+
+/** `--json`: the raw event log, a JSON array with one event a line. */
+function writeEventLog(events: readonly ClusterEvent[], write: (line: string) => void): void {
+  write('[');
+  events.forEach((e, i) => write(`${JSON.stringify(e)}${i < events.length - 1 ? ',' : ''}`));
+  write(']');
+}
+
+/** `--html`: writes the page; 1 when it cannot be written. */
+function writePage(command: string, file: string, page: HtmlTimelineInput, error: (line: string) => void): number {
+  try {
+    writeFileSync(file, renderHtml(page));
+  } catch (e) {
+    error(`kafka-twin ${command}: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return 1;
+  }
+  error(`kafka-twin ${command}: wrote ${file}`);
   return 0;
 }
 

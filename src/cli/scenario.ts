@@ -1,10 +1,14 @@
 /**
- * The scenario file of `kafka-twin simulate`: small TypeScript types for what a JSON file
- * describes, and a validator that reports every problem with its location instead of throwing.
- * The format is documented with examples in examples/scenarios/README.md.
+ * The scenario file of `kafka-twin simulate` (and the built-in demo, examples/scenarios/demo.yaml):
+ * small TypeScript types for what a JSON or YAML file describes, and a validator that reports
+ * every problem with its location (a line and column in YAML and in malformed JSON) instead of
+ * throwing. The format is documented with examples in examples/scenarios/README.md.
  */
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../../emulator/config.js';
+import { checkScript, type ScriptStep } from './script.js';
+import { Checker, checkFaults, checkGroups, checkProducers, checkRunShape, checkTopics, isNonNegativeInt, isObject } from './validate.js';
+
+export { parseDuration } from './validate.js';
 
 /**
  * A span or point of virtual time: a number of milliseconds, or a string of a number and a unit,
@@ -15,7 +19,10 @@ export type Duration = number | string;
 /** A broker or topic setting value, under Kafka's own names. */
 export type ConfigValue = string | number | boolean;
 
-/** A whole scenario file. */
+/**
+ * A whole scenario file. Either a timed run (`duration`, and members and faults at given times)
+ * or a script (`script`: steps one after another, each waiting for what it starts).
+ */
 export interface Scenario {
   /** Shown in the timeline's heading. */
   name?: string;
@@ -27,11 +34,11 @@ export interface Scenario {
   brokers: number;
   /** Broker settings (`BROKER_CONFIGS`), e.g. `"replica.lag.time.max.ms": 10000`. */
   config?: Record<string, ConfigValue>;
-  /** How long the run lasts in virtual time. */
-  duration: Duration;
+  /** How long the run lasts in virtual time; a script has none (its steps set the pace). */
+  duration?: Duration;
   /** How often producers send a batch: the step of the simulation. @defaultValue "1s" */
   tick?: Duration;
-  /** Print a status block (leaders, ISR, lag) this often; always printed at the end. */
+  /** Print a status block (leaders, ISR, lag) this often; always printed at the end of a timed run. */
   statusEvery?: Duration;
   /** Topics, created at time 0 in this order. */
   topics: TopicSpec[];
@@ -41,6 +48,8 @@ export interface Scenario {
   groups?: GroupSpec[];
   /** Broker faults at given times. */
   faults?: FaultSpec[];
+  /** Steps run one after another instead of a timed schedule (see {@link ScriptStepSpec}). */
+  script?: ScriptStepSpec[];
 }
 
 /** A topic created at the start of the run. */
@@ -63,9 +72,13 @@ export interface ProducerSpec {
   keys?: number;
   /** 0, 1, or "all" (also -1). @defaultValue "all" */
   acks?: 0 | 1 | -1 | 'all';
-  /** When it starts writing. @defaultValue 0 */
+  /** A script's record key pattern instead of `keys`: `{seq}` is the record number, e.g. `"ride-{seq}"`. */
+  key?: string;
+  /** A script's record value pattern. @defaultValue `"<name>#{seq}"` */
+  value?: string;
+  /** When it starts writing (timed runs). @defaultValue 0 */
   from?: Duration;
-  /** When it stops writing. @defaultValue the end of the run */
+  /** When it stops writing (timed runs). @defaultValue the end of the run */
   until?: Duration;
 }
 
@@ -77,7 +90,8 @@ export interface GroupSpec {
   fromBeginning?: boolean;
   /** session.timeout.ms of its members; a crashed member is removed after it. @defaultValue "30s" */
   sessionTimeout?: Duration;
-  members: MemberSpec[];
+  /** A timed run's member sessions; a script starts members with `join` steps instead. */
+  members?: MemberSpec[];
 }
 
 /**
@@ -101,275 +115,146 @@ export interface FaultSpec {
   heal?: number;
 }
 
+/**
+ * One step of a script: exactly one action, and the options that action takes. Text in `section`
+ * and `say` may name `{sent}`, `{delivered}`, `{events}`, `{sent since <mark>}`,
+ * `{delivered since <mark>}` and brokers named by `pick`.
+ */
+export interface ScriptStepSpec {
+  /** A blank line and a `== heading`. */
+  section?: string;
+  /** A line of text. */
+  say?: string;
+  /** Creates a topic of `topics` (those no step creates exist from 00:00). */
+  create?: string;
+  /** Prints a topic's partition table: leader, replicas, ISR, log start, high watermark. */
+  partitions?: string;
+  /** Connects a producer's kafkajs client (otherwise its first `send` does). */
+  connect?: string;
+  /** Sends for this long: each tick, one batch of rate x tick records, acknowledged before the clock moves on. */
+  send?: Duration;
+  /** With `send`: which producer. @defaultValue the only one */
+  producer?: string;
+  /** Starts a member (a kafkajs consumer) and waits until it runs. */
+  join?: string;
+  /** With `join`: which group. @defaultValue the only one */
+  group?: string;
+  /** Members that leave cleanly (LeaveGroup), one after another. */
+  leave?: string | string[];
+  /** A member that crashes: no LeaveGroup; the group waits for its session timeout. */
+  crash?: string;
+  /** Names a broker for later steps and text, with `leaderOf`. */
+  pick?: string;
+  /** With `pick`: the partition (`topic-N`) whose leader it names, at this step. */
+  leaderOf?: string;
+  stop?: number | string;
+  start?: number | string;
+  isolate?: number | string;
+  heal?: number | string;
+  /** Moves the clock this long, or (`idle`) until every consumer has settled and caught up. */
+  wait?: Duration;
+  /** Prints a group's committed offset and high watermark per partition. */
+  committed?: string;
+  /** Prints a group's committed offset and lag per partition. */
+  lag?: string;
+  /** Remembers the counters now, for `{sent since <mark>}` and `{delivered since <mark>}`. */
+  mark?: string;
+}
+
 /** One problem in a scenario file: where (a path like `topics[1].partitions`) and what. */
 export interface ScenarioProblem {
   path: string;
   message: string;
 }
 
-/** A validated scenario with every time in milliseconds and every default filled in. */
-export interface ResolvedScenario {
+/** A validated producer, every default filled in. */
+export interface ResolvedProducer {
+  name: string;
+  topic: string;
+  rate: number;
+  keys: number;
+  acks: 0 | 1 | -1;
+  fromMs: number;
+  untilMs: number;
+  /** A script's key pattern, when it has one. */
+  key?: string;
+  /** A script's value pattern, when it has one. */
+  value?: string;
+}
+
+/** A validated group. */
+export interface ResolvedGroup {
+  id: string;
+  topics: string[];
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  /** A timed run's sessions; none in a script. */
+  members: { name: string; joinMs: number; endMs: number | undefined; end: 'leave' | 'crash' | undefined }[];
+}
+
+/** What both kinds of run resolve to. */
+interface ResolvedCommon {
   name: string;
   description: string;
   seed: number;
   brokers: number;
   config: Record<string, ConfigValue>;
-  durationMs: number;
   tickMs: number;
-  statusEveryMs: number | undefined;
   topics: { name: string; partitions: number; replicationFactor: number; config: Record<string, ConfigValue> }[];
-  producers: { name: string; topic: string; rate: number; keys: number; acks: 0 | 1 | -1; fromMs: number; untilMs: number }[];
-  groups: {
-    id: string;
-    topics: string[];
-    fromBeginning: boolean;
-    sessionTimeoutMs: number;
-    members: { name: string; joinMs: number; endMs: number | undefined; end: 'leave' | 'crash' | undefined }[];
-  }[];
+  producers: ResolvedProducer[];
+  groups: ResolvedGroup[];
+}
+
+/** A validated timed run with every time in milliseconds and every default filled in. */
+export interface TimedScenario extends ResolvedCommon {
+  script?: undefined;
+  durationMs: number;
+  statusEveryMs: number | undefined;
   faults: { atMs: number; action: 'stop' | 'start' | 'isolate' | 'heal'; broker: number }[];
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses a {@link Duration} to milliseconds; undefined when it is not one. */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
-  if (m === null) return undefined;
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+/** A validated script. */
+export interface ScriptedScenario extends ResolvedCommon {
+  script: readonly ScriptStep[];
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
-const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const isName = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]{1,200}$/.test(v);
+/** A validated scenario, either kind. */
+export type ResolvedScenario = TimedScenario | ScriptedScenario;
 
-const SCENARIO_KEYS = ['name', 'description', 'seed', 'brokers', 'config', 'duration', 'tick', 'statusEvery', 'topics', 'producers', 'groups', 'faults'];
-const TOPIC_KEYS = ['name', 'partitions', 'replicationFactor', 'config'];
-const PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'acks', 'from', 'until'];
-const GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout', 'members'];
-const MEMBER_KEYS = ['name', 'join', 'leave', 'crash'];
-const FAULT_ACTIONS = ['stop', 'start', 'isolate', 'heal'] as const;
+const SCENARIO_KEYS = ['name', 'description', 'seed', 'brokers', 'config', 'duration', 'tick', 'statusEvery', 'topics', 'producers', 'groups', 'faults', 'script'];
+// A script's steps set the pace and say when members come and go and brokers fail.
+const SCRIPT_KEYS = ['name', 'description', 'seed', 'brokers', 'config', 'tick', 'topics', 'producers', 'groups', 'script'];
 
 /** Checks a parsed JSON document; returns every problem found, or the resolved scenario. */
 export function validateScenario(input: unknown): { problems: ScenarioProblem[]; scenario?: ResolvedScenario } {
-  const problems: ScenarioProblem[] = [];
-  const problem = (path: string, message: string): void => void problems.push({ path, message });
+  const c = new Checker();
   if (!isObject(input)) {
-    problem('(root)', 'must be a JSON object');
-    return { problems };
+    c.problem('(root)', 'must be a JSON object');
+    return { problems: c.problems };
   }
-  const unknownKeys = (obj: Json, allowed: readonly string[], path: string) => {
-    for (const k of Object.keys(obj))
-      if (!allowed.includes(k)) problem(path === '' ? k : `${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+  const scripted = input.script !== undefined;
+  c.unknownKeys(input, scripted ? SCRIPT_KEYS : SCENARIO_KEYS, '');
+  const shape = checkRunShape(c, input, scripted);
+  const topics = checkTopics(c, input, shape.brokers);
+  const topicNames = new Set(topics.map((t) => t.name));
+  const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted);
+  const groups = checkGroups(c, input, topicNames, shape.durationMs, scripted);
+  const faults = scripted ? [] : checkFaults(c, input, shape.brokers, shape.durationMs);
+  const script = scripted ? checkScript(c, input.script, { brokers: shape.brokers, tickMs: shape.tickMs, topics, producers, groups }) : undefined;
+  if (c.problems.length > 0) return { problems: c.problems };
+  const common: ResolvedCommon = {
+    name: typeof input.name === 'string' ? input.name : '',
+    description: typeof input.description === 'string' ? input.description : '',
+    seed: isNonNegativeInt(input.seed) ? input.seed : 1,
+    brokers: shape.brokers,
+    config: shape.config,
+    tickMs: shape.tickMs!,
+    topics,
+    producers,
+    groups,
   };
-  const duration = (obj: Json, key: string, path: string, required: boolean): number | undefined => {
-    const v = obj[key];
-    if (v === undefined) {
-      if (required) problem(path, 'is required');
-      return undefined;
-    }
-    const ms = parseDuration(v);
-    if (ms === undefined) problem(path, 'must be a duration: milliseconds, or a string like "500ms", "30s", "5m", "1h"');
-    return ms;
-  };
-  const configOf = (v: unknown, path: string, known: Record<string, { kind: string }>): Record<string, ConfigValue> => {
-    if (v === undefined) return {};
-    if (!isObject(v)) {
-      problem(path, 'must be an object of settings');
-      return {};
-    }
-    const out: Record<string, ConfigValue> = {};
-    for (const [k, value] of Object.entries(v)) {
-      const def = known[k];
-      if (def === undefined) problem(`${path}["${k}"]`, 'unknown setting');
-      else if (
-        def.kind === 'boolean'
-          ? typeof value !== 'boolean' && value !== 'true' && value !== 'false'
-          : def.kind === 'string'
-            ? typeof value !== 'string'
-            : typeof value !== 'number' && !(typeof value === 'string' && /^-?\d+$/.test(value))
-      )
-        problem(`${path}["${k}"]`, `must be ${def.kind === 'boolean' ? 'a boolean' : def.kind === 'string' ? 'a string' : 'an integer'}`);
-      else out[k] = value as ConfigValue;
-    }
-    return out;
-  };
-
-  unknownKeys(input, SCENARIO_KEYS, '');
-  if (input.name !== undefined && typeof input.name !== 'string') problem('name', 'must be a string');
-  if (input.description !== undefined && typeof input.description !== 'string') problem('description', 'must be a string');
-  if (input.seed !== undefined && !isNonNegativeInt(input.seed)) problem('seed', 'must be a non-negative integer');
-  if (input.brokers === undefined) problem('brokers', 'is required');
-  else if (!isPositiveInt(input.brokers) || input.brokers > 100) problem('brokers', 'must be a positive integer (at most 100)');
-  const brokers = isPositiveInt(input.brokers) ? input.brokers : 0;
-  const config = configOf(input.config, 'config', BROKER_CONFIGS);
-  const durationMs = duration(input, 'duration', 'duration', true);
-  if (durationMs !== undefined && (durationMs <= 0 || durationMs > 7 * 24 * 3_600_000)) problem('duration', 'must be more than 0 and at most a week');
-  const tickMs = input.tick === undefined ? 1000 : duration(input, 'tick', 'tick', false);
-  if (tickMs !== undefined && (tickMs < 10 || tickMs > 3_600_000)) problem('tick', 'must be between 10ms and 1h');
-  const statusEveryMs = duration(input, 'statusEvery', 'statusEvery', false);
-  if (statusEveryMs !== undefined && statusEveryMs < 1000) problem('statusEvery', 'must be at least 1s');
-  const end = durationMs ?? Number.MAX_SAFE_INTEGER;
-  const within = (ms: number | undefined, path: string) => {
-    if (ms !== undefined && durationMs !== undefined && ms > durationMs) problem(path, `is after the end of the run (duration ${durationMs} ms)`);
-  };
-
-  // Topics.
-  const topics: ResolvedScenario['topics'] = [];
-  const topicNames = new Set<string>();
-  if (input.topics === undefined) problem('topics', 'is required');
-  else if (!Array.isArray(input.topics)) problem('topics', 'must be an array');
-  else
-    input.topics.forEach((t: unknown, i) => {
-      const path = `topics[${i}]`;
-      if (!isObject(t)) return problem(path, 'must be an object');
-      unknownKeys(t, TOPIC_KEYS, path);
-      if (!isName(t.name) || t.name.startsWith('__'))
-        problem(`${path}.name`, 'must be a topic name: letters, digits, ".", "_" and "-", not starting with "__"');
-      else if (topicNames.has(t.name)) problem(`${path}.name`, `duplicate topic '${t.name}'`);
-      else topicNames.add(t.name);
-      if (!isPositiveInt(t.partitions) || t.partitions > 1000) problem(`${path}.partitions`, 'must be a positive integer (at most 1000)');
-      const rf = t.replicationFactor ?? 1;
-      if (!isPositiveInt(rf)) problem(`${path}.replicationFactor`, 'must be a positive integer');
-      else if (brokers > 0 && rf > brokers) problem(`${path}.replicationFactor`, `is ${rf} but there are only ${brokers} broker(s)`);
-      const cfg = configOf(t.config, `${path}.config`, TOPIC_CONFIGS);
-      if (isName(t.name) && isPositiveInt(t.partitions))
-        topics.push({ name: t.name, partitions: t.partitions, replicationFactor: isPositiveInt(rf) ? rf : 1, config: cfg });
-    });
-
-  // Producers.
-  const producers: ResolvedScenario['producers'] = [];
-  const producerNames = new Set<string>();
-  if (input.producers !== undefined && !Array.isArray(input.producers)) problem('producers', 'must be an array');
-  else
-    (input.producers ?? ([] as unknown[])).forEach((p: unknown, i: number) => {
-      const path = `producers[${i}]`;
-      if (!isObject(p)) return problem(path, 'must be an object');
-      unknownKeys(p, PRODUCER_KEYS, path);
-      if (!isName(p.name)) problem(`${path}.name`, 'must be a name: letters, digits, ".", "_" and "-"');
-      else if (producerNames.has(p.name)) problem(`${path}.name`, `duplicate producer '${p.name}'`);
-      else producerNames.add(p.name);
-      if (typeof p.topic !== 'string') problem(`${path}.topic`, 'is required and must be a string');
-      else if (!topicNames.has(p.topic)) problem(`${path}.topic`, `unknown topic '${p.topic}' (not in topics)`);
-      if (typeof p.rate !== 'number' || !(p.rate > 0) || p.rate > 100_000)
-        problem(`${path}.rate`, 'must be a number of records per second, more than 0 and at most 100000');
-      const keys = p.keys ?? 100;
-      if (!isNonNegativeInt(keys)) problem(`${path}.keys`, 'must be a non-negative integer');
-      const acks = p.acks ?? 'all';
-      if (acks !== 0 && acks !== 1 && acks !== -1 && acks !== 'all') problem(`${path}.acks`, 'must be 0, 1, -1 or "all"');
-      const fromMs = duration(p, 'from', `${path}.from`, false) ?? 0;
-      const untilMs = duration(p, 'until', `${path}.until`, false) ?? end;
-      within(fromMs, `${path}.from`);
-      if (untilMs <= fromMs) problem(`${path}.until`, 'must be after from');
-      if (isName(p.name) && typeof p.topic === 'string' && typeof p.rate === 'number')
-        producers.push({
-          name: p.name,
-          topic: p.topic,
-          rate: p.rate,
-          keys: isNonNegativeInt(keys) ? keys : 100,
-          acks: acks === 'all' ? -1 : (acks as 0 | 1 | -1),
-          fromMs,
-          untilMs,
-        });
-    });
-
-  // Groups.
-  const groups: ResolvedScenario['groups'] = [];
-  const groupIds = new Set<string>();
-  if (input.groups !== undefined && !Array.isArray(input.groups)) problem('groups', 'must be an array');
-  else
-    (input.groups ?? ([] as unknown[])).forEach((g: unknown, i: number) => {
-      const path = `groups[${i}]`;
-      if (!isObject(g)) return problem(path, 'must be an object');
-      unknownKeys(g, GROUP_KEYS, path);
-      if (!isName(g.id)) problem(`${path}.id`, 'must be a group id: letters, digits, ".", "_" and "-"');
-      else if (groupIds.has(g.id)) problem(`${path}.id`, `duplicate group '${g.id}'`);
-      else groupIds.add(g.id);
-      if (!Array.isArray(g.topics) || g.topics.length === 0) problem(`${path}.topics`, 'must be a non-empty array of topic names');
-      else
-        g.topics.forEach((t: unknown, j) =>
-          typeof t === 'string' && topicNames.has(t) ? undefined : problem(`${path}.topics[${j}]`, `unknown topic ${JSON.stringify(t)} (not in topics)`),
-        );
-      if (g.fromBeginning !== undefined && typeof g.fromBeginning !== 'boolean') problem(`${path}.fromBeginning`, 'must be a boolean');
-      const sessionTimeoutMs = duration(g, 'sessionTimeout', `${path}.sessionTimeout`, false) ?? 30_000;
-      if (sessionTimeoutMs < 6000 || sessionTimeoutMs > 1_800_000)
-        problem(`${path}.sessionTimeout`, 'must be between 6s and 30m (group.min/max.session.timeout.ms)');
-      const members: ResolvedScenario['groups'][number]['members'] = [];
-      if (!Array.isArray(g.members)) problem(`${path}.members`, 'must be an array');
-      else {
-        const sessions = new Map<string, { joinMs: number; endMs: number }[]>();
-        g.members.forEach((m: unknown, j) => {
-          const mpath = `${path}.members[${j}]`;
-          if (!isObject(m)) return problem(mpath, 'must be an object');
-          unknownKeys(m, MEMBER_KEYS, mpath);
-          if (!isName(m.name)) problem(`${mpath}.name`, 'must be a name: letters, digits, ".", "_" and "-"');
-          const joinMs = duration(m, 'join', `${mpath}.join`, true);
-          within(joinMs, `${mpath}.join`);
-          if (m.leave !== undefined && m.crash !== undefined) problem(mpath, 'has both leave and crash: a session ends one way');
-          const endKey = m.leave !== undefined ? 'leave' : m.crash !== undefined ? 'crash' : undefined;
-          const endMs = endKey === undefined ? undefined : duration(m, endKey, `${mpath}.${endKey}`, false);
-          if (endMs !== undefined && joinMs !== undefined && endMs <= joinMs) problem(`${mpath}.${endKey}`, 'must be after join');
-          within(endMs, `${mpath}.${endKey}`);
-          if (isName(m.name) && joinMs !== undefined) {
-            const list = sessions.get(m.name) ?? [];
-            const until = endMs ?? Number.MAX_SAFE_INTEGER;
-            if (list.some((s) => joinMs < s.endMs && s.joinMs < until)) problem(`${mpath}.join`, `overlaps another session of member '${m.name}'`);
-            list.push({ joinMs, endMs: until });
-            sessions.set(m.name, list);
-            members.push({ name: m.name, joinMs, endMs, end: endKey });
-          }
-        });
-      }
-      if (isName(g.id) && Array.isArray(g.topics))
-        groups.push({
-          id: g.id,
-          topics: g.topics.filter((t): t is string => typeof t === 'string'),
-          fromBeginning: g.fromBeginning !== false,
-          sessionTimeoutMs,
-          members,
-        });
-    });
-
-  // Faults.
-  const faults: ResolvedScenario['faults'] = [];
-  if (input.faults !== undefined && !Array.isArray(input.faults)) problem('faults', 'must be an array');
-  else
-    (input.faults ?? ([] as unknown[])).forEach((f: unknown, i: number) => {
-      const path = `faults[${i}]`;
-      if (!isObject(f)) return problem(path, 'must be an object');
-      unknownKeys(f, ['at', ...FAULT_ACTIONS], path);
-      const atMs = duration(f, 'at', `${path}.at`, true);
-      within(atMs, `${path}.at`);
-      const actions = FAULT_ACTIONS.filter((a) => f[a] !== undefined);
-      if (actions.length !== 1) return problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id)`);
-      const action = actions[0]!;
-      const broker = f[action];
-      if (!isPositiveInt(broker) || (brokers > 0 && broker > brokers))
-        return problem(`${path}.${action}`, `must be a broker id from 1 to ${brokers || 'brokers'}`);
-      if (atMs !== undefined) faults.push({ atMs, action, broker });
-    });
-
-  if (problems.length > 0) return { problems };
-  return {
-    problems,
-    scenario: {
-      name: typeof input.name === 'string' ? input.name : '',
-      description: typeof input.description === 'string' ? input.description : '',
-      seed: isNonNegativeInt(input.seed) ? input.seed : 1,
-      brokers,
-      config,
-      durationMs: durationMs!,
-      tickMs: tickMs!,
-      statusEveryMs,
-      topics,
-      producers,
-      groups,
-      faults,
-    },
-  };
+  if (script !== undefined) return { problems: c.problems, scenario: { ...common, script } };
+  return { problems: c.problems, scenario: { ...common, durationMs: shape.durationMs!, statusEveryMs: shape.statusEveryMs, faults } };
 }
 
 /**

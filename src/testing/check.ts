@@ -4,8 +4,9 @@
 import fc from 'fast-check';
 import { scenarioArb, type ScenarioOptions } from './arbitraries.js';
 import { checkTrace, defaultInvariants, formatTrace, outputMatchesModel, type Invariant, type OutputMatchesModelOptions, type OutputModel } from './invariants.js';
-import { runScenario, type Processor, type Trace } from './runner.js';
+import { runScenario } from './runner.js';
 import type { Scenario } from './steps.js';
+import type { Processor, Trace } from './trace.js';
 
 /** Options of {@link scenarioProperty} and {@link checkProcessor}. */
 export interface CheckProcessorOptions extends ScenarioOptions {

@@ -19,8 +19,11 @@ export {
 export type { ScenarioMessage, Step, TopicLayout, Topology } from './steps.js';
 export { defaultTopology, keyArb, messageArb, scenarioArb, scheduleArb, stepArb, topicLayoutArb, topologyArb } from './arbitraries.js';
 export type { KeyOptions, MessageOptions, ScenarioOptions, ScheduleOptions, StepWeights, TopicLayoutOptions, TopologyOptions } from './arbitraries.js';
-export { CrashSignal, runScenario } from './runner.js';
-export type { CommitEntry, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext, RunScenarioOptions, Trace, TraceRecord } from './runner.js';
+export { runScenario } from './runner.js';
+export type { RunScenarioOptions } from './runner.js';
+export { CrashSignal } from './scenario-run.js';
+export type { ScenarioRun } from './scenario-run.js';
+export type { CommitEntry, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext, Trace, TraceRecord } from './trace.js';
 export {
   checkTrace,
   committedNotAhead,

@@ -1,7 +1,7 @@
 /**
  * Invariants over a trace. Each returns `undefined` when it holds and a readable message when not.
  */
-import type { Delivery, Trace, TraceRecord } from './runner.js';
+import type { Delivery, Trace, TraceRecord } from './trace.js';
 
 /** A named check of a trace. */
 export interface Invariant {

@@ -1,9 +1,11 @@
 /**
  * Schedule steps: what a scenario does, one step after another, on the twin. Each step is a small
- * immutable object with a `type` and a `toString()` that reads as a line of a test report, so
- * fast-check's counterexamples print as a numbered schedule.
+ * immutable object in fast-check's command shape: `check` (whether it applies to the run as it is,
+ * or why it is skipped), `run` (what it does to the run) and `toString()`, which reads as a line of
+ * a test report, so fast-check's counterexamples print as a numbered schedule.
  */
 import fc from 'fast-check';
+import type { ScenarioRun } from './scenario-run.js';
 
 /** A message the schedule produces to the input topic. */
 export interface ScenarioMessage {
@@ -28,6 +30,12 @@ const ORDINAL = (n: number): string => `${n}${n % 10 === 1 && n % 100 !== 11 ? '
 
 abstract class BaseStep {
   abstract readonly type: string;
+  /** Why the step does nothing in this run as it is (it is logged as skipped), or undefined when it applies. */
+  check(_run: ScenarioRun): string | undefined {
+    return undefined;
+  }
+  /** Plays the step on the run; `n` is its number in the schedule, for the trace. */
+  abstract run(run: ScenarioRun, n: number): Promise<void>;
   abstract toString(): string;
   [fc.toStringMethod](): string {
     return this.toString();
@@ -40,6 +48,22 @@ export class ProduceStep extends BaseStep {
   constructor(readonly messages: readonly ScenarioMessage[]) {
     super();
   }
+  async run(run: ScenarioRun, n: number): Promise<void> {
+    try {
+      await run.inputProducer.send({
+        topic: run.topology.input.topic,
+        acks: -1,
+        messages: this.messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers ? { headers: { ...m.headers } } : {}),
+          ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+        })),
+      });
+    } catch (e) {
+      run.log('produce-failed', `step ${n}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   toString(): string {
     return `produce ${this.messages.map(formatMessage).join(', ')}`;
   }
@@ -51,6 +75,9 @@ export class AdvanceStep extends BaseStep {
   constructor(readonly ms: number) {
     super();
   }
+  async run(run: ScenarioRun): Promise<void> {
+    await run.cluster.advance(this.ms);
+  }
   toString(): string {
     return `advance the clock ${this.ms} ms`;
   }
@@ -59,6 +86,12 @@ export class AdvanceStep extends BaseStep {
 /** A new instance of the application starts and joins the group (ignored at the instance limit). */
 export class JoinStep extends BaseStep {
   readonly type = 'join' as const;
+  override check(run: ScenarioRun): string | undefined {
+    return run.alive() >= run.topology.maxInstances ? 'at the instance limit' : undefined;
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    await run.start();
+  }
   toString(): string {
     return 'a new instance joins';
   }
@@ -69,6 +102,15 @@ export class LeaveStep extends BaseStep {
   readonly type = 'leave' as const;
   constructor(readonly pick: number) {
     super();
+  }
+  override check(run: ScenarioRun): string | undefined {
+    return run.running().length === 0 ? 'no running instance' : undefined;
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    const live = run.running();
+    const inst = live[this.pick % live.length]!;
+    await run.stop(inst);
+    run.log('left', `instance ${inst.index} left`, inst.index);
   }
   toString(): string {
     return `running instance #${this.pick} leaves cleanly`;
@@ -90,6 +132,15 @@ export class CrashStep extends BaseStep {
   ) {
     super();
   }
+  override check(run: ScenarioRun): string | undefined {
+    return run.running().length === 0 ? 'no running instance' : undefined;
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    const live = run.running();
+    const inst = live[this.pick % live.length]!;
+    inst.armed = this.atPoint;
+    run.log('step', `instance ${inst.index} armed to crash at its ${this.atPoint}. crash point`, inst.index);
+  }
   toString(): string {
     return `running instance #${this.pick} will crash at its ${ORDINAL(this.atPoint)} crash point`;
   }
@@ -104,6 +155,22 @@ export class BrokerStep extends BaseStep {
   ) {
     super();
   }
+  override check(run: ScenarioRun): string | undefined {
+    if (this.action === 'stop') {
+      const up = run.cluster.brokers().filter((b) => b.status !== 'stopped');
+      if (up.length <= 1 || !up.some((b) => b.nodeId === this.broker)) return `broker ${this.broker} is already stopped or the last one up`;
+    } else if (this.action === 'isolate') {
+      // The twin's consumers wait forever for an isolated group coordinator (it does not move), so it stays reachable.
+      if (run.cluster.groups.findCoordinator(run.topology.groupId).nodeId === this.broker) return `broker ${this.broker} is the group coordinator`;
+    }
+    return undefined;
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    const { cluster } = run;
+    ({ stop: () => cluster.stopBroker(this.broker), start: () => cluster.startBroker(this.broker), isolate: () => cluster.isolateBroker(this.broker), heal: () => cluster.healBroker(this.broker) })[
+      this.action
+    ]();
+  }
   toString(): string {
     return `${this.action} broker ${this.broker}`;
   }
@@ -114,6 +181,11 @@ export class AddPartitionsStep extends BaseStep {
   readonly type = 'add-partitions' as const;
   constructor(readonly count: number) {
     super();
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    const topic = run.topology.input.topic;
+    run.cluster.createPartitions(topic, run.cluster.describeTopic(topic).partitions.length + this.count);
+    run.partitionsAdded = true;
   }
   toString(): string {
     return `add ${this.count} partition${this.count === 1 ? '' : 's'} to the input topic`;

@@ -1,6 +1,7 @@
+/** `kafka-twin demo` and the timeline's wording: the built-in story, its seeds, usage errors, and how each event reads. */
 import { expect } from 'chai';
 import { main } from '../../src/cli/main.js';
-import { clockTime, describeEvent } from '../../src/cli/demo.js';
+import { clockTime, describeEvent } from '../../src/cli/timeline.js';
 
 async function run(argv: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];

@@ -1,3 +1,4 @@
+/** `kafka-twin` run as a program: plain text when piped, colour on request, exit codes, and the progress bar on stderr. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';

@@ -1,3 +1,7 @@
+/**
+ * `kafka-twin simulate`: the example scenarios against their golden timelines, the outputs
+ * (--seed, --json, --html, colour, progress), and every problem a bad scenario file can have.
+ */
 import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

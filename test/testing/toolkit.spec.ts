@@ -17,6 +17,7 @@ import {
   formatTrace,
 } from '../../src/testing/index.js';
 import * as bug1 from '../../examples/bugs/commit-before-processing.js';
+import * as traceShapes from '../../src/testing/trace.js';
 
 const scenario = new Scenario(defaultTopology(), 1, [
   new ProduceStep([{ key: 'k0', value: '1' }, { key: 'k1', value: '2' }]),
@@ -26,6 +27,10 @@ const scenario = new Scenario(defaultTopology(), 1, [
 ]);
 
 describe('testing: toolkit', () => {
+  it('the shapes of a run (Processor, Trace) are types only: trace.js carries no runtime code', () => {
+    expect(Object.keys(traceShapes)).to.deep.equal([]);
+  });
+
   it('prints a scenario as a numbered schedule', () => {
     expect(scenario.toString()).to.equal(
       [

@@ -1,0 +1,290 @@
+/**
+ * The text timeline that `demo` and `simulate` print, in one place: how an event reads, a
+ * generation's ownership table, retention passes folded to one line, the partition tables, lag
+ * and leader lines, and {@link Timeline}, which follows a cluster's event log and writes it.
+ * The HTML page (html.ts) reads time, names and retention passes through the same functions.
+ */
+import type { Cluster } from '../cluster.js';
+import type { ClusterEvent } from '../../emulator/events.js';
+import { painter, type Style } from './style.js';
+
+type Assignment = Extract<ClusterEvent, { type: 'group-assignment' }>;
+export type SegmentDeleted = Extract<ClusterEvent, { type: 'segment-deleted' }>;
+
+/** Formats cluster time as mm:ss from the start of the run. */
+export function clockTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Formats a span of ms compactly: 1h, 5m, 7m58s, 30s, 250ms. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  // 7m58s reads better than 478s; round spans keep their short form above.
+  if (ms % 1000 === 0) return ms > 60_000 ? `${Math.floor(ms / 60_000)}m${(ms % 60_000) / 1000}s` : `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Short name of a member: its client id (member ids are `clientId-uuid`). */
+export function memberName(memberId: string): string {
+  return memberId.replace(/-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, '');
+}
+
+/** Internal topics (`__consumer_offsets`): their own replication would drown the story. */
+export function isInternalTopic(topic: string): boolean {
+  return topic.startsWith('__');
+}
+
+const at = (e: { topic: string; partition: number }) => `${e.topic}-${e.partition}`;
+
+/** One line of text for an event, or undefined for events too fine-grained for the timeline. */
+export function describeEvent(e: ClusterEvent): string | undefined {
+  switch (e.type) {
+    case 'broker-started':
+      return `broker ${e.broker} started`;
+    case 'broker-stopped':
+      return `broker ${e.broker} stopped`;
+    case 'broker-isolated':
+      return `broker ${e.broker} cut off from the network`;
+    case 'broker-healed':
+      return `broker ${e.broker} back on the network`;
+    case 'topic-created':
+      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas${e.topic === '__consumer_offsets' ? ' (consumer groups live on the leaders of its partitions)' : ''}`;
+    case 'topic-deleted':
+      return `topic ${e.topic} deleted`;
+    case 'partitions-created':
+      return `topic ${e.topic} grew from ${e.from} to ${e.to} partitions`;
+    case 'topic-config-changed':
+      return `topic ${e.topic} config changed: ${JSON.stringify(e.config)}`;
+    case 'leader-changed':
+      if (e.leader === -1) return `${at(e)} is offline: no in-sync replica is running`;
+      if (e.previousLeader === -1 && e.leaderEpoch === 0) return undefined;
+      return `${at(e)} leader ${e.previousLeader === -1 ? '(none)' : e.previousLeader} -> ${e.leader} (${e.election} election, epoch ${e.leaderEpoch})`;
+    case 'isr-shrunk':
+      return `${at(e)} ISR shrank to [${e.isr.join(',')}] (broker ${e.removed.join(',')}: ${e.reason.replace('-', ' ')})`;
+    case 'isr-expanded':
+      return `${at(e)} ISR grew to [${e.isr.join(',')}] (broker ${e.added} caught up)`;
+    case 'log-truncated':
+      return `${at(e)} broker ${e.broker} truncated its log from ${e.from} to ${e.to}: ${e.records} record(s) discarded`;
+    case 'high-watermark-decreased':
+      return `${at(e)} high watermark went back from ${e.from} to ${e.to}: acknowledged records lost`;
+    case 'segment-deleted':
+      return `${at(e)} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
+    case 'records-deleted':
+      return `${at(e)} records deleted up to ${e.logStartOffset}`;
+    case 'group-member-left':
+      return `${memberName(e.memberId)} left group ${e.groupId}`;
+    case 'group-member-expired':
+      return `${memberName(e.memberId)} removed from group ${e.groupId} (${e.reason})`;
+    case 'group-coordinator-moved':
+      return `group ${e.groupId}'s coordinator moved from broker ${e.from} to broker ${e.to} (leader of __consumer_offsets-${e.partition})`;
+    default:
+      // Segment rolls and the finer consumer-group events are not part of the timeline.
+      return undefined;
+  }
+}
+
+/** How an event's line is coloured: losses first, then faults, then elections. */
+export function eventStyle(e: ClusterEvent): Style | undefined {
+  if (e.type === 'high-watermark-decreased' || e.type === 'log-truncated' || (e.type === 'leader-changed' && (e.election === 'unclean' || e.leader === -1)))
+    return 'loss';
+  if (e.type.startsWith('broker-')) return 'fault';
+  if (e.type === 'leader-changed' || e.type === 'isr-shrunk') return 'election';
+  return undefined;
+}
+
+/** The ownership table of one generation, from a `group-assignment` event. */
+export function describeGeneration(e: Assignment): string[] {
+  const lines = [`[${clockTime(e.time)}] group ${e.groupId}, generation ${e.generationId}:`];
+  const sorted = [...e.assignments].sort((a, b) => memberName(a.memberId).localeCompare(memberName(b.memberId)));
+  for (const a of sorted) {
+    // Partitions in order, whatever order the assignor listed them in.
+    const owned = [...(a.partitions ?? [])]
+      .sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : 0))
+      .flatMap((t) => [...t.partitions].sort((x, y) => x - y).map((p) => `${t.topic}-${p}`));
+    lines.push(`    ${memberName(a.memberId).padEnd(12)} ${owned.length === 0 ? '(idle: more instances than partitions)' : owned.join(', ')}`);
+  }
+  return lines;
+}
+
+/** A generation's ownership table, its heading and idle members styled. */
+export function generationLines(e: Assignment, stamp: (ms: number) => string, paint: (style: Style, text: string) => string): string[] {
+  const [head, ...rest] = describeGeneration(e);
+  return [`${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`, ...rest.map((line) => (line.includes('(idle') ? paint('idle', line) : line))];
+}
+
+/** The segment deletions of one retention check on one partition, folded. */
+export interface RetentionPass {
+  time: number;
+  topic: string;
+  partition: number;
+  segments: number;
+  /** First offset deleted. */
+  from: number;
+  /** End (exclusive) of the last segment deleted. */
+  to: number;
+  /** The log start offset after the pass. */
+  logStartOffset: number;
+  reason: SegmentDeleted['reason'];
+}
+
+/** Folds the deletions of one pass (same time and partition, oldest segment first) into one. */
+export function foldRetentionPass(deletions: readonly SegmentDeleted[]): RetentionPass {
+  const first = deletions[0]!;
+  return {
+    time: first.time,
+    topic: first.topic,
+    partition: first.partition,
+    segments: deletions.length,
+    from: Math.min(...deletions.map((d) => d.baseOffset)),
+    to: Math.max(...deletions.map((d) => d.endOffset)),
+    logStartOffset: Math.max(...deletions.map((d) => d.logStartOffset)),
+    reason: first.reason,
+  };
+}
+
+/**
+ * Holds back the segment deletions of one retention pass on one replica (same time, partition and
+ * broker) so they are written as one line: one check can delete dozens of segments at once.
+ */
+export class RetentionFolder {
+  private held: SegmentDeleted[] = [];
+
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly stamp: (ms: number) => string,
+  ) {}
+
+  /** Writes what is held unless `e` continues the same pass; call it first for every event, in order. */
+  before(e: ClusterEvent): void {
+    const prev = this.held[0];
+    if (prev === undefined) return;
+    if (e.type !== 'segment-deleted' || e.time !== prev.time || e.topic !== prev.topic || e.partition !== prev.partition || e.broker !== prev.broker)
+      this.flush();
+  }
+
+  hold(e: SegmentDeleted): void {
+    this.held.push(e);
+  }
+
+  /** Writes the held pass, if any. */
+  flush(): void {
+    if (this.held.length === 0) return;
+    const pass = foldRetentionPass(this.held);
+    this.write(
+      `${this.stamp(pass.time)} ${pass.topic}-${pass.partition} broker ${this.held[0]!.broker} deleted ${pass.segments} segment(s), offsets [${pass.from}, ${pass.to}), by ${pass.reason}; log start offset now ${pass.logStartOffset}`,
+    );
+    this.held = [];
+  }
+}
+
+/**
+ * A table of partitions: leader, replicas, ISR, log start and high watermark. `story` (a script's
+ * table of one topic) names partitions by number; `status` (a timed run's) by topic and number.
+ */
+export function partitionTable(cluster: Cluster, topics: readonly string[], layout: 'story' | 'status'): string[] {
+  const story = layout === 'story';
+  const indent = story ? '  ' : '    ';
+  const isrWidth = story ? 6 : 8;
+  const rows = topics.flatMap((topic) => cluster.describeTopic(topic).partitions.map((p) => ({ topic, p, d: cluster.describePartition(topic, p.partition) })));
+  const names = rows.map(({ topic, p }) => (story ? String(p.partition) : `${topic}-${p.partition}`));
+  const nameWidth = story ? 9 : Math.max(11, ...names.map((n) => n.length));
+  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  replicas  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
+  rows.forEach(({ p, d }, i) => {
+    const cells = [
+      names[i]!.padEnd(nameWidth),
+      (p.leader === -1 ? 'none' : String(p.leader)).padEnd(6),
+      `[${p.replicas.join(',')}]`.padEnd(8),
+      `[${p.isr.join(',')}]`.padEnd(isrWidth),
+      String(d.logStartOffset).padEnd(9),
+      String(d.highWatermark),
+    ];
+    lines.push(`${indent}${cells.join('  ')}`);
+  });
+  return lines;
+}
+
+/** A group's lag rows on the scenario's own topics; none for a group the coordinator does not know yet. */
+export function lagRows(cluster: Cluster, groupId: string): ReturnType<Cluster['groups']['lag']> {
+  try {
+    return cluster.groups.lag(groupId).filter((r) => !isInternalTopic(r.topic));
+  } catch {
+    return [];
+  }
+}
+
+/** `lag N (t-0 n, t-1 m)`; `whenEmpty` follows the total when the group has nothing to show. */
+export function lagLine(cluster: Cluster, groupId: string, whenEmpty = ''): string {
+  const rows = lagRows(cluster, groupId);
+  const total = rows.reduce((n, r) => n + (r.lag ?? 0), 0);
+  return `lag ${total}${rows.length === 0 ? whenEmpty : ` (${rows.map((r) => `${r.topic}-${r.partition} ${r.lag ?? '-'}`).join(', ')})`}`;
+}
+
+/** Each partition's leader and ISR on one line: what a generation works against. */
+export function leadersLine(cluster: Cluster, topics: readonly string[]): string {
+  return topics
+    .flatMap((t) => cluster.describeTopic(t).partitions.map((p) => `${t}-${p.partition} ${p.leader === -1 ? 'offline' : `leader ${p.leader}`} isr [${p.isr.join(',')}]`))
+    .join(', ');
+}
+
+/** How a {@link Timeline} tells its story. */
+export interface TimelineOptions {
+  /** ANSI colours. */
+  color: boolean;
+  /**
+   * A script's narrated timeline: it also shows where groups live (the creation of
+   * `__consumer_offsets`) and says when a group has committed nothing yet.
+   */
+  narrated: boolean;
+  /** The topics of each group, for the leaders line under each generation. */
+  groupTopics: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The printed timeline of one run: the cluster's events as they happen, and the lines a run adds. */
+export class Timeline {
+  readonly paint: (style: Style, text: string) => string;
+  private readonly retention: RetentionFolder;
+
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly options: TimelineOptions,
+  ) {
+    this.paint = painter(options.color);
+    this.retention = new RetentionFolder(out, (ms) => this.stamp(ms));
+  }
+
+  /** `[mm:ss]`, dimmed. */
+  stamp(ms: number): string {
+    return this.paint('time', `[${clockTime(ms)}]`);
+  }
+
+  /** Writes a line after the retention pass in hand, so the two never interleave. */
+  write(line: string): void {
+    this.retention.flush();
+    this.out(line);
+  }
+
+  /** Writes the lines of a cluster's events from now on. */
+  follow(cluster: Cluster): void {
+    cluster.onEvent((e) => this.onEvent(cluster, e));
+  }
+
+  private onEvent(cluster: Cluster, e: ClusterEvent): void {
+    this.retention.before(e);
+    if ('topic' in e && isInternalTopic(e.topic) && !(this.options.narrated && e.type === 'topic-created')) return;
+    if (e.type === 'segment-deleted') return this.retention.hold(e);
+    if (e.type === 'group-assignment') return this.generation(cluster, e);
+    const line = describeEvent(e);
+    if (line === undefined) return;
+    const style = eventStyle(e);
+    this.out(`${this.stamp(e.time)} ${style === undefined ? line : this.paint(style, line)}`);
+  }
+
+  private generation(cluster: Cluster, e: Assignment): void {
+    for (const line of generationLines(e, (ms) => this.stamp(ms), this.paint)) this.out(line);
+    const topics = this.options.groupTopics.get(e.groupId) ?? [];
+    if (topics.length > 0) this.out(this.paint('dim', `    partitions: ${leadersLine(cluster, topics)}`));
+    this.out(this.paint('dim', `    ${lagLine(cluster, e.groupId, this.options.narrated ? ' (nothing committed yet)' : '')}`));
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Checking a scenario file part by part: each function reads one part of the parsed document,
+ * reports every problem with its path (`topics[1].partitions`) and returns what it resolved.
+ * scenario.ts runs them in the file's order, so problems are listed in the order they appear.
+ */
+import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../../emulator/config.js';
+import type { ConfigValue, ResolvedGroup, ResolvedProducer, ResolvedScenario, ScenarioProblem, TimedScenario } from './scenario.js';
+
+export type Json = Record<string, unknown>;
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+export const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isName = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]{1,200}$/.test(v);
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a duration (milliseconds, or `"250ms"`, `"30s"`, `"5m"`, `"1h"`) to milliseconds; undefined when it is not one. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+  if (m === null) return undefined;
+  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+}
+
+/** Collects problems, with the checks every part of a file shares. */
+export class Checker {
+  readonly problems: ScenarioProblem[] = [];
+
+  problem(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  /** Reports fields of `obj` that are not in `allowed` (typos, or fields of the other kind of run). */
+  unknownKeys(obj: Json, allowed: readonly string[], path: string): void {
+    for (const k of Object.keys(obj))
+      if (!allowed.includes(k)) this.problem(path === '' ? k : `${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+  }
+
+  /** `obj[key]` as milliseconds. */
+  duration(obj: Json, key: string, path: string, required: boolean): number | undefined {
+    const v = obj[key];
+    if (v === undefined) {
+      if (required) this.problem(path, 'is required');
+      return undefined;
+    }
+    const ms = parseDuration(v);
+    if (ms === undefined) this.problem(path, 'must be a duration: milliseconds, or a string like "500ms", "30s", "5m", "1h"');
+    return ms;
+  }
+
+  /** Kafka settings under their own names, each checked against its kind. */
+  config(v: unknown, path: string, known: Record<string, { kind: string }>): Record<string, ConfigValue> {
+    if (v === undefined) return {};
+    if (!isObject(v)) {
+      this.problem(path, 'must be an object of settings');
+      return {};
+    }
+    const out: Record<string, ConfigValue> = {};
+    for (const [k, value] of Object.entries(v)) {
+      const def = known[k];
+      if (def === undefined) this.problem(`${path}["${k}"]`, 'unknown setting');
+      else if (
+        def.kind === 'boolean'
+          ? typeof value !== 'boolean' && value !== 'true' && value !== 'false'
+          : def.kind === 'string'
+            ? typeof value !== 'string'
+            : typeof value !== 'number' && !(typeof value === 'string' && /^-?\d+$/.test(value))
+      )
+        this.problem(`${path}["${k}"]`, `must be ${def.kind === 'boolean' ? 'a boolean' : def.kind === 'string' ? 'a string' : 'an integer'}`);
+      else out[k] = value as ConfigValue;
+    }
+    return out;
+  }
+
+  /** Each element of an optional array field, with its path. */
+  each(input: Json, key: string, check: (item: Json, path: string) => void): void {
+    const list = input[key];
+    if (list !== undefined && !Array.isArray(list)) return this.problem(key, 'must be an array');
+    (list ?? ([] as unknown[])).forEach((item: unknown, i: number) => {
+      const path = `${key}[${i}]`;
+      if (!isObject(item)) return this.problem(path, 'must be an object');
+      check(item, path);
+    });
+  }
+}
+
+/** The fields every run shares: cluster size, settings and pace. */
+export interface RunShape {
+  brokers: number;
+  config: Record<string, ConfigValue>;
+  /** Undefined for a script (its steps set the pace) and when invalid. */
+  durationMs: number | undefined;
+  tickMs: number | undefined;
+  statusEveryMs: number | undefined;
+}
+
+/** name, description, seed, brokers, config, duration, tick and statusEvery. */
+export function checkRunShape(c: Checker, input: Json, scripted: boolean): RunShape {
+  if (input.name !== undefined && typeof input.name !== 'string') c.problem('name', 'must be a string');
+  if (input.description !== undefined && typeof input.description !== 'string') c.problem('description', 'must be a string');
+  if (input.seed !== undefined && !isNonNegativeInt(input.seed)) c.problem('seed', 'must be a non-negative integer');
+  if (input.brokers === undefined) c.problem('brokers', 'is required');
+  else if (!isPositiveInt(input.brokers) || input.brokers > 100) c.problem('brokers', 'must be a positive integer (at most 100)');
+  const brokers = isPositiveInt(input.brokers) ? input.brokers : 0;
+  const config = c.config(input.config, 'config', BROKER_CONFIGS);
+  const durationMs = scripted ? undefined : c.duration(input, 'duration', 'duration', true);
+  if (durationMs !== undefined && (durationMs <= 0 || durationMs > 7 * 24 * 3_600_000)) c.problem('duration', 'must be more than 0 and at most a week');
+  const tickMs = input.tick === undefined ? 1000 : c.duration(input, 'tick', 'tick', false);
+  if (tickMs !== undefined && (tickMs < 10 || tickMs > 3_600_000)) c.problem('tick', 'must be between 10ms and 1h');
+  const statusEveryMs = scripted ? undefined : c.duration(input, 'statusEvery', 'statusEvery', false);
+  if (statusEveryMs !== undefined && statusEveryMs < 1000) c.problem('statusEvery', 'must be at least 1s');
+  return { brokers, config, durationMs, tickMs, statusEveryMs };
+}
+
+const TOPIC_KEYS = ['name', 'partitions', 'replicationFactor', 'config'];
+
+/** The topics, each created once (at 00:00, or by a script's `create` step). */
+export function checkTopics(c: Checker, input: Json, brokers: number): ResolvedScenario['topics'] {
+  const topics: ResolvedScenario['topics'] = [];
+  const names = new Set<string>();
+  if (input.topics === undefined || !Array.isArray(input.topics)) {
+    c.problem('topics', input.topics === undefined ? 'is required' : 'must be an array');
+    return topics;
+  }
+  c.each(input, 'topics', (t, path) => {
+    c.unknownKeys(t, TOPIC_KEYS, path);
+    if (!isName(t.name) || t.name.startsWith('__')) c.problem(`${path}.name`, 'must be a topic name: letters, digits, ".", "_" and "-", not starting with "__"');
+    else if (names.has(t.name)) c.problem(`${path}.name`, `duplicate topic '${t.name}'`);
+    else names.add(t.name);
+    if (!isPositiveInt(t.partitions) || t.partitions > 1000) c.problem(`${path}.partitions`, 'must be a positive integer (at most 1000)');
+    const rf = t.replicationFactor ?? 1;
+    if (!isPositiveInt(rf)) c.problem(`${path}.replicationFactor`, 'must be a positive integer');
+    else if (brokers > 0 && rf > brokers) c.problem(`${path}.replicationFactor`, `is ${rf} but there are only ${brokers} broker(s)`);
+    const config = c.config(t.config, `${path}.config`, TOPIC_CONFIGS);
+    if (isName(t.name) && isPositiveInt(t.partitions)) topics.push({ name: t.name, partitions: t.partitions, replicationFactor: isPositiveInt(rf) ? rf : 1, config });
+  });
+  return topics;
+}
+
+// A timed run's producers write through the engine and check every acknowledged value against the
+// final logs, so their records are `key-N` / `name#seq`; a script's kafkajs producers may shape theirs.
+const TIMED_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'acks', 'from', 'until'];
+const SCRIPT_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'key', 'value', 'acks'];
+
+/** A placeholder in text: a name in braces (`{seq}`, `{sent since away}`); other braces are text, as in JSON. */
+export const PLACEHOLDER = /\{([A-Za-z][\w .-]*)\}/g;
+
+/** A record key or value pattern: any text, where `{seq}` is the producer's record number. */
+function checkPattern(c: Checker, v: unknown, path: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') {
+    c.problem(path, 'must be a string, with {seq} for the record number');
+    return undefined;
+  }
+  for (const m of v.matchAll(PLACEHOLDER)) if (m[1] !== 'seq') c.problem(path, `unknown placeholder {${m[1]}} (only {seq}, the record number)`);
+  return v;
+}
+
+/** The producers: a topic each, a rate, keys, acks, and a time window (timed) or a record shape (script). */
+export function checkProducers(c: Checker, input: Json, topicNames: ReadonlySet<string>, end: number, scripted: boolean): ResolvedProducer[] {
+  const producers: ResolvedProducer[] = [];
+  const names = new Set<string>();
+  c.each(input, 'producers', (p, path) => {
+    c.unknownKeys(p, scripted ? SCRIPT_PRODUCER_KEYS : TIMED_PRODUCER_KEYS, path);
+    if (!isName(p.name)) c.problem(`${path}.name`, 'must be a name: letters, digits, ".", "_" and "-"');
+    else if (names.has(p.name)) c.problem(`${path}.name`, `duplicate producer '${p.name}'`);
+    else names.add(p.name);
+    if (typeof p.topic !== 'string') c.problem(`${path}.topic`, 'is required and must be a string');
+    else if (!topicNames.has(p.topic)) c.problem(`${path}.topic`, `unknown topic '${p.topic}' (not in topics)`);
+    if (typeof p.rate !== 'number' || !(p.rate > 0) || p.rate > 100_000) c.problem(`${path}.rate`, 'must be a number of records per second, more than 0 and at most 100000');
+    const keys = p.keys ?? 100;
+    if (!isNonNegativeInt(keys)) c.problem(`${path}.keys`, 'must be a non-negative integer');
+    if (p.keys !== undefined && p.key !== undefined) c.problem(path, 'has both keys and key: keys numbers the keys, key is a pattern');
+    const key = checkPattern(c, p.key, `${path}.key`);
+    const value = checkPattern(c, p.value, `${path}.value`);
+    const acks = p.acks ?? 'all';
+    if (acks !== 0 && acks !== 1 && acks !== -1 && acks !== 'all') c.problem(`${path}.acks`, 'must be 0, 1, -1 or "all"');
+    const fromMs = c.duration(p, 'from', `${path}.from`, false) ?? 0;
+    const untilMs = c.duration(p, 'until', `${path}.until`, false) ?? end;
+    if (fromMs > end) c.problem(`${path}.from`, `is after the end of the run (duration ${end} ms)`);
+    if (untilMs <= fromMs) c.problem(`${path}.until`, 'must be after from');
+    if (!isName(p.name) || typeof p.topic !== 'string' || typeof p.rate !== 'number') return;
+    const resolved: ResolvedProducer = {
+      name: p.name,
+      topic: p.topic,
+      rate: p.rate,
+      keys: isNonNegativeInt(keys) ? keys : 100,
+      acks: acks === 'all' ? -1 : (acks as 0 | 1 | -1),
+      fromMs,
+      untilMs,
+    };
+    producers.push({ ...resolved, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) });
+  });
+  return producers;
+}
+
+const TIMED_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout', 'members'];
+const SCRIPT_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout'];
+const MEMBER_KEYS = ['name', 'join', 'leave', 'crash'];
+
+/** The consumer groups, and (timed) the sessions of their members. */
+export function checkGroups(c: Checker, input: Json, topicNames: ReadonlySet<string>, end: number | undefined, scripted: boolean): ResolvedGroup[] {
+  const groups: ResolvedGroup[] = [];
+  const ids = new Set<string>();
+  c.each(input, 'groups', (g, path) => {
+    c.unknownKeys(g, scripted ? SCRIPT_GROUP_KEYS : TIMED_GROUP_KEYS, path);
+    if (!isName(g.id)) c.problem(`${path}.id`, 'must be a group id: letters, digits, ".", "_" and "-"');
+    else if (ids.has(g.id)) c.problem(`${path}.id`, `duplicate group '${g.id}'`);
+    else ids.add(g.id);
+    if (!Array.isArray(g.topics) || g.topics.length === 0) c.problem(`${path}.topics`, 'must be a non-empty array of topic names');
+    else
+      g.topics.forEach((t: unknown, j) =>
+        typeof t === 'string' && topicNames.has(t) ? undefined : c.problem(`${path}.topics[${j}]`, `unknown topic ${JSON.stringify(t)} (not in topics)`),
+      );
+    if (g.fromBeginning !== undefined && typeof g.fromBeginning !== 'boolean') c.problem(`${path}.fromBeginning`, 'must be a boolean');
+    const sessionTimeoutMs = c.duration(g, 'sessionTimeout', `${path}.sessionTimeout`, false) ?? 30_000;
+    if (sessionTimeoutMs < 6000 || sessionTimeoutMs > 1_800_000) c.problem(`${path}.sessionTimeout`, 'must be between 6s and 30m (group.min/max.session.timeout.ms)');
+    const members = scripted ? [] : checkMembers(c, g, path, end);
+    if (isName(g.id) && Array.isArray(g.topics))
+      groups.push({ id: g.id, topics: g.topics.filter((t): t is string => typeof t === 'string'), fromBeginning: g.fromBeginning !== false, sessionTimeoutMs, members });
+  });
+  return groups;
+}
+
+/** A timed group's member sessions: join, then leave or crash, never two sessions of one name at once. */
+function checkMembers(c: Checker, g: Json, path: string, end: number | undefined): ResolvedGroup['members'] {
+  const members: ResolvedGroup['members'] = [];
+  if (!Array.isArray(g.members)) {
+    c.problem(`${path}.members`, 'must be an array');
+    return members;
+  }
+  const within = (ms: number | undefined, at: string) => {
+    if (ms !== undefined && end !== undefined && ms > end) c.problem(at, `is after the end of the run (duration ${end} ms)`);
+  };
+  const sessions = new Map<string, { joinMs: number; endMs: number }[]>();
+  g.members.forEach((m: unknown, j) => {
+    const mpath = `${path}.members[${j}]`;
+    if (!isObject(m)) return c.problem(mpath, 'must be an object');
+    c.unknownKeys(m, MEMBER_KEYS, mpath);
+    if (!isName(m.name)) c.problem(`${mpath}.name`, 'must be a name: letters, digits, ".", "_" and "-"');
+    const joinMs = c.duration(m, 'join', `${mpath}.join`, true);
+    within(joinMs, `${mpath}.join`);
+    if (m.leave !== undefined && m.crash !== undefined) c.problem(mpath, 'has both leave and crash: a session ends one way');
+    const endKey = m.leave !== undefined ? 'leave' : m.crash !== undefined ? 'crash' : undefined;
+    const endMs = endKey === undefined ? undefined : c.duration(m, endKey, `${mpath}.${endKey}`, false);
+    if (endMs !== undefined && joinMs !== undefined && endMs <= joinMs) c.problem(`${mpath}.${endKey}`, 'must be after join');
+    within(endMs, `${mpath}.${endKey}`);
+    if (!isName(m.name) || joinMs === undefined) return;
+    const list = sessions.get(m.name) ?? [];
+    const until = endMs ?? Number.MAX_SAFE_INTEGER;
+    if (list.some((s) => joinMs < s.endMs && s.joinMs < until)) c.problem(`${mpath}.join`, `overlaps another session of member '${m.name}'`);
+    list.push({ joinMs, endMs: until });
+    sessions.set(m.name, list);
+    members.push({ name: m.name, joinMs, endMs, end: endKey });
+  });
+  return members;
+}
+
+export const FAULT_ACTIONS = ['stop', 'start', 'isolate', 'heal'] as const;
+
+/** Broker faults at given times: exactly one action each, on a broker that exists. */
+export function checkFaults(c: Checker, input: Json, brokers: number, end: number | undefined): TimedScenario['faults'] {
+  const faults: TimedScenario['faults'] = [];
+  c.each(input, 'faults', (f, path) => {
+    c.unknownKeys(f, ['at', ...FAULT_ACTIONS], path);
+    const atMs = c.duration(f, 'at', `${path}.at`, true);
+    if (atMs !== undefined && end !== undefined && atMs > end) c.problem(`${path}.at`, `is after the end of the run (duration ${end} ms)`);
+    const actions = FAULT_ACTIONS.filter((a) => f[a] !== undefined);
+    if (actions.length !== 1) return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id)`);
+    const action = actions[0]!;
+    const broker = f[action];
+    if (!isPositiveInt(broker) || (brokers > 0 && broker > brokers)) return c.problem(`${path}.${action}`, `must be a broker id from 1 to ${brokers || 'brokers'}`);
+    if (atMs !== undefined) faults.push({ atMs, action, broker });
+  });
+  return faults;
+}
