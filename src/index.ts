@@ -1,12 +1,23 @@
 /**
- * kafka-twin's public surface. Every export is listed here by name.
+ * kafka-twin's public surface: what a user of the package constructs and calls. Every export is
+ * listed by name. The engine's own parts (the `Engine` answering with Kafka's codes, the group
+ * coordinator, the clocks, the config tables) are under the `kafka-twin/engine` sub-path
+ * (src/engine.ts), so the layout below this file can change without breaking users.
  */
+
+/** The cluster users construct: brokers, topics, faults, `kafka()`, `idle()`. */
 export { Cluster } from './cluster.js';
+/** Options for `cluster.idle()`. */
 export type { IdleOptions } from './cluster.js';
-export { TwinKafka } from '../adapters/twin/kafka.js';
-export type { TwinKafkaConfig } from '../adapters/twin/kafka.js';
+/** What `cluster.kafka(config)` takes and gives; the twin consumer's extra `crash()`. */
+export type { TwinKafka, TwinKafkaConfig } from '../adapters/twin/kafka.js';
+/** The twin's consumer: kafkajs's `Consumer` plus `crash()`. */
 export type { TwinConsumer } from '../adapters/twin/consumer.js';
+/** `cluster.groups`: the group coordinator's requests in kafkajs's error style, and DeleteGroups' outcome. */
+export type { DeleteGroupResult, TwinGroups } from '../adapters/twin/groups.js';
+/** The shared interface: kafkajs's own types, implemented by the twin and by `fromKafkaJs`. */
 export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../client/interface.js';
+/** What the cluster's own calls take and answer (`createTopic`, `produce`, `fetch`, `describePartition`, …). */
 export type {
   BrokerDescription,
   ClusterOptions,
@@ -22,11 +33,9 @@ export type {
   ReplicaDescription,
   TopicMetadata,
 } from '../emulator/engine.js';
-export { GroupCoordinator, OFFSETS_TOPIC } from '../emulator/groups/coordinator.js';
-export { decodeAssignment } from '../protocol/consumer-protocol.js';
+/** What `cluster.groups`' calls take and answer. */
 export type {
   CoordinatorNode,
-  DeleteGroupResult,
   GroupDescription as CoordinatorGroupDescription,
   GroupMemberDescription,
   GroupOverview,
@@ -43,16 +52,19 @@ export type {
   SyncGroupRequest,
   SyncGroupResponse,
 } from '../emulator/groups/coordinator.js';
-export { GroupStates, VALID_PREVIOUS_STATES } from '../emulator/groups/group.js';
-export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from '../client/assignors/index.js';
-export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from '../client/partitioners.js';
-export type { DefaultPartitionerOptions } from '../client/partitioners.js';
-export { RealClock, VirtualClock } from '../emulator/clock.js';
-export type { Clock, TimerId } from '../emulator/clock.js';
-export { BROKER_CONFIGS, TOPIC_CONFIGS } from '../emulator/config.js';
-export type { BrokerConfig, BrokerConfigName, ConfigInput, ConfigSource, TopicConfig, TopicConfigName } from '../emulator/config.js';
+/** Broker and topic settings under Kafka's names, as `new Cluster({ config })` and `createTopic` take them. */
+export type { BrokerConfigName, ConfigInput, ConfigSource, TopicConfigName } from '../emulator/config.js';
+/** The event log (`cluster.events()`, `cluster.onEvent()`). */
 export type { ClusterEvent, ClusterEventType, EventListener } from '../emulator/events.js';
-export type { FetchedRecord, ProduceRecord, RecordHeader, StoredRecord, TimestampType } from '../emulator/records.js';
+/** Records as produced and fetched. */
+export type { FetchedRecord, ProduceRecord, RecordHeader, TimestampType } from '../emulator/records.js';
+/** Partition assignors with kafkajs's interface, and their pure functions. */
+export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from '../client/assignors/index.js';
+/** kafkajs's partitioners, and the murmur2 hash keyed messages land by. */
+export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from '../client/partitioners.js';
+/** Options of the default partitioner. */
+export type { DefaultPartitionerOptions } from '../client/partitioners.js';
+/** kafkajs's error classes (the same classes on the twin and on a real cluster) and Kafka's error-code table. */
 export {
   KAFKA_ERRORS,
   KafkaJSConnectionError,
@@ -64,7 +76,9 @@ export {
   isProtocolError,
   kafkaError,
 } from '../protocol/errors.js';
+/** One row of Kafka's error table; the error types the twin raises. */
 export type { KafkaErrorCode, TwinErrorType } from '../protocol/errors.js';
+/** The streams API (Quix Streams' concepts): stream producers and consumers over topics. */
 export {
   AutoOffsetReset,
   AsyncEventEmitter,
@@ -80,6 +94,7 @@ export {
   jsonDeserializer,
   jsonSerializer,
 } from './streams/index.js';
+/** The streams API's option and payload types. */
 export type {
   CommitOptions,
   Deserializer,

@@ -8,7 +8,6 @@
 import { errorOf, isFailure, NONE, orThrow, type ErrorPart, type Failure, type KafkaJSProtocolError } from '../../protocol/errors.js';
 import type {
   CoordinatorNode,
-  DeleteGroupResult,
   DeleteOffsetsRequest,
   GroupCoordinator,
   GroupDescription,
@@ -29,6 +28,12 @@ import type {
   SyncGroupResponse,
   TopicAnswer,
 } from '../../emulator/groups/coordinator.js';
+
+/** One group's outcome in DeleteGroups, as kafkajs reports it: null, or the error kafkajs's answer would carry. */
+export interface DeleteGroupResult {
+  readonly groupId: string;
+  readonly error: KafkaJSProtocolError | null;
+}
 
 /** The response without its error part. */
 function response<T extends ErrorPart>(answer: T): Omit<T, 'errorCode' | 'errorMessage'> {

@@ -5,7 +5,7 @@
  * codes where Kafka's responses carry them (top level, per group or per partition). A failed
  * answer is data, never an exception; `adapters/twin/groups.ts` turns it into kafkajs's error.
  */
-import { NONE, type ErrorPart, type Failure, type KafkaJSProtocolError } from '../../protocol/errors.js';
+import { NONE, type ErrorPart, type Failure } from '../../protocol/errors.js';
 import type { GroupState } from './group.js';
 
 /** One protocol a member supports (for consumers: an assignor name and its subscription). */
@@ -365,13 +365,4 @@ export function byTopic(outcomes: readonly (PartitionAnswer & { readonly topic: 
     else list.push(answer);
   }
   return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
-}
-
-/**
- * One group's outcome in DeleteGroups as the twin client reports it (`adapters/twin/groups.ts`):
- * kafkajs's error for the code, null when the group was deleted.
- */
-export interface DeleteGroupResult {
-  readonly groupId: string;
-  readonly error: KafkaJSProtocolError | null;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RealClock, VirtualClock } from '../../src/index.js';
+import { RealClock, VirtualClock } from '../../src/engine.js';
 import { Random } from '../../emulator/random.js';
 
 describe('clock', () => {

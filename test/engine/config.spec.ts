@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BROKER_CONFIGS, Cluster } from '../../src/index.js';
+import { Cluster } from '../../src/index.js';
+import { BROKER_CONFIGS } from '../../src/engine.js';
 import { KafkaJSProtocolError } from '../../protocol/errors.js';
 import { protocolErrorOf, virtualCluster } from '../helpers.js';
 
