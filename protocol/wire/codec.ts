@@ -138,8 +138,9 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 // ---- Decoding ----
 
+// Reads name no field: the struct that holds the field adds its name to the error's path.
 function readPrimitive(r: Reader, type: Primitive, op: Op): unknown {
-  const name = op.name;
+  const name = '';
   switch (type) {
     case 'int8':
       return r.int8(name);
@@ -170,7 +171,7 @@ function readPrimitive(r: Reader, type: Primitive, op: Op): unknown {
 
 function readArray(r: Reader, of: Primitive | StructType, op: Op): unknown[] | null {
   const min = typeof of === 'string' ? minBytesOf(of, { ...op, nullable: false }) : op.child!.minBytes;
-  const n = r.arrayLength(op.name, op.compact, op.nullable, min);
+  const n = r.arrayLength('', op.compact, op.nullable, min);
   if (n === -1) return null;
   const out = new Array<unknown>(n);
   const element: Op = { ...op, nullable: false };
@@ -191,7 +192,7 @@ function readField(r: Reader, op: Op): unknown {
   if (type.kind === 'array') return readArray(r, type.of, op);
   if (op.nullable) {
     // A nullable struct is preceded by an int8: -1 for null, 1 for present.
-    const marker = r.int8(op.name);
+    const marker = r.int8('');
     if (marker < 0) return null;
   }
   return readStruct(r, op.child!);
