@@ -9,7 +9,17 @@
  * Kafka's generated serializers do; unknown tags are skipped on read.
  */
 import { Reader, WireDecodeError, WireEncodeError } from './reader.js';
-import { inVersions, parseVersions, type Field, type FieldType, type MessageSchema, type Primitive, type StructInput, type StructValue, type StructType } from './schema.js';
+import {
+  inVersions,
+  parseVersions,
+  type Field,
+  type FieldType,
+  type MessageSchema,
+  type Primitive,
+  type StructInput,
+  type StructValue,
+  type StructType,
+} from './schema.js';
 import { Writer } from './writer.js';
 
 const NIL_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -76,7 +86,20 @@ function makePlan(fields: readonly Field[], version: number, flexible: boolean):
   return { version, flexible, all: fields, positional, tagged, minBytes };
 }
 
-const WIDTHS: Record<Primitive, number> = { int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, float64: 8, bool: 1, uuid: 16, string: 2, bytes: 4, records: 4 };
+const WIDTHS: Record<Primitive, number> = {
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  float64: 8,
+  bool: 1,
+  uuid: 16,
+  string: 2,
+  bytes: 4,
+  records: 4,
+};
 
 function minBytesOf(type: FieldType, op: Op): number {
   if (typeof type === 'string') return op.compact && (type === 'string' || type === 'bytes' || type === 'records') ? 1 : WIDTHS[type];
@@ -358,7 +381,8 @@ export function encode<Fs extends readonly Field[]>(m: MessageSchema<Fs>, versio
  */
 export function decode<Fs extends readonly Field[]>(m: MessageSchema<Fs>, version: number, input: Buffer | Reader): StructValue<Fs> {
   const r = input instanceof Reader ? input : new Reader(input);
-  if (!checkVersion(m, version)) throw new WireDecodeError(`${m.name} has no version ${version} (described: ${m.versions})`, '', r.offset, 'UNSUPPORTED_VERSION');
+  if (!checkVersion(m, version))
+    throw new WireDecodeError(`${m.name} has no version ${version} (described: ${m.versions})`, '', r.offset, 'UNSUPPORTED_VERSION');
   const value = readStruct(r, planFor(m.fields, version, isFlexible(m, version)));
   if (!(input instanceof Reader) && r.remaining !== 0) r.fail('', `${r.remaining} bytes left over after ${m.name} v${version}`);
   return value as StructValue<Fs>;

@@ -17,7 +17,7 @@
  */
 import { codecFor, DEFAULT_CODECS, type CompressionCodecs } from './compression.js';
 import { crc32c } from './crc32c.js';
-import { Reader, WireDecodeError } from './reader.js';
+import { Reader, WireDecodeError, WireEncodeError } from './reader.js';
 import { checkInt64, Writer } from './writer.js';
 
 export interface RecordHeader {
@@ -106,10 +106,16 @@ export interface EncodeOptions {
   readonly codecs?: CompressionCodecs;
 }
 
+function int64(value: bigint | number | undefined, field: string): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new WireEncodeError(`${field}: ${value} is not an integer`);
+  return BigInt(value);
+}
+
 function writeRecord(w: Writer, record: RecordInput, index: number): void {
   const body = new Writer(64);
   body.int8(record.attributes ?? 0, 'record.attributes');
-  body.varlong(BigInt(record.timestampDelta ?? 0n), 'record.timestampDelta');
+  body.varlong(int64(record.timestampDelta, 'record.timestampDelta'), 'record.timestampDelta');
   body.varint(record.offsetDelta ?? index, 'record.offsetDelta');
   body.varintBytes(record.key ?? null, 'record.key');
   body.varintBytes(record.value ?? null, 'record.value');
@@ -134,7 +140,7 @@ export function encodeRecordBatch(batch: RecordBatchInput, options: EncodeOption
   let maxDelta = 0n;
   records.forEach((r, i) => {
     lastOffsetDelta = Math.max(lastOffsetDelta, r.offsetDelta ?? i);
-    const delta = BigInt(r.timestampDelta ?? 0n);
+    const delta = int64(r.timestampDelta, 'record.timestampDelta');
     if (delta > maxDelta) maxDelta = delta;
   });
 

@@ -8,6 +8,11 @@
  *
  * Field names are Kafka's, in camelCase (`TimeoutMs` → `timeoutMs`). The TypeScript types of
  * decoded values and of encoder input follow from the descriptions (`StructValue`, `StructInput`).
+ *
+ * int64 values are bigints. Offsets, timestamps and producer ids are 64-bit on the wire, and
+ * Kafka uses the whole range (Long.MAX_VALUE as "no limit", -1 sentinels, random producer ids); a
+ * bigint carries every one of them exactly, so decoding and re-encoding any frame gives the same
+ * bytes, and no value silently loses precision past 2^53. The engine converts at its edge.
  */
 
 /** Kafka's primitive types. `records` is a nullable byte blob holding record batches (see records.ts). */

@@ -67,7 +67,10 @@ describe('wire frames and headers', () => {
     expect(() => decodeRequest(unknownKey)).to.throw(UnsupportedVersionError, /API key 99 version 0 is not supported/);
     expect(decodeRequestHeader(unknownKey).bodyOffset).to.equal(10);
     expect(() => decodeRequest(Buffer.from('0003', 'hex'))).to.throw(WireDecodeError, /requestApiVersion: truncated/);
-    const trailing = Buffer.concat([unframe(encodeRequest(Heartbeat, 0, { correlationId: 1, clientId: 'c' }, { groupId: 'g', memberId: 'm' })), Buffer.from([0])]);
+    const trailing = Buffer.concat([
+      unframe(encodeRequest(Heartbeat, 0, { correlationId: 1, clientId: 'c' }, { groupId: 'g', memberId: 'm' })),
+      Buffer.from([0]),
+    ]);
     expect(() => decodeRequest(trailing)).to.throw(WireDecodeError, /1 bytes left over after HeartbeatRequest v0/);
   });
 
@@ -87,23 +90,19 @@ describe('wire frames and headers', () => {
 
   it('splits a byte stream into frames however it is chunked', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }),
-        fc.array(fc.nat({ max: 300 }), { maxLength: 8 }),
-        (payloads, cuts) => {
-          const stream = Buffer.concat(payloads.map((p) => Buffer.concat([Buffer.from([0, 0, 0, p.length]), p])));
-          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-          const reader = new FrameReader();
-          const frames: Buffer[] = [];
-          let at = 0;
-          for (const p of [...points, stream.length]) {
-            frames.push(...reader.push(stream.subarray(at, p)));
-            at = p;
-          }
-          expect(frames.map((f) => [...f])).to.deep.equal(payloads.map((p) => [...p]));
-          expect(reader.pending).to.equal(0);
-        },
-      ),
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }), fc.array(fc.nat({ max: 300 }), { maxLength: 8 }), (payloads, cuts) => {
+        const stream = Buffer.concat(payloads.map((p) => Buffer.concat([Buffer.from([0, 0, 0, p.length]), p])));
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const reader = new FrameReader();
+        const frames: Buffer[] = [];
+        let at = 0;
+        for (const p of [...points, stream.length]) {
+          frames.push(...reader.push(stream.subarray(at, p)));
+          at = p;
+        }
+        expect(frames.map((f) => [...f])).to.deep.equal(payloads.map((p) => [...p]));
+        expect(reader.pending).to.equal(0);
+      }),
       { numRuns: 200 },
     );
   });

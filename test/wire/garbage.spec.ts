@@ -62,13 +62,11 @@ function versionsOf(api: ApiSchema): number[] {
 /** A valid request frame and a valid response frame (both without their size) of some version of the API. */
 function framesOf(api: ApiSchema): fc.Arbitrary<{ version: number; request: Buffer; response: Buffer }> {
   return fc.constantFrom(...versionsOf(api)).chain((version) =>
-    fc
-      .tuple(structArb(api.request.fields, version, { maxLength: 2 }), structArb(api.response.fields, version, { maxLength: 2 }))
-      .map(([rq, rs]) => ({
-        version,
-        request: encodeRequest(api, version, { correlationId: 5, clientId: 'garbage' }, rq as never).subarray(4),
-        response: encodeResponse(api, version, 5, rs as never).subarray(4),
-      })),
+    fc.tuple(structArb(api.request.fields, version, { maxLength: 2 }), structArb(api.response.fields, version, { maxLength: 2 })).map(([rq, rs]) => ({
+      version,
+      request: encodeRequest(api, version, { correlationId: 5, clientId: 'garbage' }, rq as never).subarray(4),
+      response: encodeResponse(api, version, 5, rs as never).subarray(4),
+    })),
   );
 }
 

@@ -74,7 +74,15 @@ const messages = [
   { key: null, value: 'v2', timestamp: T0 },
 ];
 const acl = { resourceType: 2, resourceName: 'orders', resourcePatternType: 3, principal: 'User:bob', host: '*', operation: 3, permissionType: 3 };
-const aclFilter = { resourceTypeFilter: 2, resourceNameFilter: 'orders', patternTypeFilter: 3, principalFilter: 'User:bob', hostFilter: '*', operation: 3, permissionType: 3 };
+const aclFilter = {
+  resourceTypeFilter: 2,
+  resourceNameFilter: 'orders',
+  patternTypeFilter: 3,
+  principalFilter: 'User:bob',
+  hostFilter: '*',
+  operation: 3,
+  permissionType: 3,
+};
 const txn = { transactionalId: 'tx-1', producerId: Long.fromValue(4242), producerEpoch: 3 };
 const sasl = Buffer.from('\0bob\0secret');
 
@@ -103,8 +111,19 @@ const CASES: readonly RequestCase[] = [
   {
     api: Produce,
     kafkajs: 'Produce',
-    args: () => ({ acks: -1, timeout: 30000, compression: 0, ...txn, topicData: [{ topic: 'orders', partitions: [{ partition: 2, firstSequence: 10, messages }] }] }),
-    expected: (v) => ({ transactionalId: 'tx-1', acks: -1, timeoutMs: 30000, topicData: [{ name: 'orders', partitionData: [{ index: 2, records: produceRecords(v) }] }] }),
+    args: () => ({
+      acks: -1,
+      timeout: 30000,
+      compression: 0,
+      ...txn,
+      topicData: [{ topic: 'orders', partitions: [{ partition: 2, firstSequence: 10, messages }] }],
+    }),
+    expected: (v) => ({
+      transactionalId: 'tx-1',
+      acks: -1,
+      timeoutMs: 30000,
+      topicData: [{ name: 'orders', partitionData: [{ index: 2, records: produceRecords(v) }] }],
+    }),
   },
   {
     api: Fetch,
@@ -137,7 +156,19 @@ const CASES: readonly RequestCase[] = [
   {
     api: ListOffsets,
     kafkajs: 'ListOffsets',
-    args: () => ({ replicaId: -1, isolationLevel: 1, topics: [{ topic: 'orders', partitions: [{ partition: 0, timestamp: -1 }, { partition: 3, timestamp: T0 }] }] }),
+    args: () => ({
+      replicaId: -1,
+      isolationLevel: 1,
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, timestamp: -1 },
+            { partition: 3, timestamp: T0 },
+          ],
+        },
+      ],
+    }),
     expected: () => ({
       replicaId: -1,
       isolationLevel: 1,
@@ -173,7 +204,15 @@ const CASES: readonly RequestCase[] = [
       groupGenerationId: 4,
       memberId: 'm-1',
       retentionTime: 86400000,
-      topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: '100', metadata: 'meta', timestamp: T0 }, { partition: 2, offset: '7', timestamp: T0 + 1 }] }],
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 1, offset: '100', metadata: 'meta', timestamp: T0 },
+            { partition: 2, offset: '7', timestamp: T0 + 1 },
+          ],
+        },
+      ],
     }),
     expected: () => ({
       groupId: 'g',
@@ -240,8 +279,20 @@ const CASES: readonly RequestCase[] = [
   {
     api: SyncGroup,
     kafkajs: 'SyncGroup',
-    args: () => ({ groupId: 'g', generationId: 4, memberId: 'm-1', groupInstanceId: 'inst-1', groupAssignment: [{ memberId: 'm-1', memberAssignment: Buffer.from([9, 9]) }] }),
-    expected: () => ({ groupId: 'g', generationId: 4, memberId: 'm-1', groupInstanceId: 'inst-1', assignments: [{ memberId: 'm-1', assignment: Buffer.from([9, 9]) }] }),
+    args: () => ({
+      groupId: 'g',
+      generationId: 4,
+      memberId: 'm-1',
+      groupInstanceId: 'inst-1',
+      groupAssignment: [{ memberId: 'm-1', memberAssignment: Buffer.from([9, 9]) }],
+    }),
+    expected: () => ({
+      groupId: 'g',
+      generationId: 4,
+      memberId: 'm-1',
+      groupInstanceId: 'inst-1',
+      assignments: [{ memberId: 'm-1', assignment: Buffer.from([9, 9]) }],
+    }),
   },
   { api: DescribeGroups, kafkajs: 'DescribeGroups', args: () => ({ groupIds: ['g1', 'g2'] }), expected: () => ({ groups: ['g1', 'g2'] }) },
   { api: ListGroups, kafkajs: 'ListGroups', args: () => ({}), expected: () => ({}) },
@@ -251,17 +302,38 @@ const CASES: readonly RequestCase[] = [
     api: CreateTopics,
     kafkajs: 'CreateTopics',
     args: () => ({
-      topics: [{ topic: 't', numPartitions: 3, replicationFactor: 2, replicaAssignment: [{ partition: 0, replicas: [1, 2] }], configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      topics: [
+        {
+          topic: 't',
+          numPartitions: 3,
+          replicationFactor: 2,
+          replicaAssignment: [{ partition: 0, replicas: [1, 2] }],
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
       timeout: 5000,
       validateOnly: true,
     }),
     expected: () => ({
-      topics: [{ name: 't', numPartitions: 3, replicationFactor: 2, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      topics: [
+        {
+          name: 't',
+          numPartitions: 3,
+          replicationFactor: 2,
+          assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
+          configs: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
       timeoutMs: 5000,
       validateOnly: true,
     }),
   },
-  { api: DeleteTopics, kafkajs: 'DeleteTopics', args: () => ({ topics: ['a', 'b'], timeout: 5000 }), expected: () => ({ topicNames: ['a', 'b'], timeoutMs: 5000 }) },
+  {
+    api: DeleteTopics,
+    kafkajs: 'DeleteTopics',
+    args: () => ({ topics: ['a', 'b'], timeout: 5000 }),
+    expected: () => ({ topicNames: ['a', 'b'], timeoutMs: 5000 }),
+  },
   {
     api: DeleteRecords,
     kafkajs: 'DeleteRecords',
@@ -278,7 +350,12 @@ const CASES: readonly RequestCase[] = [
     api: AddPartitionsToTxn,
     kafkajs: 'AddPartitionsToTxn',
     args: () => ({ ...txn, topics: [{ topic: 't', partitions: [0, 1] }] }),
-    expected: () => ({ v3AndBelowTransactionalId: 'tx-1', v3AndBelowProducerId: 4242n, v3AndBelowProducerEpoch: 3, v3AndBelowTopics: [{ name: 't', partitions: [0, 1] }] }),
+    expected: () => ({
+      v3AndBelowTransactionalId: 'tx-1',
+      v3AndBelowProducerId: 4242n,
+      v3AndBelowProducerEpoch: 3,
+      v3AndBelowTopics: [{ name: 't', partitions: [0, 1] }],
+    }),
   },
   {
     api: AddOffsetsToTxn,
@@ -296,7 +373,13 @@ const CASES: readonly RequestCase[] = [
     api: TxnOffsetCommit,
     kafkajs: 'TxnOffsetCommit',
     args: () => ({ ...txn, groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: '9', metadata: null }] }] }),
-    expected: () => ({ transactionalId: 'tx-1', groupId: 'g', producerId: 4242n, producerEpoch: 3, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedMetadata: null }] }] }),
+    expected: () => ({
+      transactionalId: 'tx-1',
+      groupId: 'g',
+      producerId: 4242n,
+      producerEpoch: 3,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedMetadata: null }] }],
+    }),
   },
   { api: DescribeAcls, kafkajs: 'DescribeAcls', args: () => acl, expected: () => aclFilter },
   { api: CreateAcls, kafkajs: 'CreateAcls', args: () => ({ creations: [acl] }), expected: () => ({ creations: [acl] }) },
@@ -323,7 +406,21 @@ const CASES: readonly RequestCase[] = [
   {
     api: CreatePartitions,
     kafkajs: 'CreatePartitions',
-    args: () => ({ topicPartitions: [{ topic: 't', count: 6, assignments: [[1, 2], [2, 3]] }, { topic: 'u', count: 2 }], timeout: 5000, validateOnly: false }),
+    args: () => ({
+      topicPartitions: [
+        {
+          topic: 't',
+          count: 6,
+          assignments: [
+            [1, 2],
+            [2, 3],
+          ],
+        },
+        { topic: 'u', count: 2 },
+      ],
+      timeout: 5000,
+      validateOnly: false,
+    }),
     expected: () => ({
       topics: [
         { name: 't', count: 6, assignments: [{ brokerIds: [1, 2] }, { brokerIds: [2, 3] }] },

@@ -33,7 +33,14 @@ const byTopic = (a: { topic: string }, b: { topic: string }): number => a.topic.
 // Fetch records: nothing, or two batches (one gzip), with or without a partial batch after them.
 const T0 = 1_700_000_000_000n;
 const batches = encodeRecordBatches([
-  { baseOffset: 100n, baseTimestamp: T0, records: [{ key: Buffer.from('a'), value: Buffer.from('x'), headers: [{ key: 'h', value: Buffer.from('v') }] }, { value: Buffer.from('y'), timestampDelta: 3n }] },
+  {
+    baseOffset: 100n,
+    baseTimestamp: T0,
+    records: [
+      { key: Buffer.from('a'), value: Buffer.from('x'), headers: [{ key: 'h', value: Buffer.from('v') }] },
+      { value: Buffer.from('y'), timestampDelta: 3n },
+    ],
+  },
   { baseOffset: 102n, baseTimestamp: T0 + 10n, compression: COMPRESSION.gzip, records: [{ key: Buffer.from('b'), value: Buffer.from('z') }] },
 ]);
 const withPartialTail = Buffer.concat([batches, batches.subarray(0, 70)]);
@@ -82,7 +89,12 @@ const CASES: readonly ResponseCase[] = [
           partition: p.partitionIndex,
           errorCode: p.errorCode,
           highWatermark: str(p.highWatermark),
-          ...(v >= 4 ? { lastStableOffset: str(p.lastStableOffset), abortedTransactions: (p.abortedTransactions ?? []).map((a: R) => ({ producerId: str(a.producerId), firstOffset: str(a.firstOffset) })) } : {}),
+          ...(v >= 4
+            ? {
+                lastStableOffset: str(p.lastStableOffset),
+                abortedTransactions: (p.abortedTransactions ?? []).map((a: R) => ({ producerId: str(a.producerId), firstOffset: str(a.firstOffset) })),
+              }
+            : {}),
           ...(v >= 5 ? { lastStartOffset: str(p.logStartOffset) } : {}),
           ...(v >= 11 ? { preferredReadReplica: p.preferredReadReplica } : {}),
           messages: messagesOf(p.records),
@@ -156,7 +168,12 @@ const CASES: readonly ResponseCase[] = [
     api: wire.FindCoordinator,
     dir: 'findCoordinator',
     versions: range(0, 2),
-    kafkajs: (v, r) => ({ ...throttle(v, 1, r), errorCode: r.errorCode, ...(v >= 1 ? { errorMessage: r.errorMessage } : {}), coordinator: { nodeId: r.nodeId, host: r.host, port: r.port } }),
+    kafkajs: (v, r) => ({
+      ...throttle(v, 1, r),
+      errorCode: r.errorCode,
+      ...(v >= 1 ? { errorMessage: r.errorMessage } : {}),
+      coordinator: { nodeId: r.nodeId, host: r.host, port: r.port },
+    }),
   },
   {
     api: wire.JoinGroup,
@@ -183,7 +200,12 @@ const CASES: readonly ResponseCase[] = [
       ...(v >= 3 ? { members: r.members.map((m: R) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: m.errorCode })) } : {}),
     }),
   },
-  { api: wire.SyncGroup, dir: 'syncGroup', versions: range(0, 3), kafkajs: (v, r) => ({ ...throttle(v, 1, r), errorCode: r.errorCode, memberAssignment: r.assignment }) },
+  {
+    api: wire.SyncGroup,
+    dir: 'syncGroup',
+    versions: range(0, 3),
+    kafkajs: (v, r) => ({ ...throttle(v, 1, r), errorCode: r.errorCode, memberAssignment: r.assignment }),
+  },
   {
     api: wire.DescribeGroups,
     dir: 'describeGroups',
@@ -196,7 +218,13 @@ const CASES: readonly ResponseCase[] = [
         state: g.groupState,
         protocolType: g.protocolType,
         protocol: g.protocolData,
-        members: g.members.map((m: R) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+        members: g.members.map((m: R) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: m.memberMetadata,
+          memberAssignment: m.memberAssignment,
+        })),
       })),
     }),
   },
@@ -204,14 +232,22 @@ const CASES: readonly ResponseCase[] = [
     api: wire.ListGroups,
     dir: 'listGroups',
     versions: range(0, 2),
-    kafkajs: (v, r) => ({ ...throttle(v, 1, r), errorCode: r.errorCode, groups: r.groups.map((g: R) => ({ groupId: g.groupId, protocolType: g.protocolType })) }),
+    kafkajs: (v, r) => ({
+      ...throttle(v, 1, r),
+      errorCode: r.errorCode,
+      groups: r.groups.map((g: R) => ({ groupId: g.groupId, protocolType: g.protocolType })),
+    }),
   },
   { api: wire.SaslHandshake, dir: 'saslHandshake', versions: range(0, 1), kafkajs: (_v, r) => ({ errorCode: r.errorCode, enabledMechanisms: r.mechanisms }) },
   {
     api: wire.ApiVersions,
     dir: 'apiVersions',
     versions: range(0, 2),
-    kafkajs: (v, r) => ({ ...throttle(v, 1, r), errorCode: r.errorCode, apiVersions: r.apiKeys.map((k: R) => ({ apiKey: k.apiKey, minVersion: k.minVersion, maxVersion: k.maxVersion })) }),
+    kafkajs: (v, r) => ({
+      ...throttle(v, 1, r),
+      errorCode: r.errorCode,
+      apiVersions: r.apiKeys.map((k: R) => ({ apiKey: k.apiKey, minVersion: k.minVersion, maxVersion: k.maxVersion })),
+    }),
   },
   {
     api: wire.CreateTopics,
@@ -236,7 +272,10 @@ const CASES: readonly ResponseCase[] = [
     kafkajs: (v, r) => ({
       ...throttle(v, 0, r),
       topics: r.topics
-        .map((t: R) => ({ topic: t.name, partitions: t.partitions.map((p: R) => ({ partition: p.partitionIndex, lowWatermark: p.lowWatermark, errorCode: p.errorCode })) }))
+        .map((t: R) => ({
+          topic: t.name,
+          partitions: t.partitions.map((p: R) => ({ partition: p.partitionIndex, lowWatermark: p.lowWatermark, errorCode: p.errorCode })),
+        }))
         .sort(byTopic),
     }),
   },
@@ -344,7 +383,12 @@ const CASES: readonly ResponseCase[] = [
     versions: range(0, 1),
     kafkajs: (v, r) => ({
       ...throttle(v, 0, r),
-      resources: r.responses.map((x: R) => ({ errorCode: x.errorCode, errorMessage: x.errorMessage, resourceType: x.resourceType, resourceName: x.resourceName })),
+      resources: r.responses.map((x: R) => ({
+        errorCode: x.errorCode,
+        errorMessage: x.errorMessage,
+        resourceType: x.resourceType,
+        resourceName: x.resourceName,
+      })),
     }),
   },
   {
@@ -355,14 +399,22 @@ const CASES: readonly ResponseCase[] = [
       // kafkajs hands the token on size-prefixed, as SASL v0 frames were.
       const size = Buffer.alloc(4);
       size.writeInt32BE(r.authBytes.length);
-      return { errorCode: r.errorCode, errorMessage: r.errorMessage, authBytes: Buffer.concat([size, r.authBytes]), ...(v >= 1 ? { sessionLifetimeMs: str(r.sessionLifetimeMs) } : {}) };
+      return {
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+        authBytes: Buffer.concat([size, r.authBytes]),
+        ...(v >= 1 ? { sessionLifetimeMs: str(r.sessionLifetimeMs) } : {}),
+      };
     },
   },
   {
     api: wire.CreatePartitions,
     dir: 'createPartitions',
     versions: range(0, 1),
-    kafkajs: (v, r) => ({ ...throttle(v, 0, r), topicErrors: r.results.map((x: R) => ({ topic: x.name, errorCode: x.errorCode, errorMessage: x.errorMessage })).sort(byTopic) }),
+    kafkajs: (v, r) => ({
+      ...throttle(v, 0, r),
+      topicErrors: r.results.map((x: R) => ({ topic: x.name, errorCode: x.errorCode, errorMessage: x.errorMessage })).sort(byTopic),
+    }),
   },
   {
     api: wire.DeleteGroups,
@@ -379,7 +431,10 @@ const CASES: readonly ResponseCase[] = [
     kafkajs: (_v, r) => ({
       throttleTime: r.throttleTimeMs,
       errorCode: r.errorCode,
-      responses: r.responses.map((t: R) => ({ topic: t.name, partitions: t.partitions.map((p: R) => ({ partition: p.partitionIndex, errorCode: p.errorCode })) })),
+      responses: r.responses.map((t: R) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p: R) => ({ partition: p.partitionIndex, errorCode: p.errorCode })),
+      })),
     }),
   },
   {
@@ -391,7 +446,12 @@ const CASES: readonly ResponseCase[] = [
       errorCode: r.errorCode,
       topics: r.topics.map((t: R) => ({
         name: t.name,
-        partitions: t.partitions.map((p: R) => ({ partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })),
+        partitions: t.partitions.map((p: R) => ({
+          partition: p.partitionIndex,
+          replicas: p.replicas,
+          addingReplicas: p.addingReplicas,
+          removingReplicas: p.removingReplicas,
+        })),
       })),
     }),
   },

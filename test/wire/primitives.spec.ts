@@ -18,7 +18,12 @@ describe('wire primitives', () => {
   it('writes and reads every fixed-width type at its limits', () => {
     const w = new Writer(1);
     w.int8(-128).int8(127).int16(-32768).int16(32767).uint16(65535).int32(-2147483648).int32(2147483647).uint32(0xffffffff);
-    w.int64(-(2n ** 63n)).int64(2n ** 63n - 1n).float64(-0.5).bool(true).bool(false).uuid('AAECAwQFBgcICQoLDA0ODw');
+    w.int64(-(2n ** 63n))
+      .int64(2n ** 63n - 1n)
+      .float64(-0.5)
+      .bool(true)
+      .bool(false)
+      .uuid('AAECAwQFBgcICQoLDA0ODw');
     const r = new Reader(Buffer.from(w.finish()));
     expect([r.int8('a'), r.int8('b'), r.int16('c'), r.int16('d'), r.uint16('e'), r.int32('f'), r.int32('g'), r.uint32('h')]).to.deep.equal([
       -128, 127, -32768, 32767, 65535, -2147483648, 2147483647, 0xffffffff,
@@ -48,7 +53,7 @@ describe('wire primitives', () => {
     expect(() => w.bytes('abc', false)).to.throw(WireEncodeError, /expected bytes/);
   });
 
-  it("writes varints, varlongs and unsigned varints byte for byte as kafkajs does", () => {
+  it('writes varints, varlongs and unsigned varints byte for byte as kafkajs does', () => {
     fc.assert(
       fc.property(fc.integer({ min: -2147483648, max: 2147483647 }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.nat(), (i, l, u) => {
         const ours = new Writer().varint(i).varlong(l).uvarint(u).finish();
@@ -71,8 +76,15 @@ describe('wire primitives', () => {
 
   it('reads strings and bytes, compact or not, and null where allowed', () => {
     const w = new Writer();
-    w.string('héllo', false).string(null, false).string('', true).string(null, true).bytes(Buffer.from([1, 2]), false).bytes(null, true);
-    w.varintBytes(Buffer.from([9])).varintBytes(null).varintString('k');
+    w.string('héllo', false)
+      .string(null, false)
+      .string('', true)
+      .string(null, true)
+      .bytes(Buffer.from([1, 2]), false)
+      .bytes(null, true);
+    w.varintBytes(Buffer.from([9]))
+      .varintBytes(null)
+      .varintString('k');
     const r = new Reader(Buffer.from(w.finish()));
     expect([r.string('a', false), r.string('b', true), r.compactString('c', false), r.compactString('d', true)]).to.deep.equal(['héllo', null, '', null]);
     expect([...r.bytes('e', false)!]).to.deep.equal([1, 2]);
@@ -86,9 +98,15 @@ describe('wire primitives', () => {
   });
 
   it('bounds every length read off the wire by the bytes left, before allocating anything', () => {
-    expect(() => reader(0x7f, 0xff, 0xff, 0xff, 0).bytes('value', false)).to.throw(WireDecodeError, /value: bytes length 2147483647 exceeds the 1 bytes left at offset 0/);
+    expect(() => reader(0x7f, 0xff, 0xff, 0xff, 0).bytes('value', false)).to.throw(
+      WireDecodeError,
+      /value: bytes length 2147483647 exceeds the 1 bytes left at offset 0/,
+    );
     expect(() => reader(0, 0, 0, 5, 1, 2, 3).arrayLength('topics', false, false, 1)).to.throw(WireDecodeError, /array length 5 exceeds the 3 bytes left/);
-    expect(() => reader(0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7).arrayLength('ids', false, false, 4)).to.throw(WireDecodeError, /array length 2 exceeds the 7 bytes left/);
+    expect(() => reader(0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7).arrayLength('ids', false, false, 4)).to.throw(
+      WireDecodeError,
+      /array length 2 exceeds the 7 bytes left/,
+    );
     expect(reader(0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8).arrayLength('ids', false, false, 4)).to.equal(2);
     expect(reader(0).arrayLength('ids', true, true, 4)).to.equal(-1);
     expect(() => reader(0).arrayLength('ids', true, false, 4)).to.throw(WireDecodeError, /null array where none is allowed/);

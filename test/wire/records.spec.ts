@@ -46,12 +46,18 @@ interface KafkajsBatch {
   readonly records: readonly KafkajsRecord[];
 }
 
-const bytes = fc.option(fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b)), { nil: null, freq: 5 });
+const bytes = fc.option(
+  fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b)),
+  { nil: null, freq: 5 },
+);
 /** Header keys are distinct: kafkajs keeps headers in an object. */
-const headers = fc.uniqueArray(fc.record({ key: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), value: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)) }), {
-  maxLength: 3,
-  selector: (h) => h.key,
-});
+const headers = fc.uniqueArray(
+  fc.record({ key: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), value: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)) }),
+  {
+    maxLength: 3,
+    selector: (h) => h.key,
+  },
+);
 const record = fc.record({ key: bytes, value: bytes, headers, timestampDelta: fc.bigInt({ min: 0n, max: 10_000_000n }) });
 const batchArb = fc.record({
   baseOffset: fc.bigInt({ min: 0n, max: 2n ** 62n }),
@@ -122,7 +128,13 @@ describe('wire record batches (v2)', () => {
           producerEpoch: b.producerEpoch,
           firstSequence: b.baseSequence,
           records: b.records.map((r, i) =>
-            kafkajsRecord({ offsetDelta: i, timestampDelta: Number(r.timestampDelta), key: r.key, value: r.value, headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value])) }),
+            kafkajsRecord({
+              offsetDelta: i,
+              timestampDelta: Number(r.timestampDelta),
+              key: r.key,
+              value: r.value,
+              headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value])),
+            }),
           ),
         });
         const [batch, ...rest] = decodeRecordBatches(encoded.buffer);
@@ -213,7 +225,10 @@ describe('wire record batches (v2)', () => {
   });
 
   it('reports a gzip block that does not inflate as a corrupt message', () => {
-    const batch = encodeRecordBatch({ compression: COMPRESSION.gzip, records: [{ value: Buffer.from('hello') }] }, { codecs: { [COMPRESSION.gzip]: identity } });
+    const batch = encodeRecordBatch(
+      { compression: COMPRESSION.gzip, records: [{ value: Buffer.from('hello') }] },
+      { codecs: { [COMPRESSION.gzip]: identity } },
+    );
     expect(() => decodeRecordBatches(batch)).to.throw(WireDecodeError, /batches\[0\]\.records: cannot decompress/);
   });
 
@@ -250,12 +265,27 @@ describe('wire record batches (v2)', () => {
 
   it('gives every record of a log-append-time batch the batch max timestamp', () => {
     const [batch] = decodeRecordBatches(
-      encodeRecordBatch({ baseOffset: 40n, timestampType: 1, isControl: true, hasDeleteHorizon: true, baseTimestamp: 100n, maxTimestamp: 900n, records: [{ timestampDelta: 5 }, { offsetDelta: 3 }] }),
+      encodeRecordBatch({
+        baseOffset: 40n,
+        timestampType: 1,
+        isControl: true,
+        hasDeleteHorizon: true,
+        baseTimestamp: 100n,
+        maxTimestamp: 900n,
+        records: [{ timestampDelta: 5 }, { offsetDelta: 3 }],
+      }),
     );
     expect(batch).to.deep.include({ timestampType: 1, isControl: true, hasDeleteHorizon: true, lastOffsetDelta: 3 });
     expect(batch!.records.map((r) => recordPosition(batch!, r))).to.deep.equal([
       { offset: 40n, timestamp: 900n },
       { offset: 43n, timestamp: 900n },
     ]);
+  });
+});
+
+describe('wire record batches: input checks', () => {
+  it('refuses a timestamp delta that is not an integer', () => {
+    expect(() => encodeRecordBatch({ records: [{ timestampDelta: 1.5 }] })).to.throw(/timestampDelta: 1.5 is not an integer/);
+    expect(decodeRecordBatches(encodeRecordBatch({ baseTimestamp: 10n, records: [{ timestampDelta: 4 }] }))[0]!.maxTimestamp).to.equal(14n);
   });
 });
