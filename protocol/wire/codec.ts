@@ -104,7 +104,8 @@ const WIDTHS: Record<Primitive, number> = {
 function minBytesOf(type: FieldType, op: Op): number {
   if (typeof type === 'string') return op.compact && (type === 'string' || type === 'bytes' || type === 'records') ? 1 : WIDTHS[type];
   if (type.kind === 'array') return op.compact ? 1 : 4;
-  return op.child!.minBytes;
+  // A null struct is its one-byte marker.
+  return op.nullable ? 1 : op.child!.minBytes;
 }
 
 // ---- Defaults ----

@@ -166,6 +166,11 @@ describe('wire codec: the rest of the schema language', () => {
     expect(some.subarray(some.length - 9).toString('hex')).to.equal('01' + '00000002' + '00000003');
     expect(decode(Exotic, 1, encode(Exotic, 1, { blob: Buffer.from([7]) })).blob).to.deep.equal(Buffer.from([7]));
     expect(decode(Exotic, 1, encode(Exotic, 1, { blob: Buffer.alloc(0) })).blob).to.deep.equal(Buffer.alloc(0));
+    // An array of such structs counts a null one as one byte when it bounds the array's length.
+    const leaders = array([f('leader', struct([f('id', 'int32', '0+'), f('epoch', 'int32', '0+')]), '0+', { nullable: '0+' })]);
+    const Many = message({ name: 'Many', versions: '0', flexible: 'none', fields: [f('items', leaders, '0+')] });
+    const nulls = { items: [{ leader: null }, { leader: null }, { leader: null }] };
+    expect(decode(Many, 0, encode(Many, 0, nulls))).to.deep.equal(nulls);
   });
 
   it('refuses a tagged field whose size does not match its value', () => {
