@@ -5,7 +5,7 @@ export { Cluster } from './cluster.js';
 export type { IdleOptions } from './cluster.js';
 export { TwinKafka } from '../adapters/twin/kafka.js';
 export type { TwinKafkaConfig } from '../adapters/twin/kafka.js';
-export type { TwinConsumer } from '../adapters/twin/consumer.js';
+export type { TwinConsumer } from '../adapters/twin/consumer/index.js';
 export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../client/interface.js';
 export type {
   BrokerDescription,
