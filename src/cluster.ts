@@ -5,7 +5,7 @@
 import { TwinCluster } from '../adapters/twin/cluster.js';
 import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
-import { TwinConsumer } from '../adapters/twin/consumer.js';
+import { TwinConsumer } from '../adapters/twin/consumer/index.js';
 import type { Consumer } from '../client/interface.js';
 
 /** Options for {@link Cluster.idle}. */

@@ -12,7 +12,7 @@ export type { IdleOptions } from './cluster.js';
 /** What `cluster.kafka(config)` takes and gives; the twin consumer's extra `crash()`. */
 export type { TwinKafka, TwinKafkaConfig } from '../adapters/twin/kafka.js';
 /** The twin's consumer: kafkajs's `Consumer` plus `crash()`. */
-export type { TwinConsumer } from '../adapters/twin/consumer.js';
+export type { TwinConsumer } from '../adapters/twin/consumer/index.js';
 /** `cluster.groups`: the group coordinator's requests in kafkajs's error style, and DeleteGroups' outcome. */
 export type { DeleteGroupResult, TwinGroups } from '../adapters/twin/groups.js';
 /** The shared interface: kafkajs's own types, implemented by the twin and by `fromKafkaJs`. */

@@ -5,7 +5,7 @@ import type { AdminConfig, ConsumerConfig, ProducerConfig, RetryOptions } from '
 import type { TwinCluster as Cluster } from './cluster.js';
 import type { Kafka } from '../../client/interface.js';
 import { TwinAdmin } from './admin.js';
-import { TwinConsumer, type IdleProbe } from './consumer.js';
+import { TwinConsumer, type IdleProbe } from './consumer/index.js';
 import { TwinProducer } from './producer.js';
 
 /** Options for `cluster.kafka()`: the parts of kafkajs's `KafkaConfig` that mean something in-process. */

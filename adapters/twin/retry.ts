@@ -15,7 +15,12 @@ export const RETRY_DEFAULTS: Required<Pick<RetryOptions, 'maxRetryTime' | 'initi
   retries: 5,
 };
 
-const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']);
+/**
+ * The errors kafkajs never retries nor restarts after, by name: a bug in the caller's code, not
+ * a broker's answer. kafkajs keeps the list in its retrier, which its consumer's runner runs on;
+ * here the retrier below and the consumer's error policy (consumer/runner.ts) share this copy.
+ */
+export const UNRECOVERABLE: ReadonlySet<string> = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']);
 
 function isRetriable(e: unknown): boolean {
   if (!(e instanceof Error)) return false;

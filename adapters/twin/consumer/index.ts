@@ -1,0 +1,276 @@
+/**
+ * kafkajs's consumer/index.js: the twin's kafkajs-shaped consumer, the `Consumer` API over its
+ * parts, split as kafkajs splits its own: the group membership (group.ts, kafkajs's
+ * consumerGroup.js), the fetch loop and its error policy (runner.ts, runner.js), the offsets
+ * (offsets.ts, offsetManager), and the lifecycle as one named state (lifecycle.ts). It talks to
+ * the engine's group coordinator and partitions instead of the network.
+ *
+ * On the virtual clock, awaited calls (`run`, `commitOffsets`, `disconnect`) move time as far as
+ * they need; the fetch loop in the background never moves time by itself.
+ */
+import type {
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  GroupDescription,
+  PartitionAssigner,
+  RetryOptions,
+  TopicPartitionOffset,
+  TopicPartitionOffsetAndMetadata,
+  TopicPartitions,
+} from 'kafkajs';
+import type { TwinCluster as Cluster } from '../cluster.js';
+import { RoundRobinAssigner } from '../../../client/assignors/index.js';
+import { KafkaJSError, KafkaJSNonRetriableError } from '../../../protocol/errors.js';
+import type { Consumer } from '../../../client/interface.js';
+import { kafkaJsPartitionMetadataOf } from '../convert.js';
+import { Instrumentation } from '../instrumentation.js';
+import { RETRY_DEFAULTS } from '../retry.js';
+import { CONSUMER_EVENTS } from './events.js';
+import { ConsumerGroup } from './group.js';
+import { Lifecycle } from './lifecycle.js';
+import { OffsetManager, key, type CommitRequest } from './offsets.js';
+import { Runner } from './runner.js';
+
+export { CONSUMER_EVENTS } from './events.js';
+
+/** What `cluster.idle()` needs to know about a running consumer. */
+export interface IdleProbe {
+  /** True when the consumer is in a stable generation and has processed everything below every assigned, unpaused partition's high watermark. */
+  isIdle(): boolean;
+  /** A line saying why it is not idle, for error messages. */
+  describeBusy(): string;
+}
+
+/** A kafkajs-shaped consumer over the twin. */
+export class TwinConsumer implements Consumer, IdleProbe {
+  readonly events = CONSUMER_EVENTS;
+  private readonly instrumentation: Instrumentation;
+  private readonly groupId: string;
+  private readonly lifecycle = new Lifecycle();
+  private readonly subscriptions = new Map<string, { fromBeginning: boolean }>();
+  private readonly allowAutoTopicCreation: boolean;
+  private runConfig: ConsumerRunConfig = {};
+  private readonly group: ConsumerGroup;
+  private readonly offsets: OffsetManager;
+  private readonly runner: Runner;
+
+  constructor(
+    private readonly cluster: Cluster,
+    config: ConsumerConfig,
+    clientId: string,
+    clientRetry?: RetryOptions,
+  ) {
+    if (config === undefined || !config.groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.');
+    const groupId = config.groupId;
+    this.groupId = groupId;
+    this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
+    const heartbeatInterval = config.heartbeatInterval ?? 3000;
+    const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
+    const assignerContext = {
+      // As kafkajs, assigners get the cached metadata: built once per metadata change, not per rebalance.
+      cluster: { findTopicPartitionMetadata: (topic: string) => kafkaJsPartitionMetadataOf(this.cluster.describeTopic(topic)) },
+      groupId,
+      logger: silentLogger,
+    };
+    const factories: PartitionAssigner[] = config.partitionAssigners ?? [RoundRobinAssigner as unknown as PartitionAssigner];
+    const assigners = factories.map((f) => f(assignerContext as unknown as Parameters<PartitionAssigner>[0]));
+    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now());
+    const emit = (eventName: string, payload: unknown) => this.instrumentation.emit(eventName, payload);
+    const { lifecycle, subscriptions } = this;
+    const runConfig = () => this.runConfig;
+    this.offsets = new OffsetManager(cluster, { member: () => this.group, subscriptions, runConfig, lifecycle, emit });
+    this.group = new ConsumerGroup(
+      cluster,
+      {
+        groupId,
+        clientId,
+        sessionTimeout: config.sessionTimeout ?? 30000,
+        rebalanceTimeout: config.rebalanceTimeout ?? 60000,
+        heartbeatInterval,
+        metadataMaxAge: config.metadataMaxAge ?? 300000,
+        assigners,
+      },
+      { subscriptions, offsets: this.offsets, lifecycle, emit },
+    );
+    this.runner = new Runner(
+      cluster,
+      {
+        groupId,
+        heartbeatInterval,
+        maxBytesPerPartition: config.maxBytesPerPartition ?? 1048576,
+        maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
+        retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries },
+      },
+      { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit },
+    );
+  }
+
+  on: Consumer['on'] = ((eventName: string, listener: (event: never) => void) =>
+    this.instrumentation.on(eventName, listener as (event: unknown) => void)) as Consumer['on'];
+
+  async connect(): Promise<void> {
+    this.lifecycle.assertAlive();
+    if (this.lifecycle.is('disconnected')) this.lifecycle.transitionTo('connected');
+    this.instrumentation.emit(CONSUMER_EVENTS.CONNECT, null);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    // Normally from connected; a dead consumer stays dead, and a run() started during the stop goes on.
+    if (this.lifecycle.canMoveTo('disconnected')) this.lifecycle.transitionTo('disconnected');
+    this.instrumentation.emit(CONSUMER_EVENTS.DISCONNECT, null);
+  }
+
+  /** Subscribes to topics by name or RegExp, matched against the topics that exist now, as kafkajs does. */
+  async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    if (this.lifecycle.is('running')) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running');
+    const { fromBeginning = false } = subscription;
+    const topics = 'topics' in subscription ? subscription.topics : 'topic' in subscription ? [subscription.topic] : undefined;
+    if (!topics || !Array.isArray(topics)) throw new KafkaJSNonRetriableError('Missing required argument "topics"');
+    const existing = this.cluster.metadata().topics.map((t) => t.name);
+    for (const topic of topics) {
+      if (typeof topic === 'string' && topic.length > 0) {
+        this.subscriptions.set(topic, { fromBeginning });
+      } else if (topic instanceof RegExp) {
+        for (const name of existing) if (topic.test(name)) this.subscriptions.set(name, { fromBeginning });
+      } else {
+        throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)} (${typeof topic}), the topic name has to be a String or a RegExp`);
+      }
+    }
+    this.cluster.metadata([...this.subscriptions.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
+  }
+
+  /** Starts consuming. Resolves once the consumer has joined its group, as kafkajs's does. */
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    if (this.lifecycle.is('running')) return;
+    this.lifecycle.assertAlive();
+    if (this.lifecycle.is('disconnected')) throw new KafkaJSError('The consumer is not connected');
+    if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Either eachMessage or eachBatch must be provided');
+    this.runConfig = config;
+    this.lifecycle.transitionTo('running');
+    let joined!: () => void;
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+    const loop = this.runner.start(joined);
+    await this.cluster.drive(Promise.race([firstJoin, loop]));
+    if (this.lifecycle.failure !== undefined && !this.lifecycle.is('running')) throw this.lifecycle.failure;
+  }
+
+  /** Stops consuming and leaves the group, as kafkajs's `stop()` does. */
+  async stop(): Promise<void> {
+    const wasRunning = this.lifecycle.is('running');
+    await this.cluster.drive(this.runner.stop());
+    if (wasRunning) this.instrumentation.emit(CONSUMER_EVENTS.STOP, null);
+  }
+
+  /**
+   * Kills this consumer as if its process died: it stops fetching and heartbeating at once, sends
+   * no LeaveGroup and commits nothing more, so the group coordinator keeps the member until its
+   * session times out (`sessionTimeout`), then rebalances its partitions to the others, which
+   * resume from the last committed offsets (what was processed but not committed is read again).
+   * A handler still running is abandoned: what it resolves or commits afterwards is dropped
+   * (`commitOffsets` rejects), and `run` and `connect` reject, as a dead process cannot be
+   * restarted: create a new consumer. `stop` and `disconnect` resolve at once. Emits no event.
+   */
+  crash(): void {
+    if (this.lifecycle.is('dead')) return;
+    this.lifecycle.transitionTo('dead');
+    // Forgotten, not left: the coordinator learns of the death only from the missing heartbeats.
+    this.group.forget();
+    this.offsets.forget();
+  }
+
+  /** Commits the given offsets (each the next offset to read) for this member's generation. */
+  async commitOffsets(topicPartitions: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    this.lifecycle.assertAlive();
+    if (!this.lifecycle.is('running') && this.group.memberId === '')
+      throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
+    if (!Array.isArray(topicPartitions)) throw new KafkaJSNonRetriableError('Offsets must be an array');
+    const topics: CommitRequest = new Map();
+    for (const { topic, partition, offset, metadata } of topicPartitions) {
+      const list = topics.get(topic) ?? [];
+      list.push({ partition, offset: Number(offset), metadata: metadata ?? null });
+      topics.set(topic, list);
+    }
+    await this.cluster.drive(Promise.resolve().then(() => this.offsets.commit(topics)));
+  }
+
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    if (!this.lifecycle.is('running')) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
+    const n = Number(offset);
+    if (!Number.isInteger(n) || n < -2) throw new KafkaJSNonRetriableError(`Offset must not be a negative number`);
+    this.offsets.seek(topic, partition, n);
+  }
+
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.group.pause(topics);
+  }
+
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.group.resume(topics);
+  }
+
+  paused(): TopicPartitions[] {
+    return this.group.paused();
+  }
+
+  async describeGroup(): Promise<GroupDescription> {
+    return this.group.describe();
+  }
+
+  isIdle(): boolean {
+    if (!this.lifecycle.is('running')) return true;
+    if (!this.group.joined || this.runner.processing || this.offsets.pendingSeeks > 0) return false;
+    // A rebalance this member has not noticed yet (it learns at its next heartbeat) is not idle.
+    try {
+      const group = this.cluster.groups.describeGroup(this.groupId);
+      if (group.state !== 'Stable' || group.generationId !== this.group.generationId) return false;
+    } catch {
+      return false;
+    }
+    for (const [topic, partitions] of this.assignment) {
+      for (const partition of partitions) {
+        if (this.group.isPaused(key(topic, partition))) continue;
+        const position = this.offsets.position(topic, partition);
+        if (position === undefined) {
+          try {
+            this.cluster.listOffsets(topic, partition, 'latest');
+          } catch {
+            continue; // unreachable: its starting offset is resolved once it is back (see below)
+          }
+          return false;
+        }
+        try {
+          if (this.cluster.listOffsets(topic, partition, 'latest').offset > position) return false;
+        } catch {
+          // An unreachable partition cannot be consumed now; it does not keep the consumer busy.
+        }
+      }
+    }
+    return true;
+  }
+
+  describeBusy(): string {
+    const { memberId } = this.group;
+    if (!this.group.joined) return `consumer ${memberId || '(new)'} of group ${this.groupId} is joining`;
+    if (!this.isIdle() && !this.runner.processing)
+      return `consumer ${memberId} of group ${this.groupId} is waiting for its group to settle or its partitions to be consumed`;
+    const behind = [...this.assignment].flatMap(([topic, ps]) => ps.map((p) => `${topic}-${p}@${this.offsets.position(topic, p) ?? '?'}`));
+    return `consumer ${memberId} of group ${this.groupId} is consuming ${behind.join(', ')}`;
+  }
+
+  /** The partitions this member was assigned in its generation, per topic (a spec reads it too). */
+  private get assignment(): ReadonlyMap<string, number[]> {
+    return this.group.assignment;
+  }
+}
+
+const silentLogger = {
+  info: () => undefined,
+  error: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+  namespace: () => silentLogger,
+  setLogLevel: () => undefined,
+};

@@ -1,0 +1,230 @@
+/**
+ * kafkajs's consumer/offsetManager: where each assigned partition is read from (its position),
+ * resolving the starting offsets (committed, else earliest or latest per `fromBeginning`), the
+ * offsets processed but not committed yet, commits (auto-commit after each fetch round and on the
+ * interval or threshold, and `commitOffsets`) and seeks.
+ *
+ * kafkajs makes a new offset manager per generation; this one lives as long as the consumer (a
+ * seek and the count towards `autoCommitThreshold` outlast a rebalance) and is told of each new
+ * assignment instead ({@link OffsetManager.assigned}).
+ */
+import type { ConsumerRunConfig } from 'kafkajs';
+import type { TwinCluster as Cluster } from '../cluster.js';
+import { CONSUMER_EVENTS, type Emit } from './events.js';
+import type { Lifecycle } from './lifecycle.js';
+
+/** A topic-partition as a map key. */
+export const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** The topic and partition of a {@link key}. */
+export function splitKey(k: string): { topic: string; partition: number } {
+  const [topic, partition] = k.split('\u0000') as [string, string];
+  return { topic, partition: Number(partition) };
+}
+
+/** What commits are made as: the member of the group, in its generation, with what it was assigned. */
+export interface Member {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly assignment: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Offsets to commit, per topic: each the next offset to read. */
+export type CommitRequest = Map<string, { partition: number; offset: number; metadata?: string | null }[]>;
+
+/** The collaborators of an {@link OffsetManager}. */
+export interface OffsetManagerDeps {
+  /** The group member the commits are made as, read at each commit (it changes with every generation). */
+  readonly member: () => Member;
+  /** The subscribed topics, with `fromBeginning`. */
+  readonly subscriptions: ReadonlyMap<string, { fromBeginning: boolean }>;
+  /** The current run's `autoCommit`, `autoCommitInterval`, `autoCommitThreshold`. */
+  readonly runConfig: () => ConsumerRunConfig;
+  readonly lifecycle: Lifecycle;
+  readonly emit: Emit;
+}
+
+/** One consumer's positions, uncommitted offsets, seeks and commits. */
+export class OffsetManager {
+  /** Next offset to fetch per partition. */
+  private readonly positions = new Map<string, number>();
+  /** Offsets resolved (processed) but not yet committed: next offset to read. */
+  private readonly uncommitted = new Map<string, number>();
+  /** Seeks not applied yet: an offset, or -2 (earliest) / -1 (latest). */
+  private readonly seeks = new Map<string, number>();
+  private lastCommit = 0;
+  private resolvedSinceCommit = 0;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly deps: OffsetManagerDeps,
+  ) {}
+
+  /** The next offset to fetch from a partition; undefined until its starting offset is resolved. */
+  position(topic: string, partition: number): number | undefined {
+    return this.positions.get(key(topic, partition));
+  }
+
+  /** Seeks asked for and not applied yet. */
+  get pendingSeeks(): number {
+    return this.seeks.size;
+  }
+
+  hasSeek(k: string): boolean {
+    return this.seeks.has(k);
+  }
+
+  /**
+   * A new assignment: under the eager protocol everything was revoked, so positions restart from
+   * the committed offsets, and the auto-commit interval from now.
+   */
+  assigned(): void {
+    this.positions.clear();
+    this.uncommitted.clear();
+    try {
+      this.initializePositions();
+    } catch (e) {
+      // A partition whose leader is offline or unreachable has no start offset yet: the join stands
+      // and the fetch loop resolves it with backoff, rather than rejoining (and blocking run()) until it is back.
+      if ((e as { retriable?: boolean }).retriable === false) throw e;
+    }
+    this.lastCommit = this.cluster.now();
+  }
+
+  /** Committed offsets where there are some; otherwise earliest or latest, per `fromBeginning`. */
+  initializePositions(): void {
+    const { groupId, assignment } = this.deps.member();
+    const topics = [...assignment]
+      .map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => !this.positions.has(key(topic, p))) }))
+      .filter(({ partitions }) => partitions.length > 0);
+    if (topics.length === 0) return;
+    const committed = this.cluster.groups.offsetFetch({ groupId, topics });
+    // Every partition that can be resolved is; the first failure is thrown after.
+    let failure: unknown;
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const position = Number(offset);
+        try {
+          this.positions.set(key(topic, partition), position >= 0 ? position : this.resetOffset(topic, partition));
+        } catch (e) {
+          if ((e as { retriable?: boolean }).retriable === false) throw e;
+          failure ??= e;
+        }
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** OFFSET_OUT_OF_RANGE: the partition is read again from earliest or latest, per `fromBeginning`. */
+  resetPosition(topic: string, partition: number): void {
+    this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
+  }
+
+  private resetOffset(topic: string, partition: number): number {
+    const fromBeginning = this.deps.subscriptions.get(topic)?.fromBeginning ?? false;
+    return this.cluster.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest').offset;
+  }
+
+  /** The message at `offset` of partition `k` was processed: the partition is read, and committed, from the next one. */
+  resolve(k: string, offset: number): void {
+    const before = this.positions.get(k) ?? offset;
+    this.resolvedSinceCommit += Math.max(0, offset + 1 - before);
+    this.positions.set(k, offset + 1);
+    this.uncommitted.set(k, offset + 1);
+  }
+
+  /** Asks for a seek, applied at the start of the next fetch round. */
+  seek(topic: string, partition: number, offset: number): void {
+    this.seeks.set(key(topic, partition), offset);
+  }
+
+  /** Applies the seeks asked for on assigned partitions, and drops the others. */
+  async applySeeks(): Promise<void> {
+    for (const [k, offset] of [...this.seeks]) {
+      this.seeks.delete(k);
+      const { topic, partition } = splitKey(k);
+      if (!(this.deps.member().assignment.get(topic) ?? []).includes(partition)) continue;
+      const target =
+        offset === -2
+          ? this.cluster.listOffsets(topic, partition, 'earliest').offset
+          : offset === -1
+            ? this.cluster.listOffsets(topic, partition, 'latest').offset
+            : offset;
+      this.positions.set(k, target);
+      this.uncommitted.delete(k);
+      // As kafkajs: with auto-commit on, a seek is committed at once.
+      if (this.deps.runConfig().autoCommit !== false) await this.commit(new Map([[topic, [{ partition, offset: target }]]]));
+      else this.uncommitted.set(k, target);
+    }
+  }
+
+  /** Commits when the interval or threshold is reached; undefined (nothing to await) when no commit is due. */
+  autoCommitIfNecessary(): Promise<void> | undefined {
+    const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = this.deps.runConfig();
+    if (!autoCommit) return undefined;
+    const timeoutReached = autoCommitInterval !== null && this.cluster.now() >= this.lastCommit + autoCommitInterval;
+    const thresholdReached = autoCommitThreshold !== null && this.resolvedSinceCommit >= autoCommitThreshold;
+    return timeoutReached || thresholdReached ? this.commitUncommitted() : undefined;
+  }
+
+  /** Commits what was processed, unless auto-commit is off. */
+  autoCommit(): Promise<void> {
+    return this.deps.runConfig().autoCommit === false ? Promise.resolve() : this.commitUncommitted();
+  }
+
+  /** What was processed and not committed yet, as eachBatch's `uncommittedOffsets()` lists it. */
+  uncommittedTopics(): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const [k, offset] of this.uncommitted) {
+      const { topic, partition } = splitKey(k);
+      const entry = { partition, offset: String(offset) };
+      // Appended in place: copying the list per partition made a commit O(partitions^2).
+      const list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, [entry]);
+      else list.push(entry);
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  private async commitUncommitted(): Promise<void> {
+    if (this.uncommitted.size === 0) return;
+    const topics: CommitRequest = new Map();
+    for (const { topic, partitions } of this.uncommittedTopics())
+      topics.set(
+        topic,
+        partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+      );
+    await this.commit(topics);
+  }
+
+  /** Commits `topics` as the member of its current generation (an OffsetCommit to the coordinator). */
+  async commit(topics: CommitRequest): Promise<void> {
+    this.deps.lifecycle.assertAlive();
+    if (topics.size === 0) return;
+    const request = [...topics].map(([topic, partitions]) => ({
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })),
+    }));
+    const member = this.deps.member();
+    this.cluster.groups.offsetCommit({ groupId: member.groupId, generationId: member.generationId, memberId: member.memberId, topics: request });
+    for (const { topic, partitions } of request) {
+      for (const p of partitions) if (this.uncommitted.get(key(topic, p.partition)) === p.offset) this.uncommitted.delete(key(topic, p.partition));
+    }
+    this.lastCommit = this.cluster.now();
+    this.resolvedSinceCommit = 0;
+    this.deps.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
+      groupId: member.groupId,
+      memberId: member.memberId,
+      groupGenerationId: member.generationId,
+      topics: request.map(({ topic, partitions }) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) })),
+    });
+  }
+
+  /** crash(): a dead process's positions, uncommitted offsets and seeks are gone with it. */
+  forget(): void {
+    this.positions.clear();
+    this.uncommitted.clear();
+    this.seeks.clear();
+  }
+}
