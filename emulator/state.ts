@@ -8,6 +8,7 @@
  * (protocol/errors.ts) rather than throwing. Only a programming error throws, such as a broker id
  * the cluster does not have.
  */
+import type { MetadataPartition } from '../protocol/hashing.js';
 import { failure, unreachable, type Failure, type Unreachable } from '../protocol/errors.js';
 import type { Clock, TimerId } from './clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig, TopicConfigName } from './config.js';
@@ -27,17 +28,12 @@ export interface Answer {
   readonly broker?: number;
 }
 
-/** One partition as metadata describes it. */
-export interface PartitionMetadata {
-  readonly partition: number;
-  /** Broker id of the leader, or -1 when the partition is offline (Metadata's LEADER_NOT_AVAILABLE). */
-  readonly leader: number;
-  readonly leaderEpoch: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  /** Replicas on stopped brokers. */
-  readonly offlineReplicas: readonly number[];
-}
+/**
+ * One partition as metadata describes it: leader (-1 when offline, Metadata's LEADER_NOT_AVAILABLE),
+ * leader epoch, replicas, ISR, and the replicas on stopped brokers. The same facts a Metadata
+ * response's partition holds, whose hash orders kafkajs's partition lists (protocol/hashing.ts).
+ */
+export type PartitionMetadata = MetadataPartition;
 
 /** A topic as metadata describes it, with the topic's error as Metadata and CreateTopics answer it. */
 export interface TopicMetadata extends Answer {

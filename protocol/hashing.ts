@@ -76,10 +76,12 @@ export function scalaHashMapOrder(keys: readonly string[]): string[] {
 /** What a Metadata response says of a partition, as far as its `hashCode()` reads it. */
 export interface MetadataPartition {
   readonly partition: number;
+  /** Broker id of the leader, or -1 when the partition is offline. */
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** Replicas on stopped brokers. */
   readonly offlineReplicas: readonly number[];
 }
 
