@@ -22,7 +22,7 @@ import { RealClock, VirtualClock, type Clock } from './clock.js';
 import { isConfigFailure, parseBrokerConfig, type BrokerConfig, type ConfigInput } from './config.js';
 import * as controller from './controller.js';
 import type { BrokerDescription } from './controller.js';
-import type { ClusterEvent, EventInput, EventListener } from './events.js';
+import type { ClusterEvent, EventListener } from './events.js';
 import * as fetching from './fetch.js';
 import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -174,11 +174,6 @@ export class Engine {
   /** Calls `listener` for every new event; returns a function that unsubscribes. */
   onEvent(listener: EventListener): () => void {
     return this.state.log.subscribe(listener);
-  }
-
-  /** @internal Records an event; engine components outside this file use it. */
-  recordEvent(event: EventInput): void {
-    this.state.log.record(event);
   }
 
   /** Stops every timer; delayed acks=all writes are answered REQUEST_TIMED_OUT. The cluster must not be used afterwards. */

@@ -22,7 +22,7 @@ import type {
 } from '../../emulator/engine.js';
 import type { Clock } from '../../emulator/clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
-import type { ClusterEvent, EventInput, EventListener } from '../../emulator/events.js';
+import type { ClusterEvent, EventListener } from '../../emulator/events.js';
 import type { Random } from '../../emulator/random.js';
 import { TwinGroups } from './groups.js';
 import { errorOf, NONE, orThrow, type ErrorContext, type Failure } from '../../protocol/errors.js';
@@ -81,11 +81,6 @@ export class TwinCluster {
   /** Calls `listener` for every new event; returns a function that unsubscribes. */
   onEvent(listener: EventListener): () => void {
     return this.engine.onEvent(listener);
-  }
-
-  /** @internal Records an event. */
-  recordEvent(event: EventInput): void {
-    this.engine.recordEvent(event);
   }
 
   /** Stops every timer; pending acks=all writes fail. The cluster must not be used afterwards. */
