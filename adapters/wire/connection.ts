@@ -10,10 +10,10 @@
 import {
   ApiVersions,
   decodeRequest,
+  decodeRequestHeader,
   encodeResponse,
   FrameReader,
   FrameSizeError,
-  UnsupportedVersionError,
   WireDecodeError,
   type ApiSchema,
 } from '../../protocol/wire/index.js';
@@ -99,24 +99,24 @@ export class WireConnection {
 
   private async serve(frame: Buffer): Promise<void> {
     if (this.host.isolated()) return;
+    // As Kafka, the header first: a key or version not served is refused before its body is read.
     let request;
     try {
-      request = decodeRequest(frame);
+      const { header } = decodeRequestHeader(frame);
+      const handler = handlerFor(header.requestApiKey);
+      const version = header.requestApiVersion;
+      if (handler === undefined || version < handler.versions[0] || version > handler.versions[1]) {
+        this.unsupported(header.requestApiKey, version, header.correlationId);
+        return;
+      }
+      request = { ...decodeRequest(frame), handler };
     } catch (e) {
-      if (e instanceof UnsupportedVersionError) {
-        this.unsupported(e.header.requestApiKey, e.header.requestApiVersion, e.header.correlationId);
-      } else if (e instanceof WireDecodeError) {
-        this.close('bad-frame', e.message);
-      } else throw e;
+      if (!(e instanceof WireDecodeError)) throw e;
+      this.close('bad-frame', e.message);
       return;
     }
-    const { header, body } = request;
-    const handler = handlerFor(header.requestApiKey);
+    const { header, body, handler } = request;
     const version = header.requestApiVersion;
-    if (handler === undefined || version < handler.versions[0] || version > handler.versions[1]) {
-      this.unsupported(header.requestApiKey, version, header.correlationId);
-      return;
-    }
     let result;
     try {
       result = await (handler as Handler).handle({ ...this.host.context, clientId: header.clientId }, version, body as never);
