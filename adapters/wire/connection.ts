@@ -22,6 +22,7 @@ import { apiVersionRanges, handlerFor } from './handlers/index.js';
 
 /** What a connection needs of a socket (a net.Socket, or one end of the in-memory pair). */
 export interface WireSocket {
+  readonly destroyed: boolean;
   write(chunk: Buffer): unknown;
   destroy(): unknown;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
@@ -48,6 +49,8 @@ export class WireConnection {
   private readonly queue: Buffer[] = [];
   private busy = false;
   private done = false;
+  /** The client closed its side: requests already read are still served (an acks=0 write then a close), then the connection closes. */
+  private ending = false;
 
   constructor(
     readonly socket: WireSocket,
@@ -55,9 +58,13 @@ export class WireConnection {
   ) {
     this.frames = new FrameReader(host.maxFrameBytes);
     socket.on('data', (chunk) => this.receive(chunk));
-    socket.on('end', () => this.close(undefined, 'the client closed the connection'));
+    const ended = () => {
+      this.ending = true;
+      if (!this.busy) this.close(undefined, 'the client closed the connection');
+    };
+    socket.on('end', ended);
+    socket.on('close', ended);
     socket.on('error', (e) => this.close(undefined, e.message));
-    socket.on('close', () => this.close(undefined, 'the socket closed'));
   }
 
   get brokerId(): number {
@@ -95,6 +102,7 @@ export class WireConnection {
     } finally {
       this.busy = false;
     }
+    if (this.ending) this.close(undefined, 'the client closed the connection');
   }
 
   private async serve(frame: Buffer): Promise<void> {
@@ -145,6 +153,6 @@ export class WireConnection {
       this.close('handler-error', `${api.name} v${version} response: ${(e as Error).message}`);
       return;
     }
-    this.socket.write(bytes);
+    if (!this.socket.destroyed) this.socket.write(bytes);
   }
 }

@@ -74,8 +74,12 @@ describe('wire server: kafkajs over cluster.wire()', () => {
       ]);
       expect(cluster.fetch({ topic: 'events', partition: 2, offset: 0 }).records.map((x) => [x.key, x.value?.toString()])).to.deep.equal([[null, 'v2']]);
       expect(cluster.fetch({ topic: 'events', partition: 1, offset: 0 }).records.map((x) => x.value?.toString())).to.deep.equal(['one', 'zero', 'after']);
+      // An acks=0 write right before disconnecting is still written: the broker serves what it read before the close.
+      await producer.send({ topic: 'events', acks: 0, messages: [{ partition: 2, value: 'last' }] });
     } finally {
       await producer.disconnect();
     }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cluster.fetch({ topic: 'events', partition: 2, offset: 0 }).records.map((x) => x.value?.toString())).to.deep.equal(['v2', 'last']);
   });
 });
