@@ -212,13 +212,13 @@ describe('wire server: answers on the wire', () => {
     expect(cluster.topicConfig('cfg')['retention.ms']).to.equal(1000);
   });
 
-  it('ACLs are SECURITY_DISABLED and SaslHandshake UNSUPPORTED_SASL_MECHANISM with no mechanisms, as on a broker without an authorizer or SASL', async () => {
+  it('ACLs are SECURITY_DISABLED and SaslHandshake ILLEGAL_SASL_STATE with no mechanisms, as on a broker without an authorizer or a SASL listener', async () => {
     const acl = { resourceType: 2, resourceName: 't', principal: 'User:x', host: '*', operation: 2, permissionType: 3 };
     const filter = { resourceTypeFilter: 2, resourceNameFilter: null, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
     expect(await client.request(DescribeAcls, 1, filter)).to.include({ errorCode: 54 });
     expect((await client.request(CreateAcls, 1, { creations: [acl, acl] })).results.map((r) => r.errorCode)).to.deep.equal([54, 54]);
     expect((await client.request(DeleteAcls, 0, { filters: [filter] })).filterResults.map((r) => r.errorCode)).to.deep.equal([54]);
-    expect(await client.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).to.deep.equal({ errorCode: 33, mechanisms: [] });
+    expect(await client.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).to.deep.equal({ errorCode: 34, mechanisms: [] });
   });
 });
 
