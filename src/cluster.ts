@@ -43,7 +43,10 @@ export class Cluster extends TwinCluster {
    */
   wire(): WireConfig {
     const server = this.wireServerFor('wire()');
-    this.wireConfig ??= { brokers: server.brokerIds().map((id) => `${memoryAddressOf(id).host}:${memoryAddressOf(id).port}`), socketFactory: memorySocketFactory(server) };
+    this.wireConfig ??= {
+      brokers: server.brokerIds().map((id) => `${memoryAddressOf(id).host}:${memoryAddressOf(id).port}`),
+      socketFactory: memorySocketFactory(server),
+    };
     return this.wireConfig;
   }
 

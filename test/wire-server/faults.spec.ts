@@ -21,7 +21,12 @@ describe('wire server: bad input and faults', () => {
     await producer.connect();
     const bad = await RawClient.connect(cluster);
     const before = JSON.stringify([cluster.describePartition('t', 0), cluster.topicNames()]);
-    const frame = encodeRequest(Produce, 7, { correlationId: 1, clientId: 'bad' }, { acks: 1, timeoutMs: 100, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] });
+    const frame = encodeRequest(
+      Produce,
+      7,
+      { correlationId: 1, clientId: 'bad' },
+      { acks: 1, timeoutMs: 100, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
+    );
     // Cut the topic array's length to a huge count: the body no longer parses.
     frame.writeInt32BE(0x7ffffff0, frame.length - 19);
     bad.write(frame);
@@ -47,7 +52,11 @@ describe('wire server: bad input and faults', () => {
     trailing.writeInt32BE(trailing.length - 4, 0);
     frames.push(trailing);
     // API key 999, then Produce v2 (message sets: not served), then Metadata v13 (not described).
-    for (const [key, version] of [[999, 0], [0, 2], [3, 13]] as const) {
+    for (const [key, version] of [
+      [999, 0],
+      [0, 2],
+      [3, 13],
+    ] as const) {
       // Metadata v13 would be flexible: its header ends with an (empty) tagged-field count.
       const size = key === 3 ? 11 : 10;
       const f = Buffer.alloc(4 + size);
@@ -79,11 +88,16 @@ describe('wire server: bad input and faults', () => {
     // An acks=all write that waits: broker 2 is cut off, and min ISR is only reached once it leaves the ISR.
     cluster.isolateBroker(2);
     const frames = [
-      encodeRequest(Produce, 7, { correlationId: 1, clientId: 'o' }, {
-        acks: -1,
-        timeoutMs: 150,
-        topicData: [{ name: 'slow', partitionData: [{ index: 0, records: encodeRecordBatches([{ records: [{ value: Buffer.from('w') }] }]) }] }],
-      }),
+      encodeRequest(
+        Produce,
+        7,
+        { correlationId: 1, clientId: 'o' },
+        {
+          acks: -1,
+          timeoutMs: 150,
+          topicData: [{ name: 'slow', partitionData: [{ index: 0, records: encodeRecordBatches([{ records: [{ value: Buffer.from('w') }] }]) }] }],
+        },
+      ),
       encodeRequest(ApiVersions, 0, { correlationId: 2, clientId: 'o' }, {}),
       encodeRequest(Metadata, 0, { correlationId: 3, clientId: 'o' }, { topics: [] }),
     ];

@@ -12,7 +12,11 @@ describe('wire server: kafkajs over cluster.wire()', () => {
     const admin = kafkaOver(cluster.wire()).admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }] })).to.equal(true);
+      expect(
+        await admin.createTopics({
+          topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
+        }),
+      ).to.equal(true);
       expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })).to.equal(false);
       expect(await admin.listTopics()).to.deep.equal(['orders']);
       const meta = await admin.fetchTopicMetadata({ topics: ['orders'] });
@@ -20,12 +24,20 @@ describe('wire server: kafkajs over cluster.wire()', () => {
       expect(meta.topics[0]!.partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))).to.deep.equal(
         described.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })),
       );
-      await cluster.produce({ topic: 'orders', partition: 1, records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }, { value: Buffer.from('c') }], acks: -1 });
+      await cluster.produce({
+        topic: 'orders',
+        partition: 1,
+        records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }, { value: Buffer.from('c') }],
+        acks: -1,
+      });
       const offsets = await admin.fetchTopicOffsets('orders');
       expect(offsets.find((o) => o.partition === 1)).to.include({ offset: '3', high: '3', low: '0' });
       await admin.deleteTopicRecords({ topic: 'orders', partitions: [{ partition: 1, offset: '2' }] });
       expect(cluster.describePartition('orders', 1).logStartOffset).to.equal(2);
-      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'orders', configNames: ['retention.ms', 'cleanup.policy'] }] });
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: 'orders', configNames: ['retention.ms', 'cleanup.policy'] }],
+      });
       const entries = configs.resources[0]!.configEntries;
       expect(entries.find((e) => e.configName === 'retention.ms')).to.include({ configValue: '60000', isDefault: false });
       expect(entries.find((e) => e.configName === 'cleanup.policy')).to.include({ configValue: 'delete', isDefault: true });

@@ -24,7 +24,17 @@ import { wireTopicId } from '../../adapters/wire/handlers/codes.js';
 import { RawClient, realCluster } from './helpers.js';
 
 const batch = (values: string[], key: string | null = 'k', baseTimestamp = 1000n) =>
-  encodeRecordBatches([{ baseTimestamp, records: values.map((v, i) => ({ key: key === null ? null : Buffer.from(key), value: Buffer.from(v), timestampDelta: BigInt(i), headers: [{ key: 'h', value: Buffer.from(v) }] })) }]);
+  encodeRecordBatches([
+    {
+      baseTimestamp,
+      records: values.map((v, i) => ({
+        key: key === null ? null : Buffer.from(key),
+        value: Buffer.from(v),
+        timestampDelta: BigInt(i),
+        headers: [{ key: 'h', value: Buffer.from(v) }],
+      })),
+    },
+  ]);
 
 describe('wire server: answers on the wire', () => {
   let cluster: Cluster;
@@ -39,7 +49,9 @@ describe('wire server: answers on the wire', () => {
   });
 
   it('ApiVersions v0–v3 advertise every registered handler; v4 is UNSUPPORTED_VERSION with the ranges, in v0', async () => {
-    const expected = [...HANDLERS].sort((a, b) => a.api.key - b.api.key).map((h) => ({ apiKey: h.api.key, minVersion: h.versions[0], maxVersion: h.versions[1] }));
+    const expected = [...HANDLERS]
+      .sort((a, b) => a.api.key - b.api.key)
+      .map((h) => ({ apiKey: h.api.key, minVersion: h.versions[0], maxVersion: h.versions[1] }));
     for (const v of [0, 1, 2, 3]) {
       const answer = await client.request(ApiVersions, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
       expect(answer.errorCode).to.equal(0);
@@ -64,7 +76,10 @@ describe('wire server: answers on the wire', () => {
     expect(v0.topics.map((t) => t.name)).to.deep.equal(['t']);
     const v1 = await client.request(Metadata, 1, { topics: [] });
     expect(v1.topics).to.deep.equal([]);
-    const v12 = await client.request(Metadata, 12, { topics: [{ name: 't' }, { name: null, topicId: wireTopicId(created.topicId) }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }, { name: 'new' }], allowAutoTopicCreation: false });
+    const v12 = await client.request(Metadata, 12, {
+      topics: [{ name: 't' }, { name: null, topicId: wireTopicId(created.topicId) }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }, { name: 'new' }],
+      allowAutoTopicCreation: false,
+    });
     expect(v12.clusterId).to.equal(cluster.clusterId);
     expect(v12.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).to.deep.equal([
       ['t', 0, 2],
@@ -84,9 +99,17 @@ describe('wire server: answers on the wire', () => {
 
   it('Produce v3 and v9, then Fetch v4 and v12 answer the same records as v2 batches', async () => {
     cluster.createTopic({ topic: 'f', replicaAssignment: [[1]] });
-    const p3 = await client.request(Produce, 3, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'f', partitionData: [{ index: 0, records: batch(['a', 'b']) }] }] });
+    const p3 = await client.request(Produce, 3, {
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'f', partitionData: [{ index: 0, records: batch(['a', 'b']) }] }],
+    });
     expect(p3.responses[0]!.partitionResponses[0]).to.include({ errorCode: 0, baseOffset: 0n });
-    const p9 = await client.request(Produce, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'f', partitionData: [{ index: 0, records: batch(['c'], null, 5000n) }] }] });
+    const p9 = await client.request(Produce, 9, {
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'f', partitionData: [{ index: 0, records: batch(['c'], null, 5000n) }] }],
+    });
     expect(p9.responses[0]!.partitionResponses[0]).to.include({ errorCode: 0, baseOffset: 2n, logStartOffset: 0n });
     for (const version of [4, 5, 11, 12]) {
       const answer = await client.request(Fetch, version, {
@@ -100,13 +123,22 @@ describe('wire server: answers on the wire', () => {
       expect(part).to.include({ errorCode: 0, highWatermark: 3n, logStartOffset: version < 5 ? -1n : 0n });
       expect(part.abortedTransactions).to.deep.equal(version === 5 ? [] : null);
       const batches = decodeRecordBatches(part.records);
-      const records = batches.flatMap((b) => b.records.map((r) => ({ ...recordPosition(b, r), key: r.key?.toString() ?? null, value: r.value!.toString(), headers: r.headers.map((h) => h.value!.toString()) })));
+      const records = batches.flatMap((b) =>
+        b.records.map((r) => ({
+          ...recordPosition(b, r),
+          key: r.key?.toString() ?? null,
+          value: r.value!.toString(),
+          headers: r.headers.map((h) => h.value!.toString()),
+        })),
+      );
       expect(records).to.deep.equal([
         { offset: 1n, timestamp: 1001n, key: 'k', value: 'b', headers: ['b'] },
         { offset: 2n, timestamp: 5000n, key: null, value: 'c', headers: ['c'] },
       ]);
       const fromEngine = cluster.fetch({ topic: 'f', partition: 0, offset: 1 }).records;
-      expect(fromEngine.map((r) => [r.offset, r.timestamp, r.value!.toString()])).to.deep.equal(records.map((r) => [Number(r.offset), Number(r.timestamp), r.value]));
+      expect(fromEngine.map((r) => [r.offset, r.timestamp, r.value!.toString()])).to.deep.equal(
+        records.map((r) => [Number(r.offset), Number(r.timestamp), r.value]),
+      );
       expect(batches.map((b) => b.partitionLeaderEpoch)).to.deep.equal([0, 0]);
     }
   });
@@ -114,7 +146,12 @@ describe('wire server: answers on the wire', () => {
   it('Fetch waits up to maxWaitMs for minBytes and wakes on a produce; a fetch at the end answers no records', async () => {
     cluster.createTopic({ topic: 'w', replicaAssignment: [[1]] });
     const fetch = (maxWaitMs: number) =>
-      client.request(Fetch, 11, { maxWaitMs, minBytes: 1, maxBytes: 1000, topics: [{ topic: 'w', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }] }] });
+      client.request(Fetch, 11, {
+        maxWaitMs,
+        minBytes: 1,
+        maxBytes: 1000,
+        topics: [{ topic: 'w', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }] }],
+      });
     const started = Date.now();
     const empty = await fetch(60);
     expect(Date.now() - started).to.be.at.least(50);
@@ -134,7 +171,13 @@ describe('wire server: answers on the wire', () => {
       minBytes: 0,
       maxBytes: 10,
       topics: [
-        { topic: 'm', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }, { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1000 }] },
+        {
+          topic: 'm',
+          partitions: [
+            { partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 },
+            { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1000 },
+          ],
+        },
         { topic: 'nope', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }] },
       ],
     });
@@ -151,7 +194,16 @@ describe('wire server: answers on the wire', () => {
     const answer = await client.request(Produce, 7, {
       acks: 1,
       timeoutMs: 1000,
-      topicData: [{ name: 'c', partitionData: [{ index: 0, records: bad }, { index: 0, records: batch(['ok']) }, { index: 1, records: batch(['elsewhere']) }] }],
+      topicData: [
+        {
+          name: 'c',
+          partitionData: [
+            { index: 0, records: bad },
+            { index: 0, records: batch(['ok']) },
+            { index: 1, records: batch(['elsewhere']) },
+          ],
+        },
+      ],
     });
     expect(answer.responses[0]!.partitionResponses.map((p) => p.errorCode)).to.deep.equal([2, 0, 6]);
     expect(cluster.fetch({ topic: 'c', partition: 0, offset: 0 }).records.map((r) => r.value!.toString())).to.deep.equal(['ok']);
@@ -159,10 +211,18 @@ describe('wire server: answers on the wire', () => {
 
   it('ListOffsets v0, v1 and v7: earliest, latest, by timestamp and the largest timestamp', async () => {
     cluster.createTopic({ topic: 'o', replicaAssignment: [[1]] });
-    await client.request(Produce, 5, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'o', partitionData: [{ index: 0, records: batch(['a', 'b', 'c'], 'k', 100n) }] }] });
-    const v0 = await client.request(ListOffsets, 0, { replicaId: -1, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    await client.request(Produce, 5, {
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'o', partitionData: [{ index: 0, records: batch(['a', 'b', 'c'], 'k', 100n) }] }],
+    });
+    const v0 = await client.request(ListOffsets, 0, {
+      replicaId: -1,
+      topics: [{ name: 'o', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }],
+    });
     expect(v0.topics[0]!.partitions[0]!.oldStyleOffsets).to.deep.equal([3n]);
-    const ask = (timestamp: bigint) => client.request(ListOffsets, 7, { replicaId: -1, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, timestamp }] }] });
+    const ask = (timestamp: bigint) =>
+      client.request(ListOffsets, 7, { replicaId: -1, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, timestamp }] }] });
     expect((await ask(-2n)).topics[0]!.partitions[0]!.offset).to.equal(0n);
     expect((await ask(-1n)).topics[0]!.partitions[0]!.offset).to.equal(3n);
     expect((await ask(-3n)).topics[0]!.partitions[0]!).to.include({ offset: 2n, timestamp: 102n });
@@ -172,11 +232,36 @@ describe('wire server: answers on the wire', () => {
   });
 
   it('CreateTopics v7 answers ids, counts and settings; v0 with explicit assignments; DeleteTopics', async () => {
-    const v7 = await client.request(CreateTopics, 7, { topics: [{ name: 'n', numPartitions: -1, replicationFactor: -1, configs: [{ name: 'retention.ms', value: '5000' }, { name: 'segment.ms', value: null }] }] });
+    const v7 = await client.request(CreateTopics, 7, {
+      topics: [
+        {
+          name: 'n',
+          numPartitions: -1,
+          replicationFactor: -1,
+          configs: [
+            { name: 'retention.ms', value: '5000' },
+            { name: 'segment.ms', value: null },
+          ],
+        },
+      ],
+    });
     const t = v7.topics[0]!;
     expect(t).to.include({ errorCode: 0, numPartitions: 1, replicationFactor: 1, topicId: wireTopicId(cluster.describeTopic('n').topicId) });
     expect(t.configs!.find((c) => c.name === 'retention.ms')).to.include({ value: '5000', configSource: 1 });
-    const v0 = await client.request(CreateTopics, 0, { topics: [{ name: 'a', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 1, brokerIds: [1] }, { partitionIndex: 0, brokerIds: [2] }] }], timeoutMs: 1000 });
+    const v0 = await client.request(CreateTopics, 0, {
+      topics: [
+        {
+          name: 'a',
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [
+            { partitionIndex: 1, brokerIds: [1] },
+            { partitionIndex: 0, brokerIds: [2] },
+          ],
+        },
+      ],
+      timeoutMs: 1000,
+    });
     expect(v0.topics[0]!.errorCode).to.equal(0);
     expect(cluster.describeTopic('a').partitions.map((p) => p.replicas)).to.deep.equal([[2], [1]]);
     const again = await client.request(CreateTopics, 1, { topics: [{ name: 'a', numPartitions: 1, replicationFactor: 1 }], validateOnly: true });
@@ -204,7 +289,14 @@ describe('wire server: answers on the wire', () => {
       resources: [
         { resourceType: 4, resourceName: '1', configs: [] },
         { resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: 'x' }] },
-        { resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', value: null }] },
+        {
+          resourceType: 2,
+          resourceName: 'cfg',
+          configs: [
+            { name: 'retention.ms', value: '1000' },
+            { name: 'cleanup.policy', value: null },
+          ],
+        },
       ],
       validateOnly: false,
     });

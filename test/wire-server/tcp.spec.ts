@@ -35,7 +35,13 @@ describe('wire server: listen() over TCP', () => {
     expect(described.brokers.map((b) => `${b.host}:${b.port}`).sort()).to.deep.equal([...brokers].sort());
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'tcp', messages: [{ partition: 0, key: 'a', value: '1' }, { partition: 1, key: 'b', value: '2' }] });
+    await producer.send({
+      topic: 'tcp',
+      messages: [
+        { partition: 0, key: 'a', value: '1' },
+        { partition: 1, key: 'b', value: '2' },
+      ],
+    });
     expect(cluster.fetch({ topic: 'tcp', partition: 1, offset: 0 }).records.map((r) => r.value!.toString())).to.deep.equal(['2']);
     await producer.disconnect();
     await admin.disconnect();

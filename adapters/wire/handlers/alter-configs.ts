@@ -16,7 +16,11 @@ export const alterConfigs = handler({
       responses: request.resources.map((r) => {
         const base = { resourceType: r.resourceType, resourceName: r.resourceName };
         if (r.resourceType !== RESOURCE_TOPIC) {
-          return { ...base, errorCode: code('INVALID_REQUEST'), errorMessage: `The twin alters only topic configs (resource type 2), not resource type ${r.resourceType}` };
+          return {
+            ...base,
+            errorCode: code('INVALID_REQUEST'),
+            errorMessage: `The twin alters only topic configs (resource type 2), not resource type ${r.resourceType}`,
+          };
         }
         const config: Record<string, ConfigInput> = {};
         for (const c of r.configs) if (c.value !== null) config[c.name] = c.value;

@@ -9,8 +9,6 @@ import { CreateTopics } from '../../../protocol/wire/index.js';
 import { handler } from '../handler.js';
 import { CONFIG_SOURCE, wireTopicId } from './codes.js';
 
-
-
 export const createTopics = handler({
   api: CreateTopics,
   versions: [0, 7],
@@ -30,13 +28,16 @@ export const createTopics = handler({
         );
         if (answer.errorCode !== 0) return { name: t.name, errorCode: answer.errorCode, errorMessage: answer.errorMessage, configs: null };
         const described = engine.describeTopicConfig(t.name);
-        const configs = described.errorCode !== 0 ? null : described.configs.map((c) => ({
-          name: c.name,
-          value: c.value,
-          readOnly: false,
-          configSource: CONFIG_SOURCE[c.source],
-          isSensitive: false,
-        }));
+        const configs =
+          described.errorCode !== 0
+            ? null
+            : described.configs.map((c) => ({
+                name: c.name,
+                value: c.value,
+                readOnly: false,
+                configSource: CONFIG_SOURCE[c.source],
+                isSensitive: false,
+              }));
         return {
           name: t.name,
           topicId: wireTopicId(answer.topicId),
@@ -50,5 +51,3 @@ export const createTopics = handler({
     };
   },
 });
-
-

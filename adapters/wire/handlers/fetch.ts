@@ -63,7 +63,11 @@ export const fetch = handler({
   },
 });
 
-function readAll(ctx: WireContext, asked: readonly Asked[], maxBytes: number): { results: FetchRangesResult[]; batches: Buffer[]; bytes: number } | 'unreachable' {
+function readAll(
+  ctx: WireContext,
+  asked: readonly Asked[],
+  maxBytes: number,
+): { results: FetchRangesResult[]; batches: Buffer[]; bytes: number } | 'unreachable' {
   const results: FetchRangesResult[] = [];
   const batches: Buffer[] = [];
   let bytes = 0;

@@ -39,10 +39,7 @@ export const metadata = handler({
       brokers: answer.brokers.map((b) => ({ nodeId: b.nodeId, ...ctx.addressOf(b.nodeId), rack: null })),
       clusterId: answer.clusterId,
       controllerId: answer.controllerId,
-      topics: [
-        ...answer.topics.map((t) => topic(t)),
-        ...unknownIds.map((topicId) => ({ errorCode: UNKNOWN_TOPIC_ID, name: null, topicId, partitions: [] })),
-      ],
+      topics: [...answer.topics.map((t) => topic(t)), ...unknownIds.map((topicId) => ({ errorCode: UNKNOWN_TOPIC_ID, name: null, topicId, partitions: [] }))],
     };
   },
 });
