@@ -7,6 +7,19 @@ import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
 import { TwinConsumer } from '../adapters/twin/consumer/index.js';
 import type { Consumer } from '../client/interface.js';
+import { WireServer, type WireEvent } from '../adapters/wire/server.js';
+import { memoryAddressOf, memorySocketFactory, TcpListeners, type ListenOptions } from '../adapters/wire/sockets.js';
+
+export type { ListenOptions } from '../adapters/wire/sockets.js';
+export type { WireEvent } from '../adapters/wire/server.js';
+
+/** What `cluster.wire()` returns: spread it into kafkajs's `new Kafka({ clientId, ...cluster.wire() })`. */
+export interface WireConfig {
+  /** The brokers' in-memory addresses, `broker-1:9092`, ... (what Metadata advertises on these connections). */
+  readonly brokers: string[];
+  /** kafkajs's `socketFactory`: connects to the twin's brokers in memory. */
+  readonly socketFactory: ReturnType<typeof memorySocketFactory>;
+}
 
 /** Options for {@link Cluster.idle}. */
 export interface IdleOptions {
@@ -19,6 +32,59 @@ export interface IdleOptions {
 
 /** An in-memory Apache Kafka cluster with a kafkajs-shaped client. */
 export class Cluster extends TwinCluster {
+  private wireServer: WireServer | undefined;
+  private wireConfig: WireConfig | undefined;
+  private tcp: TcpListeners | undefined;
+
+  /**
+   * Kafka's binary protocol in memory, for unchanged kafkajs: `new Kafka({ clientId, ...cluster.wire() })`.
+   * No port is opened. Needs the real clock.
+   * @throws Error on a virtual-clock cluster.
+   */
+  wire(): WireConfig {
+    const server = this.wireServerFor('wire()');
+    this.wireConfig ??= {
+      brokers: server.brokerIds().map((id) => `${memoryAddressOf(id).host}:${memoryAddressOf(id).port}`),
+      socketFactory: memorySocketFactory(server),
+    };
+    return this.wireConfig;
+  }
+
+  /**
+   * Kafka's binary protocol over TCP: one listener per broker on `host` (127.0.0.1 by default), on
+   * ephemeral ports unless `port` (the first broker's; the next ones follow) or `ports` (one per
+   * broker) say otherwise. Resolves with the brokers' `host:port` addresses. Needs the real clock.
+   * @throws Error on a virtual-clock cluster, or when already listening.
+   */
+  async listen(options: ListenOptions = {}): Promise<{ brokers: string[] }> {
+    const server = this.wireServerFor('listen()');
+    if (this.tcp !== undefined) throw new Error('cluster.listen(): already listening; close() the cluster first');
+    this.tcp = await TcpListeners.open(server, options);
+    return { brokers: this.tcp.brokers() };
+  }
+
+  /** Calls `listener` each time a broker closes a wire connection over what the client sent; returns a function that unsubscribes. */
+  onWireEvent(listener: (event: WireEvent) => void): () => void {
+    return this.wireServerFor('onWireEvent()').onWireEvent(listener);
+  }
+
+  /** Closes every wire listener and connection, then the cluster. */
+  override close(): void {
+    this.tcp?.close();
+    this.wireServer?.close();
+    super.close();
+  }
+
+  private wireServerFor(what: string): WireServer {
+    if (this.clock instanceof VirtualClock) {
+      throw new Error(
+        `cluster.${what} needs the real clock: a network client waits in wall time, while a virtual clock moves only through advance() and drive(). Create the cluster with new Cluster({ clock: 'real' }).`,
+      );
+    }
+    this.wireServer ??= new WireServer(this.engine);
+    return this.wireServer;
+  }
+
   /** A kafkajs `Kafka` over this cluster: `producer()`, `consumer()`, `admin()`. */
   kafka(config: TwinKafkaConfig = {}): TwinKafka {
     return new TwinKafka(this, config);

@@ -1,0 +1,55 @@
+/**
+ * The registry: every handler by API key. What ApiVersions advertises is read from here, so a key
+ * is served exactly when it is listed. The group APIs come from groups.ts.
+ */
+import type { Handler } from '../handler.js';
+import { alterConfigs } from './alter-configs.js';
+import { advertised, apiVersionsHandler } from './api-versions.js';
+import { createAcls } from './create-acls.js';
+import { createPartitions } from './create-partitions.js';
+import { createTopics } from './create-topics.js';
+import { deleteAcls } from './delete-acls.js';
+import { deleteRecords } from './delete-records.js';
+import { deleteTopics } from './delete-topics.js';
+import { describeAcls } from './describe-acls.js';
+import { describeConfigs } from './describe-configs.js';
+import { fetch } from './fetch.js';
+import { GROUP_HANDLERS } from './groups.js';
+import { listOffsets } from './list-offsets.js';
+import { metadata } from './metadata.js';
+import { produce } from './produce.js';
+import { saslHandshake } from './sasl-handshake.js';
+
+const apiVersions = apiVersionsHandler(() => HANDLERS);
+
+/** Every handler, in key order. */
+export const HANDLERS: readonly Handler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  saslHandshake,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  describeAcls,
+  createAcls,
+  deleteAcls,
+  describeConfigs,
+  alterConfigs,
+  createPartitions,
+  ...GROUP_HANDLERS,
+] as readonly Handler[] as Handler[];
+
+const BY_KEY = new Map(HANDLERS.map((h) => [h.api.key, h]));
+
+/** The handler of an API key, or undefined for a key this broker does not serve. */
+export function handlerFor(apiKey: number): Handler | undefined {
+  return BY_KEY.get(apiKey);
+}
+
+/** ApiVersions' list of keys and versions: what an UNSUPPORTED_VERSION answer to ApiVersions carries. */
+export function apiVersionRanges(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return advertised(HANDLERS);
+}

@@ -1,0 +1,70 @@
+/**
+ * Produce (key 0), v3+ (record batches, magic 2). Each partition's batches are decoded and handed
+ * to the engine as one write, sent to this broker (so leadership and reachability are the
+ * engine's checks); a batch that does not decode (bad CRC, garbled record, codec missing) fails
+ * that partition alone with CORRUPT_MESSAGE or UNSUPPORTED_COMPRESSION_TYPE, as Kafka's log
+ * validation does. acks=0 gets no response at all.
+ */
+import type { ProduceResult } from '../../../emulator/engine.js';
+import type { ProduceRecord } from '../../../emulator/records.js';
+import { decodeRecordBatches, Produce, recordPosition, WireDecodeError } from '../../../protocol/wire/index.js';
+import { handler } from '../handler.js';
+import { big, code, isUnreachable, num } from './codes.js';
+
+export const produce = handler({
+  api: Produce,
+  versions: [3, 9],
+  async handle(ctx, _version, request) {
+    const { engine, brokerId } = ctx;
+    const answers: (ProduceResult | Promise<ProduceResult>)[] = [];
+    for (const t of request.topicData) {
+      for (const p of t.partitionData) {
+        const records = recordsOf(p.records);
+        if (typeof records === 'number') {
+          answers.push({ topic: t.name, partition: p.index, errorCode: records, errorMessage: null, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 });
+        } else {
+          answers.push(engine.produce({ topic: t.name, partition: p.index, records, acks: request.acks, timeout: request.timeoutMs, broker: brokerId }));
+        }
+      }
+    }
+    const results = await Promise.all(answers);
+    if (results.some((r) => isUnreachable(r, brokerId))) return 'unreachable';
+    if (request.acks === 0) return null;
+    let i = 0;
+    return {
+      responses: request.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map(() => {
+          const r = results[i++]!;
+          return {
+            index: r.partition,
+            errorCode: r.errorCode,
+            baseOffset: big(r.baseOffset),
+            logAppendTimeMs: big(r.logAppendTime),
+            logStartOffset: big(r.logStartOffset),
+            errorMessage: r.errorCode === 0 ? null : r.errorMessage,
+          };
+        }),
+      })),
+      throttleTimeMs: 0,
+    };
+  },
+});
+
+/** A partition's records for the engine, or the error code that fails the partition. */
+function recordsOf(bytes: Buffer | null): ProduceRecord[] | number {
+  let batches;
+  try {
+    batches = decodeRecordBatches(bytes);
+  } catch (e) {
+    if (e instanceof WireDecodeError) return code(e.errorName);
+    throw e;
+  }
+  const records: ProduceRecord[] = [];
+  for (const batch of batches) {
+    for (const r of batch.records) {
+      records.push({ key: r.key, value: r.value, headers: r.headers, timestamp: num(recordPosition(batch, r).timestamp) });
+    }
+  }
+  return records;
+}
