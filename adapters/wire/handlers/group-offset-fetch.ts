@@ -1,0 +1,47 @@
+/**
+ * OffsetFetch (key 9), v1–v4 (v0 read offsets kept in ZooKeeper, which Kafka 3.9 no longer has).
+ * A code per partition; from v2 a top-level code too, and a null topic list asks for every offset
+ * the group has committed. A failure of the whole request is, as Kafka's
+ * `OffsetFetchRequest.getErrorResponse` writes it, the top-level code with no topics from v2, and
+ * before v2 (no top-level code) the code on every requested partition with offset -1. Kafka
+ * never answers a null metadata (it stores a commit's null metadata as "" and answers "" where
+ * nothing was committed), so neither does this.
+ */
+import { OffsetFetch } from '../../../protocol/wire/index.js';
+import { handler } from '../handler.js';
+import { isUnreachable } from './group-answers.js';
+
+export const offsetFetchHandler = handler({
+  api: OffsetFetch,
+  versions: [1, 4],
+  handle(ctx, version, request) {
+    const answer = ctx.engine.groupCoordinator.offsetFetch({
+      broker: ctx.brokerId,
+      groupId: request.groupId,
+      ...(request.topics !== null ? { topics: request.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) } : {}),
+    });
+    if (isUnreachable(answer)) return 'unreachable';
+    const { errorCode } = answer;
+    if (errorCode !== 0 && version < 2) {
+      return {
+        topics: (request.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode })),
+        })),
+      };
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: answer.topics.map((t) => ({
+        name: t.topic,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          committedOffset: BigInt(p.offset),
+          metadata: p.metadata ?? '',
+          errorCode: p.errorCode,
+        })),
+      })),
+      errorCode,
+    };
+  },
+});
