@@ -7,6 +7,10 @@
  *   (set by `scripts/with-kafka.sh`). The brokers are shared by every scenario of the run, so
  *   scenarios use unique topic and group names ({@link Control.name}).
  *
+ * - `kafkajs-wire`: a fresh real-clock `Cluster` per scenario (the twin's broker settings), and
+ *   unchanged kafkajs talking Kafka's binary protocol to it in memory (`cluster.wire()`): the
+ *   twin's brokers as a real client sees them.
+ *
  * `CONFORMANCE_TARGET` picks the target. Scenarios are written against the shared interface
  * plus a small {@link Control} for what the interface lacks: waiting, letting time pass, and
  * stopping or starting a broker. On the twin (virtual clock) waiting moves cluster time from
@@ -23,11 +27,13 @@ import { fromKafkaJs } from '../../adapters/kafkajs/index.js';
 import { settle as settleMicrotasks, VirtualClock } from '../../emulator/clock.js';
 import { Cluster } from '../../src/index.js';
 import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
-import type { AdminConfig, ConsumerConfig, ProducerConfig } from 'kafkajs';
+import type { AdminConfig, ConsumerConfig, ISocketFactory, KafkaConfig, ProducerConfig } from 'kafkajs';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
-export type TargetName = 'twin' | 'kafka';
+export type TargetName = 'twin' | 'kafka' | 'kafkajs-wire';
+
+const TARGETS: readonly TargetName[] = ['twin', 'kafka', 'kafkajs-wire'];
 
 /** What a scenario gets besides the shared interface. */
 export interface Control {
@@ -86,8 +92,9 @@ export function scriptBrokerConfig(brokers: number): Record<string, number | boo
 
 function readTarget(): TargetName {
   const raw = process.env.CONFORMANCE_TARGET ?? 'twin';
-  if (raw !== 'twin' && raw !== 'kafka') throw new Error(`CONFORMANCE_TARGET must be 'twin' or 'kafka', got '${raw}'`);
-  return raw;
+  const target = TARGETS.find((t) => t === raw);
+  if (target === undefined) throw new Error(`CONFORMANCE_TARGET must be one of ${TARGETS.map((t) => `'${t}'`).join(', ')}, got '${raw}'`);
+  return target;
 }
 
 export const TARGET: TargetName = readTarget();
@@ -230,19 +237,7 @@ async function kafkaSession(wanted: number): Promise<Session> {
     kafka,
     name: (prefix) => `${prefix}-${run}-${++kafkaCounter}`,
     now: () => Date.now(),
-    async waitUntil(predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        let last: unknown;
-        try {
-          if (await predicate()) return;
-        } catch (e) {
-          last = e;
-        }
-        if (Date.now() > deadline) throw new Error(`kafka: still waiting for ${message} after ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-        await realSleep(100);
-      }
-    },
+    waitUntil: (predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) => pollUntil('kafka', predicate, timeoutMs, message, 100),
     settle: () => realSleep(2000),
     sleep: (ms) => realSleep(ms),
     async stopBroker(id) {
@@ -275,6 +270,60 @@ async function kafkaSession(wanted: number): Promise<Session> {
   };
 }
 
+// ---------------------------------------------------------------- kafkajs over the twin's wire
+
+let wireCounter = 0;
+
+/** Polls `predicate` in wall time; what the kafka target does, shared with the wire target. */
+async function pollUntil(target: TargetName, predicate: () => boolean | Promise<boolean>, timeoutMs: number, message: string, everyMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: unknown;
+    try {
+      if (await predicate()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${target}: still waiting for ${message} after ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+    await realSleep(everyMs);
+  }
+}
+
+function wireSession(brokers: number): Session {
+  const cluster = new Cluster({ brokers, clock: 'real', seed: 1, config: scriptBrokerConfig(brokers) });
+  // The memory socket is a Duplex, not a net.Socket: kafkajs only uses its stream side, but its
+  // typings ask for the whole Socket.
+  const { brokers: addresses, socketFactory } = cluster.wire();
+  const config: KafkaConfig = {
+    clientId: 'conformance',
+    logLevel: logLevel.NOTHING,
+    brokers: addresses,
+    socketFactory: socketFactory as unknown as ISocketFactory,
+  };
+  const kafka = new TrackingKafka(fromKafkaJs(new KafkaJs(config)));
+  return {
+    target: 'kafkajs-wire',
+    brokers,
+    kafka,
+    name: (prefix) => `${prefix}-${++wireCounter}`,
+    now: () => cluster.now(),
+    waitUntil: (predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) => pollUntil('kafkajs-wire', predicate, timeoutMs, message, 20),
+    settle: () => realSleep(2000),
+    sleep: (ms) => realSleep(ms),
+    async stopBroker(id) {
+      cluster.stopBroker(id);
+    },
+    async startBroker(id) {
+      cluster.startBroker(id);
+    },
+    knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
+    async close() {
+      await kafka.disconnectAll();
+      cluster.close();
+    },
+  };
+}
+
 // ---------------------------------------------------------------- scenarios
 
 export interface ScenarioOptions {
@@ -288,7 +337,7 @@ export interface ScenarioOptions {
 export function scenario(title: string, fn: (control: Control) => Promise<void>, { brokers = 1, timeout = 90_000 }: ScenarioOptions = {}): void {
   it(brokers === 3 ? `${title} @3brokers` : title, async function () {
     this.timeout(timeout);
-    const session = TARGET === 'twin' ? twinSession(brokers) : await kafkaSession(brokers);
+    const session = TARGET === 'twin' ? twinSession(brokers) : TARGET === 'kafkajs-wire' ? wireSession(brokers) : await kafkaSession(brokers);
     try {
       await fn(session);
     } finally {

@@ -1,5 +1,6 @@
 /** Unchanged kafkajs over `cluster.wire()`: admin calls and the producer, read back through the engine. */
 import { expect } from 'chai';
+import { inKafkaMetadataOrder } from '../../protocol/hashing.js';
 import type { Cluster } from '../../src/index.js';
 import { kafkaOver, realCluster } from './helpers.js';
 
@@ -22,7 +23,7 @@ describe('wire server: kafkajs over cluster.wire()', () => {
       const meta = await admin.fetchTopicMetadata({ topics: ['orders'] });
       const described = cluster.describeTopic('orders');
       expect(meta.topics[0]!.partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))).to.deep.equal(
-        described.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })),
+        inKafkaMetadataOrder(described.partitions).map((p) => ({ partitionId: p.partition, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })),
       );
       await cluster.produce({
         topic: 'orders',

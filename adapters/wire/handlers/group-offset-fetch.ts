@@ -5,9 +5,12 @@
  * `OffsetFetchRequest.getErrorResponse` writes it, the top-level code with no topics from v2, and
  * before v2 (no top-level code) the code on every requested partition with offset -1. Kafka
  * never answers a null metadata (it stores a commit's null metadata as "" and answers "" where
- * nothing was committed), so neither does this.
+ * nothing was committed), so neither does this. Asked for given partitions, Kafka answers them in
+ * the order of its Scala map (see `inOffsetFetchOrder`), grouped by topic.
  */
+import { inOffsetFetchOrder } from '../../../protocol/hashing.js';
 import { OffsetFetch } from '../../../protocol/wire/index.js';
+import type { OffsetFetchAnswer, OffsetFetchPartitionAnswer } from '../../../emulator/groups/messages.js';
 import { handler } from '../handler.js';
 import { isUnreachable } from './group-answers.js';
 
@@ -32,16 +35,30 @@ export const offsetFetchHandler = handler({
     }
     return {
       throttleTimeMs: 0,
-      topics: answer.topics.map((t) => ({
-        name: t.topic,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partition,
-          committedOffset: BigInt(p.offset),
-          metadata: p.metadata ?? '',
-          errorCode: p.errorCode,
-        })),
-      })),
+      topics:
+        request.topics === null
+          ? answer.topics.map(({ topic, partitions }) => ({ name: topic, partitions: partitions.map(wirePartition) }))
+          : inHashOrder(answer.topics),
       errorCode,
     };
   },
 });
+
+const wirePartition = (p: OffsetFetchPartitionAnswer) => ({
+  partitionIndex: p.partition,
+  committedOffset: BigInt(p.offset),
+  metadata: p.metadata ?? '',
+  errorCode: p.errorCode,
+});
+
+/** The answer's partitions (in request order) as Kafka lists them: its hash order, grouped by topic in first-seen order. */
+function inHashOrder(topics: OffsetFetchAnswer['topics']) {
+  const pairs = topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, partition: p.partition, p })));
+  const out: { name: string; partitions: ReturnType<typeof wirePartition>[] }[] = [];
+  for (const { topic, p } of inOffsetFetchOrder(pairs)) {
+    let entry = out.find((t) => t.name === topic);
+    if (entry === undefined) out.push((entry = { name: topic, partitions: [] }));
+    entry.partitions.push(wirePartition(p));
+  }
+  return out;
+}

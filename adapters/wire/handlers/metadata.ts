@@ -3,9 +3,12 @@
  * advertises; a partition without a leader is LEADER_NOT_AVAILABLE with leader -1. Topic ids
  * (v10+) are the engine's, as 16-byte uuids (see `wireTopicId`); asking by id alone finds the
  * topic whose id matches, else UNKNOWN_TOPIC_ID. Auto-creation follows the request's flag from
- * v4 and is always asked for before, as Kafka reads those versions.
+ * v4 and is always asked for before, as Kafka reads those versions. A topic's partitions come in
+ * the order a 3.9 broker lists them (its hash set's, see `inKafkaMetadataOrder`), not by index:
+ * kafkajs hands that order on to its assigners and partitioner.
  */
 import type { TopicMetadata } from '../../../emulator/engine.js';
+import { inKafkaMetadataOrder } from '../../../protocol/hashing.js';
 import { Metadata } from '../../../protocol/wire/index.js';
 import { handler } from '../handler.js';
 import { code, wireTopicId } from './codes.js';
@@ -50,7 +53,7 @@ function topic(t: TopicMetadata) {
     name: t.name,
     topicId: wireTopicId(t.topicId),
     isInternal: t.isInternal,
-    partitions: t.partitions.map((p) => ({
+    partitions: inKafkaMetadataOrder(t.partitions).map((p) => ({
       errorCode: p.leader === -1 ? LEADER_NOT_AVAILABLE : 0,
       partitionIndex: p.partition,
       leaderId: p.leader,
