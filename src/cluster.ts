@@ -6,6 +6,7 @@ import { TwinCluster } from '../adapters/twin/cluster.js';
 import { VirtualClock, settle } from '../emulator/clock.js';
 import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/kafka.js';
 import { TwinConsumer } from '../adapters/twin/consumer/index.js';
+import type { ISocketFactory } from 'kafkajs';
 import type { Consumer } from '../client/interface.js';
 import { WireServer, type WireEvent } from '../adapters/wire/server.js';
 import { memoryAddressOf, memorySocketFactory, TcpListeners, type ListenOptions } from '../adapters/wire/sockets.js';
@@ -18,7 +19,7 @@ export interface WireConfig {
   /** The brokers' in-memory addresses, `broker-1:9092`, ... (what Metadata advertises on these connections). */
   readonly brokers: string[];
   /** kafkajs's `socketFactory`: connects to the twin's brokers in memory. */
-  readonly socketFactory: ReturnType<typeof memorySocketFactory>;
+  readonly socketFactory: ISocketFactory;
 }
 
 /** Options for {@link Cluster.idle}. */
@@ -45,7 +46,8 @@ export class Cluster extends TwinCluster {
     const server = this.wireServerFor('wire()');
     this.wireConfig ??= {
       brokers: server.brokerIds().map((id) => `${memoryAddressOf(id).host}:${memoryAddressOf(id).port}`),
-      socketFactory: memorySocketFactory(server),
+      // kafkajs types its factory as returning a net.Socket; it uses only the part the in-memory socket has.
+      socketFactory: memorySocketFactory(server) as unknown as ISocketFactory,
     };
     return this.wireConfig;
   }

@@ -27,7 +27,7 @@ import { fromKafkaJs } from '../../adapters/kafkajs/index.js';
 import { settle as settleMicrotasks, VirtualClock } from '../../emulator/clock.js';
 import { Cluster } from '../../src/index.js';
 import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
-import type { AdminConfig, ConsumerConfig, ISocketFactory, KafkaConfig, ProducerConfig } from 'kafkajs';
+import type { AdminConfig, ConsumerConfig, KafkaConfig, ProducerConfig } from 'kafkajs';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
@@ -291,15 +291,8 @@ async function pollUntil(target: TargetName, predicate: () => boolean | Promise<
 
 function wireSession(brokers: number): Session {
   const cluster = new Cluster({ brokers, clock: 'real', seed: 1, config: scriptBrokerConfig(brokers) });
-  // The memory socket is a Duplex, not a net.Socket: kafkajs only uses its stream side, but its
-  // typings ask for the whole Socket.
-  const { brokers: addresses, socketFactory } = cluster.wire();
-  const config: KafkaConfig = {
-    clientId: 'conformance',
-    logLevel: logLevel.NOTHING,
-    brokers: addresses,
-    socketFactory: socketFactory as unknown as ISocketFactory,
-  };
+  // As a user writes it: cluster.wire() spreads into kafkajs's own config type.
+  const config: KafkaConfig = { clientId: 'conformance', logLevel: logLevel.NOTHING, ...cluster.wire() };
   const kafka = new TrackingKafka(fromKafkaJs(new KafkaJs(config)));
   return {
     target: 'kafkajs-wire',

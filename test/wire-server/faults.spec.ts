@@ -121,7 +121,7 @@ describe('wire server: bad input and faults', () => {
     await RawClient.connect(cluster, 2).catch((e: unknown) => (refused = e));
     expect(refused).to.include({ code: 'ECONNREFUSED' });
     let unknown: unknown;
-    const s = cluster.wire().socketFactory({ host: 'nowhere', port: 1 });
+    const s = cluster.wire().socketFactory({ host: 'nowhere', port: 1, ssl: {}, onConnect: () => undefined });
     s.on('error', (e) => (unknown = e));
     await new Promise((r) => setTimeout(r, 10));
     expect(unknown).to.include({ code: 'ENOTFOUND' });
@@ -145,7 +145,7 @@ describe('wire server: bad input and faults', () => {
     const silent = await Promise.race([answer.then(() => 'answered'), new Promise((r) => setTimeout(() => r('silent'), 80))]);
     expect(silent).to.equal('silent');
     let connected = false;
-    cluster.wire().socketFactory({ host: 'broker-1', port: 9092, onConnect: () => (connected = true) });
+    cluster.wire().socketFactory({ host: 'broker-1', port: 9092, ssl: {}, onConnect: () => (connected = true) });
     await new Promise((r) => setTimeout(r, 30));
     expect(connected).to.equal(false);
     cluster.healBroker(1);

@@ -49,7 +49,7 @@ export class RawClient {
   static connect(cluster: Cluster, broker = 1): Promise<RawClient> {
     const { socketFactory } = cluster.wire();
     return new Promise((resolve, reject) => {
-      const socket = socketFactory({ host: `broker-${broker}`, port: 9092, onConnect: () => resolve(client) }) as unknown as RawClient['socket'];
+      const socket = socketFactory({ host: `broker-${broker}`, port: 9092, ssl: {}, onConnect: () => resolve(client) }) as unknown as RawClient['socket'];
       const client = new RawClient(socket);
       socket.on('error', (e) => reject(e as Error));
     });
