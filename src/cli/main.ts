@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `kafka-twin` command line: reads the options, loads a scenario (a file, or the built-in demo),
- * runs it with simulate.ts and writes the timeline, the event log (--json) and the page (--html).
+ * runs it with simulate.ts and writes the timeline, the event log (--json) and the page (--html);
+ * `serve` (serve.ts) runs a real-clock twin on TCP for any Kafka client.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import type { ClusterEvent } from '../../emulator/events.js';
 import { demoScenario } from './demo.js';
 import { renderHtml, type HtmlTimelineInput } from './html.js';
 import { parseScenario, type ResolvedScenario } from './scenario.js';
+import { serve } from './serve.js';
 import { simulate } from './simulate.js';
 import { stripAnsi } from './style.js';
 
@@ -17,6 +19,8 @@ const USAGE = `Usage: kafka-twin <command> [options]
 Commands:
   demo                    run the built-in scenario (examples/scenarios/demo.yaml) and print its timeline
   simulate <file>         run a scenario file, JSON or YAML (see examples/scenarios/README.md), and print its timeline
+  serve                   run a twin on TCP for any Kafka client until SIGINT/SIGTERM; prints the
+                          bootstrap list (host:port,...) as its first line, then the event log
   help                    show this text
 
 Options of demo and simulate:
@@ -25,7 +29,19 @@ Options of demo and simulate:
   --html out.html         also write a self-contained page with an SVG timeline of ownership and ISR
   --color, --no-color     force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)
 
-Exit codes: 0 done, 1 the run failed, 2 bad usage or an invalid scenario file.`;
+Options of serve:
+  --brokers N             number of brokers, ids 1..N (default 1, or the number of --ports)
+  --host H                the address to listen on (default 127.0.0.1)
+  --port P                the first broker's port, the next brokers take P+1, ... (default: ephemeral ports)
+  --ports a,b,c           one port per broker instead
+  --config key=value      a broker setting under Kafka's name (num.partitions=3, ...); repeatable
+  --topic name:p[:r]      create a topic with p partitions (and r replicas) up front; repeatable
+  --seed S                the cluster's seed (default 0)
+  --json                  the event log as one JSON event a line
+  --quiet                 only the bootstrap list
+
+Exit codes: 0 done (serve: stopped by a signal), 1 the run failed, 2 bad usage, an invalid scenario
+file, or (serve) a port that cannot be listened on.`;
 
 /** Terminal facts and side channels for {@link main}; tests leave them at their defaults. */
 export interface CliIo {
@@ -44,6 +60,8 @@ export async function main(argv: readonly string[], write: (line: string) => voi
     case 'demo':
     case 'simulate':
       return run(command, rest, write, io);
+    case 'serve':
+      return serve(rest, { write, error: io.error ?? write, color: io.color });
     case undefined:
     case 'help':
     case '--help':

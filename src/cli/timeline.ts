@@ -114,6 +114,19 @@ export function generationLines(e: Assignment, stamp: (ms: number) => string, pa
   return [`${stamp(e.time)} ${paint('generation', head!.slice(head!.indexOf(']') + 2))}`, ...rest.map((line) => (line.includes('(idle') ? paint('idle', line) : line))];
 }
 
+/**
+ * The lines of one event on its own, for a live log (`serve`): a generation's ownership table, or
+ * {@link describeEvent}'s line, stamped and styled; none for the finer events. A whole run's
+ * {@link Timeline} adds context (lag, leaders) and folds retention passes; a live log cannot wait.
+ */
+export function eventLines(e: ClusterEvent, stamp: (ms: number) => string, paint: (style: Style, text: string) => string): string[] {
+  if (e.type === 'group-assignment') return generationLines(e, stamp, paint);
+  const line = describeEvent(e);
+  if (line === undefined) return [];
+  const style = eventStyle(e);
+  return [`${stamp(e.time)} ${style === undefined ? line : paint(style, line)}`];
+}
+
 /** The segment deletions of one retention check on one partition, folded. */
 export interface RetentionPass {
   time: number;
