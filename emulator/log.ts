@@ -211,17 +211,52 @@ export class ReplicaLog {
   }
 
   /**
-   * Kafka's OffsetsForLeaderEpoch answer from this log: the largest epoch at or below `epoch`
-   * that it knows, and the offset where that epoch ends here.
+   * Kafka's OffsetsForLeaderEpoch answer from this log (its LeaderEpochFileCache): the largest
+   * epoch at or below `epoch` that it knows, and the offset where that epoch ends here (where the
+   * next known epoch starts; the log end for the latest). An epoch older than every one known
+   * answers itself and the start of the first known one, as Kafka does: what came before is gone.
+   * An undefined (negative) epoch, or one newer than the latest, has no answer (-1, -1). With
+   * `upTo`, answers as if the log had been truncated there first (a follower between rounds).
    */
-  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+  endOffsetForEpoch(epoch: number, upTo: number = this.endOffset): { epoch: number; endOffset: number } {
     const epochs = this.epochs;
-    if (epochs.length > 0 && epoch === epochs[epochs.length - 1]!.epoch) return { epoch, endOffset: this.endOffset };
-    let i = epochs.length - 1;
+    let known = epochs.length;
+    // A truncation to `upTo` drops the epochs starting at or above it (not the leader's current one at its log end).
+    while (upTo < this.endOffset && known > 0 && epochs[known - 1]!.startOffset >= upTo) known--;
+    if (epoch < 0 || known === 0) return { epoch: -1, endOffset: -1 };
+    if (epoch === epochs[known - 1]!.epoch) return { epoch, endOffset: upTo };
+    let i = known - 1;
     while (i >= 0 && epochs[i]!.epoch > epoch) i--;
-    if (i < 0) return { epoch: -1, endOffset: -1 };
-    const next = epochs[i + 1];
-    return { epoch: epochs[i]!.epoch, endOffset: next === undefined ? this.endOffset : next.startOffset };
+    if (i === known - 1) return { epoch: -1, endOffset: -1 };
+    const nextStart = epochs[i + 1]!.startOffset;
+    return { epoch: i < 0 ? epoch : epochs[i]!.epoch, endOffset: nextStart };
+  }
+
+  /**
+   * Where this log stops agreeing with `leader`'s: the offset a follower of `leader` truncates
+   * to. Kafka's follower exchange (AbstractFetcherThread): it asks for the end of its latest
+   * epoch; when the answer names an epoch it has too, the logs agree up to the smaller of the two
+   * ends; when it names one it lacks, it cuts back to where its own older epoch ends and asks
+   * again. With no answer, back to its high watermark. The log itself is not changed.
+   */
+  divergenceFrom(leader: ReplicaLog): number {
+    let end = this.endOffset;
+    for (;;) {
+      const answer = leader.endOffsetForEpoch(this.latestEpochUpTo(end));
+      if (answer.endOffset < 0) return Math.min(this.highWatermark, end);
+      const own = this.endOffsetForEpoch(answer.epoch, end);
+      if (own.endOffset < 0) return Math.min(answer.endOffset, end);
+      if (own.epoch === answer.epoch) return Math.min(own.endOffset, answer.endOffset, end);
+      // `own.endOffset` is where a newer epoch of this log starts, below `end`: each round cuts.
+      end = own.endOffset;
+    }
+  }
+
+  /** The latest epoch this log would know after a truncation to `end`, or -1. */
+  private latestEpochUpTo(end: number): number {
+    if (end >= this.endOffset) return this.latestEpoch;
+    for (let i = this.epochs.length - 1; i >= 0; i--) if (this.epochs[i]!.startOffset < end) return this.epochs[i]!.epoch;
+    return -1;
   }
 
   /**

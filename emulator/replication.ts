@@ -34,8 +34,7 @@ function fetchAsFollower(s: EngineState, p: Partition, follower: Replica): void 
     // Kafka's OffsetsForLeaderEpoch: cut the follower's log back to where it and the new
     // leader's agree. This is where an unclean election's data loss becomes visible.
     follower.mustTruncate = false;
-    const answer = leader.endOffsetForEpoch(log.latestEpoch);
-    const target = answer.epoch === -1 ? log.highWatermark : Math.min(answer.endOffset, log.endOffsetForEpoch(answer.epoch).endOffset);
+    const target = log.divergenceFrom(leader);
     if (target >= 0 && target < log.logEndOffset) truncate(s, p, follower, target);
   }
   if (log.logEndOffset < leader.logStartOffset || log.logEndOffset > leader.logEndOffset) {
