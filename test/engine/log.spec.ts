@@ -337,6 +337,23 @@ describe('partition logs', () => {
       ]);
       expect(follower.divergenceFrom(twice)).to.equal(2);
       expect(follower.logEndOffset).to.equal(6);
+      // A former leader whose last epoch (3) began at its log end and never got a record: the
+      // leader names epoch 0, which ends at 2 on both sides, after a cut that drops epoch 3.
+      const formerLeader = logOf([[0, 2]]);
+      formerLeader.assignEpoch(3);
+      const current = logOf([
+        [0, 2],
+        [2, 2],
+      ]);
+      current.assignEpoch(4);
+      expect(formerLeader.divergenceFrom(current)).to.equal(2);
+      // Truncating to its own end removes no record but drops that epoch, as Kafka's epoch cache
+      // does, so the records it fetches next, from epoch 2, start epoch 2 there.
+      expect(formerLeader.truncateTo(2, 0)).to.equal(0);
+      expect(formerLeader.latestEpoch).to.equal(0);
+      for (const batch of current.batchesFrom(2)) formerLeader.append(batch, { 'segment.bytes': 10_000, 'segment.ms': 1e9 }, 0);
+      expect([formerLeader.latestEpoch, formerLeader.latestEpochStartOffset]).to.deep.equal([2, 2]);
+      expect(formerLeader.divergenceFrom(current)).to.equal(4);
       // A follower without epochs falls back to its high watermark.
       const blank = new ReplicaLog(0, 0);
       expect(blank.divergenceFrom(twice)).to.equal(0);
