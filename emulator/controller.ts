@@ -7,6 +7,7 @@
  */
 import { failure } from '../protocol/errors.js';
 import { OFFSETS_TOPIC } from './groups/port.js';
+import type { ReplicaLog } from './log.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { replicate, setIsr, updateHighWatermark } from './replication.js';
 import { scheduleRetention } from './retention.js';
@@ -50,12 +51,13 @@ export function electLeader(s: EngineState, p: Partition): void {
   }
   const unclean = p.topic.config['unclean.leader.election.enable'] ? p.replicas.find(running) : undefined;
   if (unclean !== undefined) {
+    const formerIsr = p.isr;
     const removed = p.isr.filter((b) => b !== unclean);
     p.isr = [unclean];
     p.topic.metadata = undefined;
     if (removed.length > 0)
       s.log.record({ type: 'isr-shrunk', topic: p.topic.name, partition: p.index, isr: [unclean], removed, reason: 'unclean-election' });
-    setLeader(s, p, unclean, 'unclean');
+    setLeader(s, p, unclean, 'unclean', formerIsr);
     return;
   }
   if (p.leader !== -1 || p.leaderEpoch === -1) {
@@ -77,7 +79,11 @@ export function electLeader(s: EngineState, p: Partition): void {
   }
 }
 
-function setLeader(s: EngineState, p: Partition, leader: number, election: 'clean' | 'unclean' | 'preferred'): void {
+/**
+ * Makes `leader` the partition's leader in a new epoch. `formerIsr`, for an unclean election, is
+ * the ISR that held the committed records (stopped brokers, whose logs the twin still has).
+ */
+function setLeader(s: EngineState, p: Partition, leader: number, election: 'clean' | 'unclean' | 'preferred', formerIsr: readonly number[] = []): void {
   const previousLeader = p.leader;
   if (previousLeader !== -1 && previousLeader !== leader) {
     failDelayedProduces(
@@ -109,15 +115,30 @@ function setLeader(s: EngineState, p: Partition, leader: number, election: 'clea
   });
   if (p.topic.name === OFFSETS_TOPIC) s.coordinator?.onElection(p.index, leader);
   wakeDelayedFetches(s, p);
-  // The new leader's high watermark is what its ISR holds; after an unclean election that can be
-  // below the old one: the records between are lost, and the event log says so.
-  const hw = Math.min(...p.isr.map((b) => p.replicaStates.get(b)!.log.logEndOffset));
-  if (hw < p.highWatermark) {
-    s.log.record({ type: 'high-watermark-decreased', topic: p.topic.name, partition: p.index, from: p.highWatermark, to: hw });
-    p.highWatermark = hw;
-    leaderReplica.log.highWatermark = hw;
-  }
+  // A leader from the ISR holds every committed record, and every ISR member holds up to the high
+  // watermark, so it stays (Kafka's new leader catches up to it as followers fetch).
+  if (election === 'unclean') setUncleanLeaderHighWatermark(s, p, leaderReplica.log, formerIsr);
   replicate(s, p);
+}
+
+/**
+ * An unclean leader's high watermark. As in Kafka, it starts from the high watermark the new
+ * leader last knew and advances as usual (at once to its log end when it alone satisfies
+ * min.insync.replicas). The committed records it lacks, or holds other records in place of (from
+ * an older epoch, at the same offsets), are lost: they begin where its log stops agreeing with a
+ * former ISR member's, by the leader-epoch rule that member applies when it follows. The event
+ * log reports the high watermark going back to there, or to where it now stands if lower, even
+ * when the new leader's log is long enough that in Kafka a reader sees it go back at no point.
+ */
+function setUncleanLeaderHighWatermark(s: EngineState, p: Partition, leaderLog: ReplicaLog, formerIsr: readonly number[]): void {
+  let agreed = Infinity;
+  for (const b of formerIsr) agreed = Math.min(agreed, p.replicaStates.get(b)!.log.divergenceFrom(leaderLog));
+  const from = p.highWatermark;
+  p.highWatermark = Math.min(from, leaderLog.highWatermark, agreed);
+  leaderLog.highWatermark = p.highWatermark;
+  updateHighWatermark(s, p);
+  const to = Math.min(agreed, p.highWatermark);
+  if (to < from) s.log.record({ type: 'high-watermark-decreased', topic: p.topic.name, partition: p.index, from, to });
 }
 
 /**

@@ -211,17 +211,59 @@ export class ReplicaLog {
   }
 
   /**
-   * Kafka's OffsetsForLeaderEpoch answer from this log: the largest epoch at or below `epoch`
-   * that it knows, and the offset where that epoch ends here.
+   * Kafka's OffsetsForLeaderEpoch answer from this log (its LeaderEpochFileCache): the largest
+   * epoch at or below `epoch` that it knows, and the offset where that epoch ends here (where the
+   * next known epoch starts; the log end for the latest). An epoch older than every one known
+   * answers itself and the start of the first known one, as Kafka does: what came before is gone.
+   * An undefined (negative) epoch, or one newer than the latest, has no answer (-1, -1).
+   * With `cut`, answers as if the log had first been truncated there (a follower between rounds).
    */
-  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+  endOffsetForEpoch(epoch: number, cut?: number): { epoch: number; endOffset: number } {
     const epochs = this.epochs;
-    if (epochs.length > 0 && epoch === epochs[epochs.length - 1]!.epoch) return { epoch, endOffset: this.endOffset };
-    let i = epochs.length - 1;
+    const known = this.epochsKept(cut);
+    const end = cut === undefined ? this.endOffset : Math.min(cut, this.endOffset);
+    if (epoch < 0 || known === 0) return { epoch: -1, endOffset: -1 };
+    if (epoch === epochs[known - 1]!.epoch) return { epoch, endOffset: end };
+    let i = known - 1;
     while (i >= 0 && epochs[i]!.epoch > epoch) i--;
-    if (i < 0) return { epoch: -1, endOffset: -1 };
-    const next = epochs[i + 1];
-    return { epoch: epochs[i]!.epoch, endOffset: next === undefined ? this.endOffset : next.startOffset };
+    if (i === known - 1) return { epoch: -1, endOffset: -1 };
+    const nextStart = epochs[i + 1]!.startOffset;
+    return { epoch: i < 0 ? epoch : epochs[i]!.epoch, endOffset: nextStart };
+  }
+
+  /**
+   * Where this log stops agreeing with `leader`'s: the offset a follower of `leader` truncates
+   * to. Kafka's follower exchange (AbstractFetcherThread): it asks for the end of its latest
+   * epoch; when the answer names an epoch it has too, the logs agree up to the smaller of the two
+   * ends; when it names one it lacks, it cuts back to where its own older epoch ends and asks
+   * again. With no answer, back to its high watermark. The log itself is not changed.
+   */
+  divergenceFrom(leader: ReplicaLog): number {
+    let cut: number | undefined;
+    let end = this.endOffset;
+    for (;;) {
+      const known = this.epochsKept(cut);
+      const answer = leader.endOffsetForEpoch(known === 0 ? -1 : this.epochs[known - 1]!.epoch);
+      if (answer.endOffset < 0) return Math.min(this.highWatermark, end);
+      const own = this.endOffsetForEpoch(answer.epoch, cut);
+      if (own.endOffset < 0) return Math.min(answer.endOffset, end);
+      if (own.epoch === answer.epoch) return Math.min(own.endOffset, answer.endOffset, end);
+      // Cutting drops the epoch asked about (it starts at or after own.endOffset), so each round
+      // asks about an older one.
+      end = Math.min(own.endOffset, end);
+      cut = end;
+    }
+  }
+
+  /**
+   * How many epoch entries remain after a truncation to `cut`: Kafka drops those starting at or
+   * above it, even when no record goes (an epoch this log began as leader and never wrote in).
+   */
+  private epochsKept(cut: number | undefined): number {
+    let known = this.epochs.length;
+    if (cut === undefined) return known;
+    while (known > 0 && this.epochs[known - 1]!.startOffset >= cut) known--;
+    return known;
   }
 
   /**
@@ -229,7 +271,12 @@ export class ReplicaLog {
    * Returns how many records were removed.
    */
   truncateTo(offset: number, now: number): number {
-    if (offset >= this.endOffset) return 0;
+    if (offset >= this.endOffset) {
+      // No record goes, but as in Kafka an epoch this log began as leader at its end, and never
+      // wrote in, does: the records it fetches next may be from an older epoch.
+      while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]!.startOffset >= this.endOffset) this.epochs.pop();
+      return 0;
+    }
     const removed = this.endOffset - Math.max(offset, this.startOffset);
     if (offset <= this.startOffset) {
       this.truncateFullyAndStartAt(Math.max(offset, this.startOffset), now);

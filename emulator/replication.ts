@@ -34,9 +34,7 @@ function fetchAsFollower(s: EngineState, p: Partition, follower: Replica): void 
     // Kafka's OffsetsForLeaderEpoch: cut the follower's log back to where it and the new
     // leader's agree. This is where an unclean election's data loss becomes visible.
     follower.mustTruncate = false;
-    const answer = leader.endOffsetForEpoch(log.latestEpoch);
-    const target = answer.epoch === -1 ? log.highWatermark : Math.min(answer.endOffset, log.endOffsetForEpoch(answer.epoch).endOffset);
-    if (target >= 0 && target < log.logEndOffset) truncate(s, p, follower, target);
+    truncate(s, p, follower, log.divergenceFrom(leader));
   }
   if (log.logEndOffset < leader.logStartOffset || log.logEndOffset > leader.logEndOffset) {
     const from = log.logEndOffset;
@@ -77,7 +75,8 @@ export function appendToReplica(s: EngineState, p: Partition, replica: Replica, 
 function truncate(s: EngineState, p: Partition, replica: Replica, offset: number): void {
   const from = replica.log.logEndOffset;
   const records = replica.log.truncateTo(offset, s.clock.now());
-  s.log.record({ type: 'log-truncated', topic: p.topic.name, partition: p.index, broker: replica.broker, from, to: replica.log.logEndOffset, records });
+  if (records > 0)
+    s.log.record({ type: 'log-truncated', topic: p.topic.name, partition: p.index, broker: replica.broker, from, to: replica.log.logEndOffset, records });
 }
 
 /** Changes the ISR (the controller's AlterPartition), recording why. */

@@ -278,5 +278,85 @@ describe('partition logs', () => {
       expect(log.truncateTo(0, 0)).to.equal(4);
       expect([log.logStartOffset, log.logEndOffset, log.latestEpoch]).to.deep.equal([0, 0, -1]);
     });
+
+    /** A log holding `runs` of [epoch, record count] in order, starting at offset 0. */
+    const logOf = (runs: readonly (readonly [number, number])[]) => {
+      const log = new ReplicaLog(0, 0);
+      for (const [epoch, n] of runs) {
+        const base = log.logEndOffset;
+        const batch = packBatch(
+          new ByteArena(),
+          Array.from({ length: n }, () => ({ value: null })),
+          Float64Array.from({ length: n }, () => 0),
+          { baseOffset: base, leaderEpoch: epoch, timestampType: 'CreateTime' },
+        );
+        log.append(batch, { 'segment.bytes': 10_000, 'segment.ms': 1e9 }, 0);
+      }
+      return log;
+    };
+
+    it("answers as Kafka's LeaderEpochFileCache for epochs older than every known one, newer than the latest, and after a truncation", () => {
+      const log = logOf([
+        [2, 3],
+        [4, 2],
+      ]);
+      // Older than every known epoch: itself, ending where the first known epoch starts.
+      expect(log.endOffsetForEpoch(1)).to.deep.equal({ epoch: 1, endOffset: 0 });
+      expect(log.endOffsetForEpoch(3)).to.deep.equal({ epoch: 2, endOffset: 3 });
+      expect(log.endOffsetForEpoch(4)).to.deep.equal({ epoch: 4, endOffset: 5 });
+      expect(log.endOffsetForEpoch(5)).to.deep.equal({ epoch: -1, endOffset: -1 });
+      expect(log.endOffsetForEpoch(-1)).to.deep.equal({ epoch: -1, endOffset: -1 });
+      // As if truncated to 3: epoch 4 is gone and 2 is the latest, ending at 3.
+      expect(log.endOffsetForEpoch(2, 3)).to.deep.equal({ epoch: 2, endOffset: 3 });
+      expect(log.endOffsetForEpoch(4, 3)).to.deep.equal({ epoch: -1, endOffset: -1 });
+      // A leader's new epoch starts at its log end with no records yet; it is the latest all the same.
+      log.assignEpoch(6);
+      expect(log.endOffsetForEpoch(6)).to.deep.equal({ epoch: 6, endOffset: 5 });
+      expect(log.endOffsetForEpoch(5)).to.deep.equal({ epoch: 4, endOffset: 5 });
+    });
+
+    it("finds where a follower's log diverges from its leader's by the follower's rounds of OffsetsForLeaderEpoch", () => {
+      // The same number of records, but from another epoch: nothing in common.
+      const leader = logOf([[0, 1]]);
+      leader.assignEpoch(2);
+      expect(logOf([[1, 1]]).divergenceFrom(leader)).to.equal(0);
+      // A copy of the leader's log agrees in full; one longer in the same epoch, up to the leader's end of it.
+      expect(logOf([[0, 1]]).divergenceFrom(leader)).to.equal(1);
+      expect(logOf([[0, 3]]).divergenceFrom(leader)).to.equal(1);
+      // The leader answers an epoch (2) the follower never had: a first round cuts the follower back
+      // to where its epoch 1 ends (4), a second finds epoch 0 ends at 2 on the follower's side.
+      const twice = logOf([
+        [0, 3],
+        [2, 3],
+      ]);
+      twice.assignEpoch(4);
+      const follower = logOf([
+        [0, 2],
+        [1, 2],
+        [3, 2],
+      ]);
+      expect(follower.divergenceFrom(twice)).to.equal(2);
+      expect(follower.logEndOffset).to.equal(6);
+      // A former leader whose last epoch (3) began at its log end and never got a record: the
+      // leader names epoch 0, which ends at 2 on both sides, after a cut that drops epoch 3.
+      const formerLeader = logOf([[0, 2]]);
+      formerLeader.assignEpoch(3);
+      const current = logOf([
+        [0, 2],
+        [2, 2],
+      ]);
+      current.assignEpoch(4);
+      expect(formerLeader.divergenceFrom(current)).to.equal(2);
+      // Truncating to its own end removes no record but drops that epoch, as Kafka's epoch cache
+      // does, so the records it fetches next, from epoch 2, start epoch 2 there.
+      expect(formerLeader.truncateTo(2, 0)).to.equal(0);
+      expect(formerLeader.latestEpoch).to.equal(0);
+      for (const batch of current.batchesFrom(2)) formerLeader.append(batch, { 'segment.bytes': 10_000, 'segment.ms': 1e9 }, 0);
+      expect([formerLeader.latestEpoch, formerLeader.latestEpochStartOffset]).to.deep.equal([2, 2]);
+      expect(formerLeader.divergenceFrom(current)).to.equal(4);
+      // A follower without epochs falls back to its high watermark.
+      const blank = new ReplicaLog(0, 0);
+      expect(blank.divergenceFrom(twice)).to.equal(0);
+    });
   });
 });

@@ -21,6 +21,8 @@ interface Real {
   readonly cluster: Cluster;
   /** Values acknowledged with acks=all, by partition, by offset. */
   readonly acked: Map<number, Map<number, string>>;
+  /** Every record read below the high watermark, by partition, by offset: its value and how many events had been recorded then. */
+  readonly read: Map<number, Map<number, { value: string; seenAt: number }>>;
   /** Highest log start offset seen per replica ("partition/broker"). */
   readonly logStart: Map<string, number>;
   readonly events: ClusterEvent[];
@@ -48,7 +50,7 @@ function newReal(seed: number, unclean: boolean): Real {
     ],
     config: { 'segment.bytes': 300, 'retention.ms': RETENTION_MS, 'unclean.leader.election.enable': unclean, 'min.insync.replicas': 2 },
   });
-  const real: Real = { cluster, acked: new Map(), logStart: new Map(), events: [], violations: [], next: 0 };
+  const real: Real = { cluster, acked: new Map(), read: new Map(), logStart: new Map(), events: [], violations: [], next: 0 };
   cluster.onEvent((e) => {
     real.events.push(e);
     // Checked at the instant of deletion, against the state the deletion ran on.
@@ -148,11 +150,13 @@ function checkInvariants(real: Real, unclean: boolean): void {
       for (const b of d.isr) expect(d.highWatermark, `HW vs LEO of ISR member ${b}`).to.be.at.most(d.replicaStates.find((r) => r.broker === b)!.logEndOffset);
       expect(d.isr).to.include(d.leader);
     }
-    // Nothing acknowledged with acks=all is lost under clean elections; with unclean elections,
-    // loss happens only where the event log reports a truncation or a high watermark going back.
-    const acked = real.acked.get(partition);
+    const read = real.read.get(partition) ?? new Map<number, { value: string; seenAt: number }>();
+    real.read.set(partition, read);
+    // Records below the leader's log start are gone by retention; an unclean leader's log may
+    // start lower and hold others at those offsets, which are not committed records changing.
+    if (d.leader !== -1) for (const o of read.keys()) if (o < d.logStartOffset) read.delete(o);
     const leaderUp = d.leader !== -1 && real.cluster.brokers()[d.leader - 1]!.status === 'running';
-    if (acked === undefined || !leaderUp) continue;
+    if (!leaderUp) continue;
     const present = new Map<number, string>();
     let offset = d.logStartOffset;
     for (;;) {
@@ -161,6 +165,23 @@ function checkInvariants(real: Real, unclean: boolean): void {
       for (const rec of records) present.set(rec.offset, rec.value!.toString());
       offset = records[records.length - 1]!.offset + 1;
     }
+    // A record once readable (committed) never changes under clean elections, whichever replica
+    // leads; with unclean elections, only after the event log reported the loss at its offset.
+    for (const [o, value] of present) {
+      const before = read.get(o);
+      if (before !== undefined && before.value !== value) {
+        if (!unclean) expect.fail(`committed record ${before.value} at ${partition}@${o} became ${value} under clean elections`);
+        const explained = real.events
+          .slice(before.seenAt)
+          .some((e) => (e.type === 'high-watermark-decreased' || e.type === 'log-truncated') && e.partition === partition && e.to <= o);
+        expect(explained, `committed record ${before.value} at ${partition}@${o} became ${value} without a reported loss`).to.equal(true);
+      }
+      if (before === undefined || before.value !== value) read.set(o, { value, seenAt: real.events.length });
+    }
+    // Nothing acknowledged with acks=all is lost under clean elections; with unclean elections,
+    // loss happens only where the event log reports a truncation or a high watermark going back.
+    const acked = real.acked.get(partition);
+    if (acked === undefined) continue;
     for (const [o, value] of acked) {
       if (o < d.logStartOffset) continue; // removed by retention, which is allowed
       if (present.get(o) === value) continue;
@@ -179,7 +200,7 @@ async function runSchedule(seed: number, unclean: boolean, cmds: Iterable<fc.Asy
 }
 
 describe('engine properties (model-based)', () => {
-  it('under clean elections: contiguous offsets, HW within the ISR, no acks=all loss, log start never back, retention only of expired closed segments', async () => {
+  it('under clean elections: contiguous offsets, HW within the ISR, no acks=all loss, committed records never change, log start never back, retention only of expired closed segments', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.commands(commands, { size: '+1' }), async (seed, cmds) => {
         await runSchedule(seed, false, cmds);
@@ -188,7 +209,7 @@ describe('engine properties (model-based)', () => {
     );
   });
 
-  it('with unclean elections: acknowledged data is lost only where the event log reports it', async () => {
+  it('with unclean elections: acknowledged data is lost, and committed records change, only where the event log reports it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.commands(commands, { size: '+1' }), async (seed, cmds) => {
         await runSchedule(seed, true, cmds);

@@ -241,6 +241,100 @@ describe('replication', () => {
       expect(cluster.describePartition('t', 0).replicaStates.map((r) => r.logEndOffset)).to.deep.equal([7, 7, 2]);
     });
 
+    it('an unclean leader holding as many records from an older epoch as were committed: the high watermark goes back to where the logs diverge', async () => {
+      // The schedule the model-based property found (seed -1210029601). Broker 1 appends m0 in
+      // epoch 0 but cannot commit it; broker 2 takes over cleanly and commits m1 at the same
+      // offset in epoch 1; then 1 comes back alone and is elected uncleanly with its own m0.
+      const cluster = threeReplicas({ 'replica.lag.time.max.ms': 1000 }, { 'unclean.leader.election.enable': true, 'min.insync.replicas': 2 });
+      cluster.isolateBroker(3);
+      cluster.isolateBroker(2);
+      const m0 = rejection(cluster.produce({ topic: 't', partition: 0, records: values(1, 'm0'), acks: -1, timeout: 5000 }), 'NOT_LEADER_FOR_PARTITION');
+      cluster.stopBroker(1);
+      await m0;
+      cluster.healBroker(3);
+      cluster.healBroker(2);
+      const m1 = await cluster.produce({ topic: 't', partition: 0, records: values(1, 'm1'), acks: -1, timeout: 5000 });
+      expect(m1.baseOffset).to.equal(0);
+      expect(cluster.describePartition('t', 0).highWatermark).to.equal(1);
+      cluster.stopBroker(3);
+      cluster.stopBroker(2);
+      const before = cluster.events().length;
+      cluster.startBroker(1);
+      const after = cluster.events().slice(before);
+      expect(ofType(after, 'leader-changed')).to.have.length(1);
+      expect(ofType(after, 'leader-changed')[0]).to.deep.include({ leader: 1, leaderEpoch: 2, election: 'unclean', isr: [1] });
+      // Broker 1's log has as many records as were committed, so no replica truncates yet: the
+      // high watermark going back to offset 0 is what reports m1's loss.
+      expect(ofType(after, 'high-watermark-decreased')).to.have.length(1);
+      expect(ofType(after, 'high-watermark-decreased')[0]).to.deep.include({ topic: 't', partition: 0, from: 1, to: 0 });
+      expect(ofType(after, 'log-truncated')).to.deep.equal([]);
+      const d = cluster.describePartition('t', 0);
+      expect([d.highWatermark, d.logEndOffset]).to.deep.equal([0, 1]);
+      expect(readAll(cluster, 't', 0)).to.deep.equal([]);
+      // A former ISR member that comes back finds the divergence by the leader epochs and
+      // truncates m1; with it back in the ISR, m0 is committed.
+      cluster.startBroker(2);
+      expect(ofType(cluster.events(), 'log-truncated').at(-1)).to.deep.include({ broker: 2, from: 1, to: 0, records: 1 });
+      expect(cluster.describeTopic('t').partitions[0]!.isr).to.deep.equal([1, 2]);
+      expect(readAll(cluster, 't', 0)).to.deep.equal(['m0-0']);
+    });
+
+    it('reports the loss of records an unclean leader replaced even when its high watermark does not go back (min.insync.replicas=1)', async () => {
+      const cluster = threeReplicas({ 'replica.lag.time.max.ms': 1000 }, { 'unclean.leader.election.enable': true });
+      cluster.isolateBroker(3);
+      cluster.isolateBroker(2);
+      await cluster.produce({ topic: 't', partition: 0, records: values(1, 'old'), acks: 1 });
+      cluster.stopBroker(1);
+      cluster.healBroker(3);
+      cluster.healBroker(2);
+      await cluster.produce({ topic: 't', partition: 0, records: values(1, 'acked'), acks: -1 });
+      cluster.stopBroker(3);
+      cluster.stopBroker(2);
+      cluster.startBroker(1);
+      // Alone in the ISR and enough for min.insync.replicas, broker 1 commits its own record at
+      // once: in Kafka a reader sees the high watermark stay at 1 and a different record below it.
+      expect(cluster.describePartition('t', 0).highWatermark).to.equal(1);
+      expect(readAll(cluster, 't', 0)).to.deep.equal(['old-0']);
+      expect(ofType(cluster.events(), 'high-watermark-decreased').at(-1)).to.deep.include({ from: 1, to: 0 });
+    });
+
+    it('an unclean leader starts from the high watermark it last knew, as in Kafka, and advances once the ISR is large enough', async () => {
+      const cluster = threeReplicas({ 'replica.lag.time.max.ms': 1000 }, { 'unclean.leader.election.enable': true, 'min.insync.replicas': 2 });
+      await cluster.produce({ topic: 't', partition: 0, records: values(2, 'a') });
+      cluster.isolateBroker(3);
+      await cluster.produce({ topic: 't', partition: 0, records: values(3, 'b'), acks: 1 });
+      // Broker 2 holds the b records but was told a high watermark of 2; it is cut off before
+      // broker 3 catches up and they are committed.
+      cluster.isolateBroker(2);
+      cluster.healBroker(3);
+      await cluster.produce({ topic: 't', partition: 0, records: values(2, 'c'), acks: 1 });
+      await cluster.advance(2000);
+      let d = cluster.describePartition('t', 0);
+      expect([d.isr, d.highWatermark, d.replicaStates.map((r) => [r.logEndOffset, r.highWatermark])]).to.deep.equal([
+        [1, 3],
+        7,
+        [
+          [7, 7],
+          [5, 2],
+          [7, 7],
+        ],
+      ]);
+      cluster.stopBroker(3);
+      cluster.stopBroker(1);
+      cluster.healBroker(2);
+      // Its log agrees with the committed one up to 5, but it starts from 2 and, alone below
+      // min.insync.replicas, stays there: readers see the high watermark go back to 2.
+      expect(ofType(cluster.events(), 'leader-changed').at(-1)).to.deep.include({ leader: 2, election: 'unclean' });
+      expect(ofType(cluster.events(), 'high-watermark-decreased').at(-1)).to.deep.include({ from: 7, to: 2 });
+      expect(readAll(cluster, 't', 0)).to.deep.equal(['a-0', 'a-1']);
+      // Broker 3 comes back, truncates the c records the new leader lacks, and rejoins: the b records are committed again.
+      cluster.startBroker(3);
+      expect(ofType(cluster.events(), 'log-truncated').at(-1)).to.deep.include({ broker: 3, from: 7, to: 5, records: 2 });
+      d = cluster.describePartition('t', 0);
+      expect([d.isr, d.highWatermark]).to.deep.equal([[2, 3], 5]);
+      expect(readAll(cluster, 't', 0)).to.deep.equal(['a-0', 'a-1', 'b-0', 'b-1', 'b-2']);
+    });
+
     it('without unclean election the partition stays offline rather than lose data, until the setting is turned on', async () => {
       const cluster = threeReplicas();
       cluster.stopBroker(3);
