@@ -138,7 +138,9 @@ describe('kafka-twin --html in headless Chromium', function () {
     // Tall enough for the whole SVG; the page itself is what gets captured, without the probe.
     const height = Math.ceil(layout.svg.y + layout.svg.h + 20);
     const shot = join(scratch, `${name}.png`);
-    browse([`--window-size=1280,${height}`, `--screenshot=${shot}`, pathToFileURL(file).href]);
+    // Headless Chromium may capture a frame whose raster is not finished (seen in CI: the lower half
+    // blank); these two make it draw every compositor stage, with the page's load settled, first.
+    browse([`--window-size=1280,${height}`, '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000', `--screenshot=${shot}`, pathToFileURL(file).href]);
     const png = decodePng(readFileSync(shot));
     expect([png.width, png.height], 'screenshot size').to.deep.equal([1280, height]);
     return { html, layout, png, file };
