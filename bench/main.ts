@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter),
+ * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter, wire),
  * prints one table (figure, reference, ratio, target, met or missed by how much) and the scaling
  * curves as markdown, and writes bench/results.json, from which `npm run bench:readme` rebuilds
  * the README's table. Real-Kafka rows run when KAFKA_BOOTSTRAP_SERVERS is set (`npm run bench:kafka`).
  *
- * Env: BENCH_AREAS (comma list, default all), BENCH_SCALE (multiplies every default size), and the
+ * Areas to run: the command line's arguments (`node --expose-gc dist/bench/main.js wire`) or
+ * BENCH_AREAS, default all. Env: BENCH_AREAS (comma list), BENCH_SCALE (multiplies every default size), and the
  * per-area sizes named in each area's options (BENCH_THROUGHPUT_N, BENCH_KAFKA_N, ...).
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { rebalance } from './rebalance.js';
 import { roundtrip } from './roundtrip.js';
 import { scaling } from './scaling.js';
 import { redeliveryCount, throughput } from './throughput.js';
+import { wire } from './wire.js';
 
 /** What bench/results.json holds. */
 export interface Results {
@@ -32,7 +34,7 @@ export interface Results {
 }
 
 /** The areas, in the order they run. */
-export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = { throughput, roundtrip, rebalance, memory, scaling, adapter };
+export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = { throughput, roundtrip, rebalance, memory, scaling, adapter, wire };
 
 /** The message printed when no broker is configured. */
 export const NO_BROKER = 'real Kafka: skipped, no broker (run npm run bench:kafka)';
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
   const kafka = realKafkaFromEnv();
   console.log(kafka ? `real Kafka: ${kafka.brokers.join(',')}` : NO_BROKER);
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') console.log('note: run with node --expose-gc for the memory figure (npm run bench does)');
-  const names = (process.env.BENCH_AREAS ?? '')
+  const names = (process.argv.length > 2 ? process.argv.slice(2).join(',') : (process.env.BENCH_AREAS ?? ''))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);

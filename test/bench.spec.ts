@@ -13,6 +13,7 @@ import { rebalance } from '../bench/rebalance.js';
 import { roundtrip } from '../bench/roundtrip.js';
 import { scaling } from '../bench/scaling.js';
 import { throughput } from '../bench/throughput.js';
+import { kafkaBrokerPid, rssOf, wire } from '../bench/wire.js';
 
 const ctx: BenchContext = { scale: 1, log: () => undefined };
 
@@ -69,6 +70,34 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
 
   it('adapter: no rows without a broker', async () => {
     expect((await adapter(ctx)).rows).to.deep.equal([]);
+  });
+
+  it('wire: kafkajs over wire() and listen(), serve ready and idle memory; without a broker every reference is n/a', async () => {
+    const r = await keepingAlive(() => wire(ctx, { n: 2000, runs: 1, roundTrips: 10, readyRuns: 1, idleMs: 100 }));
+    expectRows(r.rows, 'wire');
+    const transports = ['wire()', 'listen()'];
+    expect(r.rows.map((row) => row.figure)).to.deep.equal([
+      ...transports.flatMap((t) => [`kafkajs over ${t} produce`, `kafkajs over ${t} consume`]),
+      ...transports.flatMap((t) => [`kafkajs over ${t} round trip p50`, `kafkajs over ${t} round trip p99`]),
+      'serve: spawn to first answered Metadata',
+      'serve --brokers 3 idle RSS',
+    ]);
+    for (const row of r.rows) {
+      expect(row.reference, row.figure).to.equal('n/a (run bench:kafka)');
+      expect(row.referenceValue, row.figure).to.equal(undefined);
+      expect(row.met, row.figure).to.equal(undefined);
+      expect(row.value, row.figure).to.be.greaterThan(0);
+    }
+    // Every figure but the p99 carries its target, so the table says what bench:kafka will judge.
+    expect(r.rows.filter((row) => row.target === undefined).map((row) => row.figure)).to.deep.equal([
+      'kafkajs over wire() round trip p99',
+      'kafkajs over listen() round trip p99',
+    ]);
+  });
+
+  it('wire: RSS from /proc, and a Kafka pid only from a kafka.sh folder that serves the address', () => {
+    expect(rssOf(process.pid)).to.be.greaterThan(1 << 20);
+    expect(kafkaBrokerPid('127.0.0.1:1', '/nonexistent')).to.be.a('string').and.include('/nonexistent/run/broker-1.pid');
   });
 
   it('runAll says real Kafka was skipped, and the markdown carries every row and curve', async () => {
