@@ -139,7 +139,11 @@ export function rssOf(pid: number): number {
 }
 
 /** A child process with its exit as a promise and its stderr kept for errors. */
-function launch(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; exited: Promise<number | null>; state: () => string | undefined; stderr: () => string } {
+function launch(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; exited: Promise<number | null>; state: () => string | undefined; stderr: () => string } {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let code: number | null | undefined;
@@ -150,7 +154,12 @@ function launch(command: string, args: string[], env: NodeJS.ProcessEnv = proces
       resolve(code);
     }),
   );
-  return { child, exited, stderr: () => stderr, state: () => (code === undefined ? undefined : `${command} exited (${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`) };
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    state: () => (code === undefined ? undefined : `${command} exited (${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`),
+  };
 }
 
 /** Stops a child we started (by its pid) and waits for it. */
@@ -234,7 +243,9 @@ async function kafkaStart(ctx: BenchContext, idleMs: number): Promise<{ fromJvm:
     const pid = Number(readFileSync(join(dir, 'run', 'broker-1.pid'), 'utf8').trim());
     await sleep(idleMs);
     const idleRss = rssOf(pid);
-    ctx.log(`wire: second Kafka broker answered Metadata ${answeredAt - jvmAt} ms after its JVM launch, ${answeredAt - startedAt} ms after kafka.sh start`);
+    ctx.log(
+      `wire: second Kafka broker answered Metadata ${Math.round(answeredAt - jvmAt)} ms after its JVM launch, ${answeredAt - startedAt} ms after kafka.sh start`,
+    );
     return { fromJvm: answeredAt - jvmAt, fromScript: answeredAt - startedAt, idleRss };
   } finally {
     spawnSync(KAFKA_SH, ['stop'], { env, stdio: 'ignore', timeout: 60_000 });
@@ -264,7 +275,8 @@ export async function wire(ctx: BenchContext, options: WireOptions = {}): Promis
   const best: Record<string, Rates> = {};
   const keep = (name: string, r: Rates) => {
     const b = best[name];
-    best[name] = b === undefined ? { produce: r.produce, consume: r.consume } : { produce: Math.max(b.produce, r.produce), consume: Math.max(b.consume, r.consume) };
+    best[name] =
+      b === undefined ? { produce: r.produce, consume: r.consume } : { produce: Math.max(b.produce, r.produce), consume: Math.max(b.consume, r.consume) };
   };
   const kafkaTopics: string[] = [];
   for (let i = 0; i < runs; i++) {
@@ -310,7 +322,16 @@ export async function wire(ctx: BenchContext, options: WireOptions = {}): Promis
 
   const rows: Row[] = [];
   /** A twin figure beside its Kafka reference (`ratio` oriented so that bigger is better), or beside n/a. */
-  const row = (figure: string, value: number, unit: string, reference: string, referenceValue: number | undefined, ratio: (v: number, r: number) => number, target: string | undefined, goal: number | undefined) => {
+  const row = (
+    figure: string,
+    value: number,
+    unit: string,
+    reference: string,
+    referenceValue: number | undefined,
+    ratio: (v: number, r: number) => number,
+    target: string | undefined,
+    goal: number | undefined,
+  ) => {
     if (referenceValue === undefined) {
       rows.push({ area: 'wire', figure, value, unit, reference: NA, ...(target ? { target } : {}) });
       return;
@@ -320,7 +341,16 @@ export async function wire(ctx: BenchContext, options: WireOptions = {}): Promis
   };
   for (const t of TRANSPORTS) {
     for (const dir of ['produce', 'consume'] as const) {
-      row(`kafkajs over ${t} ${dir}`, best[t]![dir], 'msg/s', `kafkajs over TCP to Kafka 3.9 ${dir}`, best.kafka?.[dir], (v, r) => v / r, '>= 3x Kafka 3.9 (ratio = twin/kafka)', 3);
+      row(
+        `kafkajs over ${t} ${dir}`,
+        best[t]![dir],
+        'msg/s',
+        `kafkajs over TCP to Kafka 3.9 ${dir}`,
+        best.kafka?.[dir],
+        (v, r) => v / r,
+        '>= 3x Kafka 3.9 (ratio = twin/kafka)',
+        3,
+      );
     }
   }
   for (const t of TRANSPORTS) {
@@ -330,14 +360,50 @@ export async function wire(ctx: BenchContext, options: WireOptions = {}): Promis
     ] as const) {
       const reference = samples.kafka === undefined ? undefined : quantile(samples.kafka, q);
       const target = name === 'p50' ? '>= 10x lower (ratio = kafka/twin)' : undefined;
-      row(`kafkajs over ${t} round trip ${name}`, quantile(samples[t]!, q), 'ms', `kafkajs over TCP to Kafka 3.9 ${name}`, reference, (v, r) => r / v, target, 10);
+      row(
+        `kafkajs over ${t} round trip ${name}`,
+        quantile(samples[t]!, q),
+        'ms',
+        `kafkajs over TCP to Kafka 3.9 ${name}`,
+        reference,
+        (v, r) => r / v,
+        target,
+        10,
+      );
     }
   }
-  row('serve: spawn to first answered Metadata', ready, 'ms', 'Kafka 3.9 broker: JVM launch to first answered Metadata', kafkaReady?.fromJvm, (v, r) => r / v, '>= 30x sooner (ratio = kafka/twin)', 30);
+  row(
+    'serve: spawn to first answered Metadata',
+    ready,
+    'ms',
+    'Kafka 3.9 broker: JVM launch to first answered Metadata',
+    kafkaReady?.fromJvm,
+    (v, r) => r / v,
+    '>= 30x sooner (ratio = kafka/twin)',
+    30,
+  );
   const memoryTarget = '<= 1/10 the memory (ratio = kafka/twin)';
   // The reference is bench:kafka's own broker, after this run's work on it; without its pid, n/a says why.
-  if (ctx.kafka && kafkaRss === undefined) rows.push({ area: 'wire', figure: 'serve --brokers 3 idle RSS', value: rss / MIB, unit: 'MiB', reference: `n/a (${String(kafkaPid)})`, target: memoryTarget });
-  else row('serve --brokers 3 idle RSS', rss / MIB, 'MiB', 'Kafka 3.9 broker JVM RSS (1 broker)', kafkaRss === undefined ? undefined : kafkaRss / MIB, (v, r) => r / v, memoryTarget, 10);
+  if (ctx.kafka && kafkaRss === undefined)
+    rows.push({
+      area: 'wire',
+      figure: 'serve --brokers 3 idle RSS',
+      value: rss / MIB,
+      unit: 'MiB',
+      reference: `n/a (${String(kafkaPid)})`,
+      target: memoryTarget,
+    });
+  else
+    row(
+      'serve --brokers 3 idle RSS',
+      rss / MIB,
+      'MiB',
+      'Kafka 3.9 broker JVM RSS (1 broker)',
+      kafkaRss === undefined ? undefined : kafkaRss / MIB,
+      (v, r) => r / v,
+      memoryTarget,
+      10,
+    );
 
   const notes = [
     `wire: the same kafkajs 2.2.4 client over cluster.wire(), cluster.listen() and TCP to Kafka 3.9; throughput ${n.toLocaleString('en')} keyed 100-byte messages, ${PARTITIONS} partitions, sendBatch of ${BATCH}, acks=1, best of ${runs} interleaved runs; ${count} round trips each (acks=all, 1 partition); twins are single-broker, real clock`,
