@@ -465,7 +465,10 @@ describe('kafka-twin simulate', () => {
       const events = ok.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l.replace(/,$/, '')) as { type: string; broker?: number; leader?: number });
       expect(events.find((e) => e.type === 'broker-stopped')).to.include({ broker: 10 });
       for (const e of events.filter((e) => e.type === 'leader-changed')) expect([-1, 5, 10, 20]).to.include(e.leader);
-      expect((await run(['simulate', scenarioFile({ ...valid, brokerIds: [0, 1, 2], faults: [{ at: '30s', stop: 0 }] })])).code).to.equal(0);
+      const zero = await run(['simulate', scenarioFile({ ...valid, brokerIds: [0, 1, 2], faults: [{ at: '30s', stop: 0 }] })]);
+      expect(zero.code, zero.err).to.equal(0);
+      expect(zero.out).to.contain('3 broker(s) (ids 0, 1, 2); 1m of virtual time');
+      expect(zero.out).to.match(/\[00:30\] broker 0 stopped/);
 
       expect(await problems({ ...valid, brokerIds: [0, 1] })).to.deep.equal(['scenario.json: brokerIds: lists 2 id(s) but brokers is 3: give one id per broker']);
       expect(await problems({ ...valid, brokerIds: [0, 1, 1] })).to.deep.equal(['scenario.json: brokerIds: must be distinct, but lists 1 twice']);
