@@ -22,12 +22,15 @@ export interface BrokerDescription {
   readonly status: 'running' | 'stopped' | 'isolated';
 }
 
-/** The brokers and their status. */
+/**
+ * The brokers and their status, in id order. The twin's own addresses are nominal (the wire front
+ * end advertises its own): localhost, 9092 for the first broker and the next ports in id order.
+ */
 export function describeBrokers(s: EngineState): BrokerDescription[] {
-  return s.brokers.map((b) => ({ nodeId: b.id, host: 'localhost', port: 9091 + b.id, status: statusOf(b) }));
+  return s.brokers.map((b, i) => ({ nodeId: b.id, host: 'localhost', port: 9092 + i, status: statusOf(b) }));
 }
 
-/** The active controller: in the twin, the lowest-numbered running broker; -1 when none runs. */
+/** The active controller: in the twin, the running broker with the lowest id (in Kafka any broker may be); -1 when none runs. */
 export function activeController(s: EngineState): number {
   return s.brokers.find((b) => b.running)?.id ?? -1;
 }

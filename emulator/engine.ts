@@ -32,7 +32,7 @@ import type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produc
 import { awaitData, failDelayedProduces } from './purgatory.js';
 import { Random } from './random.js';
 import { scheduleRetention } from './retention.js';
-import { EngineState, schedulePeriodic, type TopicMetadata } from './state.js';
+import { checkBrokerIds, EngineState, schedulePeriodic, type TopicMetadata } from './state.js';
 import * as topicConfigs from './topic-config.js';
 import type { AlterConfigAnswer, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
 import * as topics from './topics.js';
@@ -48,10 +48,17 @@ export type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchReq
 /** Options for {@link Engine}. */
 export interface ClusterOptions {
   /**
-   * Number of brokers; their ids are 1..N.
-   * @defaultValue 1
+   * Number of brokers; their ids are 1..N unless `brokerIds` names them.
+   * @defaultValue 1, or the length of `brokerIds`
    */
   brokers?: number;
+  /**
+   * The brokers' ids (Kafka's `node.id`), as a deployment numbers them: `[0, 1, 2]`, or any
+   * distinct non-negative int32s in any order. Alone it says how many brokers there are; with
+   * `brokers` the two must agree. Replicas are placed over the ids in ascending order, as Kafka does.
+   * @defaultValue 1..N (N = `brokers`)
+   */
+  brokerIds?: readonly number[];
   /**
    * `'virtual'`: time moves only through {@link Engine.advance}, so runs are deterministic.
    * `'real'`: wall time. A {@link Clock} instance may also be given.
@@ -93,12 +100,10 @@ export class Engine {
   readonly groupCoordinator: GroupCoordinator;
   private readonly state: EngineState;
 
-  /** @throws RangeError or TypeError for bad options; kafkajs's INVALID_CONFIG error for a bad broker setting. */
+  /** @throws RangeError or TypeError for bad options (naming the option); kafkajs's INVALID_CONFIG error for a bad broker setting. */
   constructor(options: ClusterOptions = {}) {
-    const { brokers = 1, clock = 'real', seed = 0, config = {}, startTime = 0 } = options;
-    if (!Number.isInteger(brokers) || brokers < 1 || brokers > 1000) {
-      throw new RangeError(`brokers must be an integer from 1 to 1000, got ${String(brokers)}`);
-    }
+    const { clock = 'real', seed = 0, config = {}, startTime = 0 } = options;
+    const brokerIds = checkBrokerIds(options.brokers, options.brokerIds);
     if (typeof seed !== 'number' && typeof seed !== 'string') throw new TypeError(`seed must be a number or a string, got ${typeof seed}`);
     const parsed = parseBrokerConfig(config);
     if (isConfigFailure(parsed)) throw errorOf(parsed);
@@ -108,7 +113,7 @@ export class Engine {
     else if (typeof clock === 'object' && clock !== null && typeof clock.now === 'function') this.clock = clock;
     else throw new TypeError(`clock must be 'virtual', 'real' or a Clock, got ${String(clock)}`);
     this.random = new Random(seed);
-    const s = new EngineState(this.clock, parsed, { ...config }, this.random, brokers);
+    const s = new EngineState(this.clock, parsed, { ...config }, this.random, brokerIds);
     this.state = s;
     this.clusterId = s.clusterId;
     for (const broker of s.brokers) scheduleRetention(s, broker, parsed['log.initial.task.delay.ms']);

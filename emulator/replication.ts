@@ -10,16 +10,16 @@
  */
 import { completeDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { sliceBatch, type RecordBatch } from './records.js';
-import { effectiveMinIsr, leaderLog, type EngineState, type Partition, type Replica } from './state.js';
+import { effectiveMinIsr, isIsolated, leaderLog, type EngineState, type Partition, type Replica } from './state.js';
 
 /** Followers that can reach the leader fetch everything it has, then the ISR and HW follow. */
 export function replicate(s: EngineState, p: Partition): void {
   if (p.leader === -1) return;
-  const leaderBroker = s.brokers[p.leader - 1]!;
+  const leaderBroker = s.brokersById.get(p.leader)!;
   if (leaderBroker.running && !leaderBroker.isolated) {
     for (const b of p.replicas) {
       if (b === p.leader) continue;
-      const broker = s.brokers[b - 1]!;
+      const broker = s.brokersById.get(b)!;
       if (broker.running && !broker.isolated) fetchAsFollower(s, p, p.replicaStates.get(b)!);
     }
   }
@@ -104,11 +104,11 @@ export function updateHighWatermark(s: EngineState, p: Partition): void {
   p.highWatermark = hw;
   wakeDelayedFetches(s, p);
   leaderLog(p).highWatermark = hw;
-  if (!s.brokers[p.leader - 1]!.isolated) {
+  if (!isIsolated(s, p.leader)) {
     for (const b of p.isr) {
       if (b === p.leader) continue;
       const log = p.replicaStates.get(b)!.log;
-      if (!s.brokers[b - 1]!.isolated) log.highWatermark = Math.min(hw, log.logEndOffset);
+      if (!isIsolated(s, b)) log.highWatermark = Math.min(hw, log.logEndOffset);
     }
   }
   completeDelayedProduces(s, p, hw);

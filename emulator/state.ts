@@ -112,7 +112,10 @@ export interface CoordinatorHooks {
 export class EngineState {
   /** The cluster id (22 characters, like Kafka's), drawn from the seed before anything else. */
   readonly clusterId: string;
+  /** The brokers in id order (Kafka places replicas over the sorted broker list). */
   readonly brokers: Broker[];
+  /** The same brokers by id: every request looks up the leader's broker, so this must be O(1). */
+  readonly brokersById: ReadonlyMap<number, Broker>;
   readonly topics = new Map<string, Topic>();
   readonly log: EventLog;
   /** The periodic tasks' current timers (ISR check, preferred-leader check), by slot. */
@@ -134,12 +137,43 @@ export class EngineState {
     /** The broker settings as the user gave them: DescribeConfigs reports them as STATIC_BROKER_CONFIG. */
     readonly userConfig: Readonly<Record<string, unknown>>,
     readonly random: Random,
-    brokerCount: number,
+    /** Distinct broker ids (validated by the engine's constructor), in any order. */
+    brokerIds: readonly number[],
   ) {
     this.clusterId = random.kafkaId();
     this.log = new EventLog(() => clock.now());
-    this.brokers = Array.from({ length: brokerCount }, (_, i) => ({ id: i + 1, running: true, isolated: false, retentionTimer: undefined }));
+    this.brokers = [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, running: true, isolated: false, retentionTimer: undefined }));
+    this.brokersById = new Map(this.brokers.map((b) => [b.id, b]));
   }
+}
+
+const MAX_BROKERS = 1000;
+const MAX_BROKER_ID = 2 ** 31 - 1;
+
+/** The broker ids `brokers` and `brokerIds` describe together; a RangeError or TypeError naming the problem. */
+export function checkBrokerIds(brokers: unknown, brokerIds: unknown): number[] {
+  if (brokers !== undefined && (!Number.isInteger(brokers) || (brokers as number) < 1 || (brokers as number) > MAX_BROKERS)) {
+    throw new RangeError(`brokers must be an integer from 1 to ${MAX_BROKERS}, got ${String(brokers)}`);
+  }
+  if (brokerIds === undefined) return Array.from({ length: (brokers as number | undefined) ?? 1 }, (_, i) => i + 1);
+  if (!Array.isArray(brokerIds)) throw new TypeError(`brokerIds must be an array of broker ids, got ${typeof brokerIds}`);
+  const ids = brokerIds as unknown[];
+  if (ids.length === 0 || ids.length > MAX_BROKERS) throw new RangeError(`brokerIds must list 1 to ${MAX_BROKERS} broker ids, got ${ids.length}`);
+  for (const id of ids) {
+    if (typeof id !== 'number') throw new TypeError(`brokerIds must hold numbers, got ${JSON.stringify(id) ?? String(id)} (${typeof id})`);
+    if (!Number.isInteger(id) || id < 0 || id > MAX_BROKER_ID) {
+      throw new RangeError(`brokerIds must hold integers from 0 to ${MAX_BROKER_ID} (Kafka's node.id), got ${String(id)}`);
+    }
+  }
+  const seen = new Set<number>();
+  for (const id of ids as number[]) {
+    if (seen.has(id)) throw new RangeError(`brokerIds must be distinct, got ${id} twice in [${ids.join(', ')}]`);
+    seen.add(id);
+  }
+  if (brokers !== undefined && brokers !== ids.length) {
+    throw new RangeError(`brokers is ${String(brokers)} but brokerIds lists ${ids.length} id(s) [${ids.join(', ')}]: give one id per broker, or leave brokers out`);
+  }
+  return ids as number[];
 }
 
 /** True when a lookup answered a failure rather than the record. */
@@ -154,14 +188,24 @@ export function isUnreachable(f: Failure): f is Unreachable {
 
 /** The broker with this id; a RangeError for an id the cluster does not have (a caller's mistake, not a request outcome). */
 export function brokerOf(s: EngineState, id: number): Broker {
-  const broker = Number.isInteger(id) ? s.brokers[id - 1] : undefined;
-  if (broker === undefined) throw new RangeError(`unknown broker ${String(id)}: this cluster has brokers 1..${s.brokers.length}`);
+  const broker = s.brokersById.get(id);
+  if (broker === undefined) throw new RangeError(`unknown broker ${String(id)}: ${brokerList(s.brokers.map((b) => b.id))}`);
   return broker;
+}
+
+/** "this cluster has brokers 0, 1, 2" (the words of an unknown broker id's error), ids in order. */
+export function brokerList(ids: readonly number[]): string {
+  return ids.length === 1 ? `this cluster has broker ${ids[0]!}` : `this cluster has brokers ${ids.join(', ')}`;
 }
 
 /** Whether broker `id` (a replica's, so one the cluster has) runs. */
 export function isRunning(s: EngineState, id: number): boolean {
-  return s.brokers[id - 1]!.running;
+  return s.brokersById.get(id)!.running;
+}
+
+/** Whether broker `id` (a replica's, so one the cluster has) is cut off from the network. */
+export function isIsolated(s: EngineState, id: number): boolean {
+  return s.brokersById.get(id)!.isolated;
 }
 
 export function topicOf(s: EngineState, name: string): Topic | Failure {
@@ -196,7 +240,7 @@ export function checkLeader(s: EngineState, p: Partition, target: number | undef
     return failure('NOT_LEADER_FOR_PARTITION', `Broker ${target} is not the leader for ${p.topic.name}-${p.index}; the leader is ${p.leader}`);
   }
   if (p.leader === -1) return failure('LEADER_NOT_AVAILABLE', `There is no leader for ${p.topic.name}-${p.index}: no in-sync replica is running`);
-  if (s.brokers[p.leader - 1]!.isolated) return unreachable(p.leader, `isolated from the network (it leads ${p.topic.name}-${p.index})`);
+  if (isIsolated(s, p.leader)) return unreachable(p.leader, `isolated from the network (it leads ${p.topic.name}-${p.index})`);
   return undefined;
 }
 

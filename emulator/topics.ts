@@ -171,7 +171,7 @@ function checkAssignment(s: EngineState, assignment: readonly (readonly number[]
     if (new Set(replicas).size !== replicas.length)
       return bad(`Duplicate brokers are not allowed in replica assignment: ${replicas.join(', ')} for partition id ${firstPartition + i}.`);
     for (const b of replicas) {
-      if (!Number.isInteger(b) || b < 1 || b > s.brokers.length)
+      if (typeof b !== 'number' || !s.brokersById.has(b))
         return bad(`Replica assignment for partition ${firstPartition + i} names broker ${String(b)}, which is not registered.`);
     }
     out.push([...replicas]);

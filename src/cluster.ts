@@ -16,7 +16,7 @@ export type { WireEvent } from '../adapters/wire/server.js';
 
 /** What `cluster.wire()` returns: spread it into kafkajs's `new Kafka({ clientId, ...cluster.wire() })`. */
 export interface WireConfig {
-  /** The brokers' in-memory addresses, `broker-1:9092`, ... (what Metadata advertises on these connections). */
+  /** The brokers' in-memory addresses, `broker-<id>:9092` in id order (what Metadata advertises on these connections). */
   readonly brokers: string[];
   /** kafkajs's `socketFactory`: connects to the twin's brokers in memory. */
   readonly socketFactory: ISocketFactory;

@@ -117,7 +117,7 @@ function connectError(code: string, message: string, address: string, port: numb
 export interface ListenOptions {
   /** @defaultValue '127.0.0.1' */
   host?: string;
-  /** The first broker's port; the next brokers take the following ones. Ephemeral ports when neither this nor `ports` is given. */
+  /** The first broker's port (the lowest id); the next brokers, in id order, take the following ones. Ephemeral ports when neither this nor `ports` is given. */
   port?: number;
   /** One port per broker, in broker id order. */
   ports?: readonly number[];

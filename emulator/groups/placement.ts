@@ -84,7 +84,10 @@ function noLeader(groupId: string, partition: number): Failure {
 export function checkReachable(shard: GroupShard, brokerId: number): Unreachable | undefined {
   const brokers = shard.port.brokers();
   const broker = brokers.find((b) => b.nodeId === brokerId);
-  if (broker === undefined) throw new RangeError(`unknown broker ${String(brokerId)}: this cluster has brokers 1..${brokers.length}`);
+  if (broker === undefined) {
+    const ids = brokers.map((b) => b.nodeId);
+    throw new RangeError(`unknown broker ${String(brokerId)}: this cluster has broker${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`);
+  }
   if (broker.status === 'stopped') return unreachable(brokerId, 'stopped');
   if (broker.status === 'isolated') return unreachable(brokerId, 'isolated from the network');
   return undefined;

@@ -30,9 +30,10 @@ Options of demo and simulate:
   --color, --no-color     force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)
 
 Options of serve:
-  --brokers N             number of brokers, ids 1..N (default 1, or the number of --ports)
+  --brokers N             number of brokers, ids 1..N (default 1, or the number of --broker-ids or --ports)
+  --broker-ids 0,1,2      the brokers' ids (Kafka's node.id), as a deployment numbers them
   --host H                the address to listen on (default 127.0.0.1)
-  --port P                the first broker's port, the next brokers take P+1, ... (default: ephemeral ports)
+  --port P                the first broker's port, the next brokers (by id) take P+1, ... (default: ephemeral ports)
   --ports a,b,c           one port per broker instead
   --config key=value      a broker setting under Kafka's name (num.partitions=3, ...); repeatable
   --topic name:p[:r]      create a topic with p partitions (and r replicas) up front; repeatable

@@ -30,8 +30,10 @@ export interface Scenario {
   description?: string;
   /** Seed of the cluster; `--seed` overrides it. @defaultValue 1 */
   seed?: number;
-  /** Number of brokers, ids 1..N. */
-  brokers: number;
+  /** Number of brokers, ids 1..N unless `brokerIds` names them. Required unless `brokerIds` is given. */
+  brokers?: number;
+  /** The brokers' ids (Kafka's `node.id`), e.g. `[0, 1, 2]`; alone it gives the count. @defaultValue 1..brokers */
+  brokerIds?: number[];
   /** Broker settings (`BROKER_CONFIGS`), e.g. `"replica.lag.time.max.ms": 10000`. */
   config?: Record<string, ConfigValue>;
   /** How long the run lasts in virtual time; a script has none (its steps set the pace). */
@@ -198,6 +200,8 @@ interface ResolvedCommon {
   description: string;
   seed: number;
   brokers: number;
+  /** The brokers' ids, 1..brokers unless the file names them. */
+  brokerIds: number[];
   config: Record<string, ConfigValue>;
   tickMs: number;
   topics: { name: string; partitions: number; replicationFactor: number; config: Record<string, ConfigValue> }[];
@@ -221,9 +225,9 @@ export interface ScriptedScenario extends ResolvedCommon {
 /** A validated scenario, either kind. */
 export type ResolvedScenario = TimedScenario | ScriptedScenario;
 
-const SCENARIO_KEYS = ['name', 'description', 'seed', 'brokers', 'config', 'duration', 'tick', 'statusEvery', 'topics', 'producers', 'groups', 'faults', 'script'];
+const SCENARIO_KEYS = ['name', 'description', 'seed', 'brokers', 'brokerIds', 'config', 'duration', 'tick', 'statusEvery', 'topics', 'producers', 'groups', 'faults', 'script'];
 // A script's steps set the pace and say when members come and go and brokers fail.
-const SCRIPT_KEYS = ['name', 'description', 'seed', 'brokers', 'config', 'tick', 'topics', 'producers', 'groups', 'script'];
+const SCRIPT_KEYS = ['name', 'description', 'seed', 'brokers', 'brokerIds', 'config', 'tick', 'topics', 'producers', 'groups', 'script'];
 
 /** Checks a parsed JSON document; returns every problem found, or the resolved scenario. */
 export function validateScenario(input: unknown): { problems: ScenarioProblem[]; scenario?: ResolvedScenario } {
@@ -239,14 +243,15 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
   const topicNames = new Set(topics.map((t) => t.name));
   const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted);
   const groups = checkGroups(c, input, topicNames, shape.durationMs, scripted);
-  const faults = scripted ? [] : checkFaults(c, input, shape.brokers, shape.durationMs);
-  const script = scripted ? checkScript(c, input.script, { brokers: shape.brokers, tickMs: shape.tickMs, topics, producers, groups }) : undefined;
+  const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs);
+  const script = scripted ? checkScript(c, input.script, { brokerIds: shape.brokerIds, tickMs: shape.tickMs, topics, producers, groups }) : undefined;
   if (c.problems.length > 0) return { problems: c.problems };
   const common: ResolvedCommon = {
     name: typeof input.name === 'string' ? input.name : '',
     description: typeof input.description === 'string' ? input.description : '',
     seed: isNonNegativeInt(input.seed) ? input.seed : 1,
     brokers: shape.brokers,
+    brokerIds: shape.brokerIds,
     config: shape.config,
     tickMs: shape.tickMs!,
     topics,

@@ -57,7 +57,8 @@ export function printHeading(scenario: TimedScenario, seed: number, timeline: Ti
   const { paint } = timeline;
   timeline.write(paint('heading', `kafka-twin simulate: ${scenario.name || '(unnamed scenario)'} (seed ${seed})`));
   if (scenario.description) timeline.write(scenario.description);
-  timeline.write(paint('dim', `${scenario.brokers} broker(s); ${formatDuration(scenario.durationMs)} of virtual time, producers send every ${formatDuration(scenario.tickMs)}`));
+  const numbered = scenario.brokerIds.some((id, i) => id !== i + 1) ? ` (ids ${[...scenario.brokerIds].sort((x, y) => x - y).join(', ')})` : '';
+  timeline.write(paint('dim', `${scenario.brokers} broker(s)${numbered}; ${formatDuration(scenario.durationMs)} of virtual time, producers send every ${formatDuration(scenario.tickMs)}`));
   timeline.write('');
 }
 

@@ -8,7 +8,7 @@ import type { Cluster } from '../cluster.js';
 import type { ClientProducer, Members } from './clients.js';
 import type { ResolvedGroup, ResolvedProducer, ResolvedScenario } from './scenario.js';
 import { formatDuration, lagRows, partitionTable, type Timeline } from './timeline.js';
-import { Checker, FAULT_ACTIONS, PLACEHOLDER, isName, isObject, isPositiveInt, parseDuration, type Json } from './validate.js';
+import { Checker, FAULT_ACTIONS, PLACEHOLDER, describeBrokerIds, isName, isNonNegativeInt, isObject, parseDuration, type Json } from './validate.js';
 
 /** What a script's text can count. */
 export interface Counters {
@@ -238,7 +238,8 @@ class Mark implements ScriptStep {
 
 /** What the rest of the file declares, for checking a script against it. */
 export interface ScriptSetup {
-  brokers: number;
+  /** The brokers' ids (empty when the file's are invalid). */
+  brokerIds: readonly number[];
   tickMs: number | undefined;
   topics: readonly Topic[];
   producers: readonly ResolvedProducer[];
@@ -323,8 +324,9 @@ const offsets = (show: 'committed' | 'lag'): StepKind => ({
 });
 const fault = (action: (typeof FAULT_ACTIONS)[number]): StepKind => ({
   parse(v, _, path, s) {
-    if ((isPositiveInt(v) && v <= s.setup.brokers) || (typeof v === 'string' && s.picked.has(v))) return new BrokerFault(action, v);
-    return void s.c.problem(path, `must be a broker id from 1 to ${s.setup.brokers || 'brokers'}, or a name given by an earlier pick`);
+    if ((isNonNegativeInt(v) && (s.setup.brokerIds.length === 0 || s.setup.brokerIds.includes(v))) || (typeof v === 'string' && s.picked.has(v)))
+      return new BrokerFault(action, v);
+    return void s.c.problem(path, `must be a broker id ${describeBrokerIds(s.setup.brokerIds)}, or a name given by an earlier pick`);
   },
 });
 

@@ -12,6 +12,8 @@ import { clockTime, eventLines, isInternalTopic } from './timeline.js';
 /** What the command line asks of `serve`. */
 export interface ServeRequest {
   brokers: number;
+  /** The brokers' ids (`--broker-ids`); undefined for 1..N. */
+  brokerIds: number[] | undefined;
   host: string;
   /** The first broker's port (the next brokers take the following ones); undefined for ephemeral ports. */
   port: number | undefined;
@@ -23,10 +25,12 @@ export interface ServeRequest {
 }
 
 const MAX_PORT = 65_535;
+/** Kafka's `node.id` is an int32. */
+const MAX_BROKER_ID = 2 ** 31 - 1;
 
 /** Reads `serve`'s options: the request, or a one-line reason it makes no sense. */
 export function parseServeOptions(args: readonly string[]): ServeRequest | string {
-  const r: ServeRequest = { brokers: 1, host: '127.0.0.1', port: undefined, ports: undefined, config: {}, topics: [], seed: 0, output: 'text' };
+  const r: ServeRequest = { brokers: 1, brokerIds: undefined, host: '127.0.0.1', port: undefined, ports: undefined, config: {}, topics: [], seed: 0, output: 'text' };
   let brokersGiven = false;
   let portGiven = false;
   for (let i = 0; i < args.length; i++) {
@@ -37,7 +41,7 @@ export function parseServeOptions(args: readonly string[]): ServeRequest | strin
       r.output = output;
       continue;
     }
-    if (!['--brokers', '--host', '--port', '--ports', '--config', '--topic', '--seed'].includes(flag)) return `unknown option '${flag}'`;
+    if (!['--brokers', '--broker-ids', '--host', '--port', '--ports', '--config', '--topic', '--seed'].includes(flag)) return `unknown option '${flag}'`;
     const value = args[++i];
     if (value === undefined || value.startsWith('--')) return `${flag} needs a value`;
     switch (flag) {
@@ -46,6 +50,15 @@ export function parseServeOptions(args: readonly string[]): ServeRequest | strin
         if (n === undefined) return `--brokers must be an integer from 1 to 1000, got '${value}'`;
         r.brokers = n;
         brokersGiven = true;
+        break;
+      }
+      case '--broker-ids': {
+        const ids = value.split(',').map((id) => integer(id.trim(), 0, MAX_BROKER_ID));
+        if (ids.some((id) => id === undefined) || ids.length > 1000)
+          return `--broker-ids must be up to 1000 broker ids from 0 to ${MAX_BROKER_ID} separated by commas, got '${value}'`;
+        const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (twice !== undefined) return `--broker-ids must be distinct, got ${twice} twice in '${value}'`;
+        r.brokerIds = ids as number[];
         break;
       }
       case '--host':
@@ -86,6 +99,12 @@ export function parseServeOptions(args: readonly string[]): ServeRequest | strin
         r.seed = n;
       }
     }
+  }
+  if (r.brokerIds !== undefined) {
+    // --broker-ids alone says how many brokers there are; with --brokers the two must agree.
+    if (!brokersGiven) r.brokers = r.brokerIds.length;
+    else if (r.brokerIds.length !== r.brokers) return `--broker-ids lists ${r.brokerIds.length} id(s) for ${r.brokers} broker(s): give one id per broker`;
+    brokersGiven = true;
   }
   if (portGiven && r.ports !== undefined) return '--port and --ports exclude each other: give the first port, or one port per broker';
   if (r.ports !== undefined) {
@@ -130,7 +149,7 @@ export async function serve(args: readonly string[], io: ServeIo): Promise<numbe
   try {
     let cluster: Cluster;
     try {
-      cluster = new Cluster({ brokers: request.brokers, clock: 'real', seed: request.seed, config: request.config });
+      cluster = new Cluster({ brokers: request.brokers, brokerIds: request.brokerIds, clock: 'real', seed: request.seed, config: request.config });
     } catch (e) {
       return usage(messageOf(e));
     }

@@ -88,6 +88,8 @@ export class Checker {
 /** The fields every run shares: cluster size, settings and pace. */
 export interface RunShape {
   brokers: number;
+  /** The brokers' ids: `brokerIds` as given, else 1..brokers (empty when invalid). */
+  brokerIds: number[];
   config: Record<string, ConfigValue>;
   /** Undefined for a script (its steps set the pace) and when invalid. */
   durationMs: number | undefined;
@@ -95,14 +97,18 @@ export interface RunShape {
   statusEveryMs: number | undefined;
 }
 
-/** name, description, seed, brokers, config, duration, tick and statusEvery. */
+/** name, description, seed, brokers, brokerIds, config, duration, tick and statusEvery. */
 export function checkRunShape(c: Checker, input: Json, scripted: boolean): RunShape {
   if (input.name !== undefined && typeof input.name !== 'string') c.problem('name', 'must be a string');
   if (input.description !== undefined && typeof input.description !== 'string') c.problem('description', 'must be a string');
   if (input.seed !== undefined && !isNonNegativeInt(input.seed)) c.problem('seed', 'must be a non-negative integer');
-  if (input.brokers === undefined) c.problem('brokers', 'is required');
-  else if (!isPositiveInt(input.brokers) || input.brokers > 100) c.problem('brokers', 'must be a positive integer (at most 100)');
-  const brokers = isPositiveInt(input.brokers) ? input.brokers : 0;
+  const brokerIds = checkBrokerIds(c, input);
+  if (input.brokers === undefined) {
+    if (input.brokerIds === undefined) c.problem('brokers', 'is required (or brokerIds)');
+  } else if (!isPositiveInt(input.brokers) || input.brokers > 100) c.problem('brokers', 'must be a positive integer (at most 100)');
+  else if (brokerIds !== undefined && brokerIds.length !== input.brokers)
+    c.problem('brokerIds', `lists ${brokerIds.length} id(s) but brokers is ${input.brokers}: give one id per broker`);
+  const brokers = brokerIds?.length ?? (isPositiveInt(input.brokers) && input.brokers <= 100 ? input.brokers : 0);
   const config = c.config(input.config, 'config', BROKER_CONFIGS);
   const durationMs = scripted ? undefined : c.duration(input, 'duration', 'duration', true);
   if (durationMs !== undefined && (durationMs <= 0 || durationMs > 7 * 24 * 3_600_000)) c.problem('duration', 'must be more than 0 and at most a week');
@@ -110,7 +116,29 @@ export function checkRunShape(c: Checker, input: Json, scripted: boolean): RunSh
   if (tickMs !== undefined && (tickMs < 10 || tickMs > 3_600_000)) c.problem('tick', 'must be between 10ms and 1h');
   const statusEveryMs = scripted ? undefined : c.duration(input, 'statusEvery', 'statusEvery', false);
   if (statusEveryMs !== undefined && statusEveryMs < 1000) c.problem('statusEvery', 'must be at least 1s');
-  return { brokers, config, durationMs, tickMs, statusEveryMs };
+  return { brokers, brokerIds: brokerIds ?? Array.from({ length: brokers }, (_, i) => i + 1), config, durationMs, tickMs, statusEveryMs };
+}
+
+/** Kafka's `node.id` is an int32. */
+const MAX_BROKER_ID = 2 ** 31 - 1;
+
+/** `brokerIds`: 1 to 100 distinct ids from 0 to 2^31-1; undefined when absent or invalid (the problem recorded). */
+function checkBrokerIds(c: Checker, input: Json): number[] | undefined {
+  const ids = input.brokerIds;
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100) return void c.problem('brokerIds', 'must be a list of 1 to 100 broker ids');
+  const bad = ids.findIndex((id) => !isNonNegativeInt(id) || id > MAX_BROKER_ID);
+  if (bad !== -1) return void c.problem(`brokerIds[${bad}]`, `must be an integer from 0 to ${MAX_BROKER_ID}`);
+  const twice = (ids as number[]).find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) return void c.problem('brokerIds', `must be distinct, but lists ${twice} twice`);
+  return ids as number[];
+}
+
+/** "from 1 to 3" for ids 1..N (and any run of consecutive ids), else "(one of 0, 5, 9)"; for messages about a broker id. */
+export function describeBrokerIds(ids: readonly number[]): string {
+  if (ids.length === 0) return 'from 1 to brokers';
+  const contiguous = ids.every((id, i) => id === ids[0]! + i);
+  return contiguous ? `from ${ids[0]!} to ${ids[ids.length - 1]!}` : `(one of ${[...ids].sort((a, b) => a - b).join(', ')})`;
 }
 
 const TOPIC_KEYS = ['name', 'partitions', 'replicationFactor', 'config'];
@@ -260,7 +288,7 @@ function checkMembers(c: Checker, g: Json, path: string, end: number | undefined
 export const FAULT_ACTIONS = ['stop', 'start', 'isolate', 'heal'] as const;
 
 /** Broker faults at given times: exactly one action each, on a broker that exists. */
-export function checkFaults(c: Checker, input: Json, brokers: number, end: number | undefined): TimedScenario['faults'] {
+export function checkFaults(c: Checker, input: Json, brokerIds: readonly number[], end: number | undefined): TimedScenario['faults'] {
   const faults: TimedScenario['faults'] = [];
   c.each(input, 'faults', (f, path) => {
     c.unknownKeys(f, ['at', ...FAULT_ACTIONS], path);
@@ -270,7 +298,8 @@ export function checkFaults(c: Checker, input: Json, brokers: number, end: numbe
     if (actions.length !== 1) return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id)`);
     const action = actions[0]!;
     const broker = f[action];
-    if (!isPositiveInt(broker) || (brokers > 0 && broker > brokers)) return c.problem(`${path}.${action}`, `must be a broker id from 1 to ${brokers || 'brokers'}`);
+    if (!isNonNegativeInt(broker) || (brokerIds.length > 0 && !brokerIds.includes(broker)))
+      return c.problem(`${path}.${action}`, `must be a broker id ${describeBrokerIds(brokerIds)}`);
     if (atMs !== undefined) faults.push({ atMs, action, broker });
   });
   return faults;

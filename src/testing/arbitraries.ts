@@ -101,9 +101,14 @@ export function topicLayoutArb(options: TopicLayoutOptions = {}): fc.Arbitrary<T
 export interface TopologyOptions {
   /**
    * Brokers.
-   * @defaultValue 3
+   * @defaultValue 3, or the length of `brokerIds`
    */
   brokers?: number;
+  /**
+   * The brokers' ids (the cluster's `brokerIds`), one per broker.
+   * @defaultValue 1..brokers
+   */
+  brokerIds?: readonly number[];
   /**
    * Most input partitions.
    * @defaultValue 4
@@ -123,14 +128,14 @@ export interface TopologyOptions {
 
 /** A topology: input topic `input`, output topic `output`, 1 to `maxInstances` instances. */
 export function topologyArb(options: TopologyOptions = {}): fc.Arbitrary<Topology> {
-  const { brokers = 3, maxPartitions = 4, maxInstances = 3, groupId = 'app' } = options;
+  const { brokerIds, brokers = brokerIds?.length ?? 3, maxPartitions = 4, maxInstances = 3, groupId = 'app' } = options;
   return fc
     .record({
       input: topicLayoutArb({ topic: 'input', maxPartitions, brokers }),
       output: topicLayoutArb({ topic: 'output', maxPartitions, brokers }),
       instances: fc.integer({ min: 1, max: maxInstances }),
     })
-    .map(({ input, output, instances }) => ({ brokers, input, output, groupId, instances, maxInstances: maxInstances + 1 }));
+    .map(({ input, output, instances }) => ({ brokers, ...(brokerIds === undefined ? {} : { brokerIds }), input, output, groupId, instances, maxInstances: maxInstances + 1 }));
 }
 
 /** The default topology: 3 brokers, `input` with 2 partitions (RF 2), `output` with 1 partition (RF 2), group `app`, 2 instances, at most 3. */
@@ -199,6 +204,11 @@ export interface ScheduleOptions {
    */
   brokers?: number;
   /**
+   * The ids the broker steps pick from, when the cluster numbers its brokers (the topology's `brokerIds`).
+   * @defaultValue 1..brokers
+   */
+  brokerIds?: readonly number[];
+  /**
    * Most crash points ahead a crash step may be armed for.
    * @defaultValue 4
    */
@@ -214,7 +224,7 @@ export interface ScheduleOptions {
 export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
   const { messages = {}, maxBatch = 3, brokers = 3, maxCrashPoint = 4, maxAdvanceMs = 30_000 } = options;
   const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, ...options.weights };
-  const broker = fc.integer({ min: 1, max: brokers });
+  const broker = options.brokerIds === undefined ? fc.integer({ min: 1, max: brokers }) : fc.constantFrom(...options.brokerIds);
   const choices: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     { arbitrary: fc.array(messageArb(messages), { minLength: 1, maxLength: maxBatch }).map((ms) => new ProduceStep(ms)), weight: w.produce },
     { arbitrary: fc.integer({ min: 1, max: Math.max(1, Math.round(maxAdvanceMs / 100)) }).map((n) => new AdvanceStep(n * 100)), weight: w.advance },
@@ -247,9 +257,9 @@ export interface ScenarioOptions extends ScheduleOptions {
 export function scenarioArb(options: ScenarioOptions = {}): fc.Arbitrary<Scenario> {
   const topology = options.topology ?? defaultTopology();
   if (!(topology instanceof fc.Arbitrary)) {
-    return fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), scheduleArb({ brokers: topology.brokers, ...options })).map(([seed, steps]) => new Scenario(topology, seed, steps));
+    return fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), scheduleArb({ brokers: topology.brokers, brokerIds: topology.brokerIds, ...options })).map(([seed, steps]) => new Scenario(topology, seed, steps));
   }
   return topology.chain((t) =>
-    fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), scheduleArb({ brokers: t.brokers, ...options })).map(([seed, steps]) => new Scenario(t, seed, steps)),
+    fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), scheduleArb({ brokers: t.brokers, brokerIds: t.brokerIds, ...options })).map(([seed, steps]) => new Scenario(t, seed, steps)),
   );
 }

@@ -62,7 +62,7 @@ export class ScenarioRun {
     clusterSeed: number,
     brokerConfig: Record<string, string | number | boolean>,
   ) {
-    this.cluster = new Cluster({ brokers: topology.brokers, clock: 'virtual', seed: clusterSeed, config: brokerConfig });
+    this.cluster = new Cluster({ brokers: topology.brokers, brokerIds: topology.brokerIds, clock: 'virtual', seed: clusterSeed, config: brokerConfig });
     this.consumerConfig = { ...CONSUMER_DEFAULTS, ...processor.consumerConfig };
     this.unsubscribe = this.cluster.onEvent((e) => {
       if (!('groupId' in e) || e.groupId !== topology.groupId) return;

@@ -209,6 +209,8 @@ export interface TopicLayout {
 export interface Topology {
   /** Brokers in the cluster. */
   readonly brokers: number;
+  /** The brokers' ids, one per broker (the cluster's `brokerIds`); 1..brokers when absent. */
+  readonly brokerIds?: readonly number[];
   /** The topic the processor consumes. */
   readonly input: TopicLayout;
   /** The topic the processor produces to. */
@@ -224,7 +226,8 @@ export interface Topology {
 /** Formats a topology on one line. */
 export function formatTopology(t: Topology): string {
   const layout = (l: TopicLayout) => `${l.topic} (${l.partitions} partition${l.partitions === 1 ? '' : 's'}, RF ${l.replicationFactor})`;
-  return `${t.brokers} broker${t.brokers === 1 ? '' : 's'}, ${layout(t.input)} -> ${layout(t.output)}, group ${t.groupId} with ${t.instances} instance${t.instances === 1 ? '' : 's'} (at most ${t.maxInstances})`;
+  const ids = t.brokerIds === undefined ? '' : ` (ids ${t.brokerIds.join(', ')})`;
+  return `${t.brokers} broker${t.brokers === 1 ? '' : 's'}${ids}, ${layout(t.input)} -> ${layout(t.output)}, group ${t.groupId} with ${t.instances} instance${t.instances === 1 ? '' : 's'} (at most ${t.maxInstances})`;
 }
 
 /** A whole scenario: where it runs, the cluster's seed and the schedule. Prints as a numbered schedule. */

@@ -109,6 +109,19 @@ describe('kafka-twin simulate: scripts', () => {
     expect(again).to.deep.equal(lines);
   });
 
+  it('brokerIds [0, 1, 2]: picked leaders, faults and the partition table use those ids; an id the cluster lacks is a problem', async () => {
+    const lines: string[] = [];
+    const script = [{ pick: 'lb', leaderOf: 'b-0' }, { say: 'b-0 is led by broker {lb}' }, { stop: 0 }, { wait: '1s' }, { partitions: 'b' }, { start: 0 }];
+    await simulate({ scenario: scripted({ ...base, brokerIds: [0, 1, 2], script }), write: (l) => lines.push(l) });
+    const text = lines.join('\n');
+    expect(text).to.match(/\nb-0 is led by broker [012]\n/);
+    expect(text).to.match(/broker 0 stopped[\s\S]*broker 0 started/);
+    // The table's one row: partition 0, its leader, then replicas (broker 0 is stopped: never the leader).
+    expect(text).to.match(/\n {2}0 +[12] +\[[012],[012],[012]\] +\[[12],[12]\] /);
+    const { problems } = validateScenario({ ...base, brokerIds: [0, 1, 2], script: [{ stop: 3 }] });
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).to.deep.equal(['script[0].stop: must be a broker id from 0 to 2, or a name given by an earlier pick']);
+  });
+
   it('each step reads as a line of the file', () => {
     const steps = scripted({ ...base, topics: [...base.topics, { name: 'c', partitions: 1 }], script: [{ create: 'c' }, { connect: 'pb' }, ...everyStep] }).script;
     expect(steps.map(String)).to.deep.equal([
@@ -180,9 +193,9 @@ describe('kafka-twin simulate: scripts', () => {
         script: [{ wait: '1s' }],
       });
       expect(p).to.deep.equal([
-        'script.json: duration: unknown field (expected one of: name, description, seed, brokers, config, tick, topics, producers, groups, script)',
-        'script.json: statusEvery: unknown field (expected one of: name, description, seed, brokers, config, tick, topics, producers, groups, script)',
-        'script.json: faults: unknown field (expected one of: name, description, seed, brokers, config, tick, topics, producers, groups, script)',
+        'script.json: duration: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
+        'script.json: statusEvery: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
+        'script.json: faults: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
         'script.json: producers[0].from: unknown field (expected one of: name, topic, rate, keys, key, value, acks)',
         'script.json: groups[0].members: unknown field (expected one of: id, topics, fromBeginning, sessionTimeout)',
       ]);

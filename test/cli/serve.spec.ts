@@ -138,6 +138,34 @@ describe('kafka-twin serve', function () {
     expect(quiet.lines).to.have.length(1);
   });
 
+  it('--broker-ids 0,1,2: the bootstrap list has one address per broker, and Kafka clients see those ids', async () => {
+    const served = start(['--broker-ids', '0,1,2', '--topic', 'ids:3:3', '--quiet']);
+    const first = await served.line(() => true);
+    const brokers = first.split(',');
+    expect(brokers).to.have.length(3);
+    for (const b of brokers) expect(b).to.match(/^127\.0\.0\.1:\d+$/);
+    const kafka = new Kafka({ clientId: 'broker-ids', brokers: [brokers[2]!], logLevel: logLevel.NOTHING, connectionTimeout: 3000 });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      expect(cluster.brokers.map((b) => b.nodeId).sort()).to.deep.equal([0, 1, 2]);
+      // The first broker (id 0) listens on the first address, and so on in id order.
+      expect(cluster.brokers.map((b) => `${b.host}:${b.port}`).sort()).to.deep.equal([...brokers].sort());
+      expect(cluster.brokers.find((b) => b.nodeId === 0)).to.include({ port: portOf(brokers[0]!) });
+      expect(cluster.controller).to.equal(0);
+      const [topic] = (await admin.fetchTopicMetadata({ topics: ['ids'] })).topics;
+      for (const p of topic!.partitions) {
+        expect([...p.replicas].sort()).to.deep.equal([0, 1, 2]);
+        expect([0, 1, 2]).to.include(p.leader);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    served.child.kill('SIGTERM');
+    expect(await within(served.exited, 10_000, 'exit after SIGTERM')).to.equal(0);
+  });
+
   it('a busy port: exit 2 with a one-line message on stderr', async () => {
     const busy = await listenOn(0);
     try {
@@ -157,6 +185,8 @@ describe('kafka-twin serve', function () {
       ['--fast'],
       ['--port', '1', '--ports', '2'],
       ['--brokers', '2', '--ports', '0'],
+      ['--broker-ids', '0,x'],
+      ['--brokers', '2', '--broker-ids', '0,1,2'],
       ['--topic', 'orders'],
       ['--config', 'no.such.setting=1'],
     ]) {
@@ -173,7 +203,7 @@ describe('kafka-twin serve, in-process', () => {
   const parsed = (args: string[]) => parseServeOptions(args) as ServeRequest;
 
   it('reads every option, with defaults', () => {
-    expect(parsed([])).to.deep.equal({ brokers: 1, host: '127.0.0.1', port: undefined, ports: undefined, config: {}, topics: [], seed: 0, output: 'text' });
+    expect(parsed([])).to.deep.equal({ brokers: 1, brokerIds: undefined, host: '127.0.0.1', port: undefined, ports: undefined, config: {}, topics: [], seed: 0, output: 'text' });
     expect(
       parsed([
         '--brokers',
@@ -197,6 +227,7 @@ describe('kafka-twin serve, in-process', () => {
       ]),
     ).to.deep.equal({
       brokers: 3,
+      brokerIds: undefined,
       host: '0.0.0.0',
       port: 9092,
       ports: undefined,
@@ -212,6 +243,10 @@ describe('kafka-twin serve, in-process', () => {
     expect(parsed(['--ports', '9092, 9093,9094']), '--ports alone gives the broker count').to.include({ brokers: 3 });
     expect(parsed(['--brokers', '2', '--ports', '0,0']).ports).to.deep.equal([0, 0]);
     expect(parsed(['--quiet']).output).to.equal('quiet');
+    expect(parsed(['--broker-ids', '0, 1,2']), '--broker-ids alone gives the broker count').to.include({ brokers: 3 });
+    expect(parsed(['--broker-ids', '20,5,10']).brokerIds, 'in the order given (the cluster sorts them)').to.deep.equal([20, 5, 10]);
+    expect(parsed(['--brokers', '2', '--broker-ids', '0,7']).brokerIds).to.deep.equal([0, 7]);
+    expect(parsed(['--broker-ids', '0,1', '--ports', '9092,9093'])).to.include({ brokers: 2 });
   });
 
   it('says in one line what is wrong with bad options', () => {
@@ -238,6 +273,15 @@ describe('kafka-twin serve, in-process', () => {
       [['--topic', 't:1:2'], '--topic t: 2 replicas need at least 2 brokers, there are 1'],
       [['--seed', 'abc'], "--seed must be a non-negative integer, got 'abc'"],
       [['--json', '--quiet'], '--json and --quiet exclude each other'],
+      [['--broker-ids'], '--broker-ids needs a value'],
+      [['--broker-ids', '0,x'], "--broker-ids must be up to 1000 broker ids from 0 to 2147483647 separated by commas, got '0,x'"],
+      [['--broker-ids', '-1'], "--broker-ids must be up to 1000 broker ids from 0 to 2147483647 separated by commas, got '-1'"],
+      [['--broker-ids', '1,,2'], "--broker-ids must be up to 1000 broker ids from 0 to 2147483647 separated by commas, got '1,,2'"],
+      [['--broker-ids', '2147483648'], "--broker-ids must be up to 1000 broker ids from 0 to 2147483647 separated by commas, got '2147483648'"],
+      [['--broker-ids', '0,1,0'], "--broker-ids must be distinct, got 0 twice in '0,1,0'"],
+      [['--brokers', '2', '--broker-ids', '0,1,2'], '--broker-ids lists 3 id(s) for 2 broker(s): give one id per broker'],
+      [['--broker-ids', '0,1,2', '--ports', '1,2'], '--ports lists 2 port(s) for 3 broker(s): give one port per broker'],
+      [['--broker-ids', '0,1', '--topic', 't:1:3'], '--topic t: 3 replicas need at least 3 brokers, there are 2'],
     ];
     for (const [args, why] of cases) expect(parseServeOptions(args), args.join(' ')).to.equal(why);
   });

@@ -352,7 +352,7 @@ describe('kafka-twin simulate', () => {
 
     it('missing required fields', async () => {
       expect(await problems({})).to.deep.equal([
-        'scenario.json: brokers: is required',
+        'scenario.json: brokers: is required (or brokerIds)',
         'scenario.json: duration: is required',
         'scenario.json: topics: is required',
       ]);
@@ -456,6 +456,28 @@ describe('kafka-twin simulate', () => {
         'scenario.json: faults[1]: must have exactly one of stop, start, isolate, heal (a broker id)',
         'scenario.json: faults[2].isolate: must be a broker id from 1 to 3',
       ]);
+    });
+
+    it('brokerIds: the cluster has those ids (brokers may be left out), faults name them; bad lists and unknown ids are problems', async () => {
+      const { brokers: _, ...withoutCount } = valid;
+      const ok = await run(['simulate', scenarioFile({ ...withoutCount, brokerIds: [5, 10, 20], faults: [{ at: '30s', stop: 10 }] }), '--json']);
+      expect(ok.code, ok.err).to.equal(0);
+      const events = ok.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l.replace(/,$/, '')) as { type: string; broker?: number; leader?: number });
+      expect(events.find((e) => e.type === 'broker-stopped')).to.include({ broker: 10 });
+      for (const e of events.filter((e) => e.type === 'leader-changed')) expect([-1, 5, 10, 20]).to.include(e.leader);
+      const zero = await run(['simulate', scenarioFile({ ...valid, brokerIds: [0, 1, 2], faults: [{ at: '30s', stop: 0 }] })]);
+      expect(zero.code, zero.err).to.equal(0);
+      expect(zero.out).to.contain('3 broker(s) (ids 0, 1, 2); 1m of virtual time');
+      expect(zero.out).to.match(/\[00:30\] broker 0 stopped/);
+
+      expect(await problems({ ...valid, brokerIds: [0, 1] })).to.deep.equal(['scenario.json: brokerIds: lists 2 id(s) but brokers is 3: give one id per broker']);
+      expect(await problems({ ...valid, brokerIds: [0, 1, 1] })).to.deep.equal(['scenario.json: brokerIds: must be distinct, but lists 1 twice']);
+      expect(await problems({ ...valid, brokerIds: [0, -1, 2] })).to.deep.equal(['scenario.json: brokerIds[1]: must be an integer from 0 to 2147483647']);
+      expect(await problems({ ...valid, brokerIds: '0,1,2' })).to.deep.equal(['scenario.json: brokerIds: must be a list of 1 to 100 broker ids']);
+      expect(await problems({ ...withoutCount, brokerIds: [5, 10, 20], faults: [{ at: 0, stop: 1 }] })).to.deep.equal([
+        'scenario.json: faults[0].stop: must be a broker id (one of 5, 10, 20)',
+      ]);
+      expect(await problems({ ...valid, brokerIds: [0, 1, 2], faults: [{ at: 0, stop: 3 }] })).to.deep.equal(['scenario.json: faults[0].stop: must be a broker id from 0 to 2']);
     });
 
     it('the file is named as given', async () => {
