@@ -5,10 +5,7 @@
  * encodes both with its `AssignerProtocol`; this is the one place the project calls it, so the
  * engine, the assignors and the twin client read and write the same bytes a real client does.
  */
-import kafkajs from 'kafkajs';
-
-/* kafkajs is CommonJS; its named exports are not visible to Node's ESM loader. */
-const { AssignerProtocol } = kafkajs;
+import { AssignerProtocol } from './kafkajs.js';
 
 /** A decoded subscription: the topics a member asks for and the assignor's user data. */
 export interface DecodedSubscription {

@@ -3,10 +3,8 @@
  * `instanceof KafkaJSProtocolError` and `error.type` checks in user code behave the same on the
  * twin and on a real cluster. Kafka's error codes live in one data table below.
  */
-import kafkajs from 'kafkajs';
+import { kafkajsErrors } from './kafkajs.js';
 
-/* kafkajs is CommonJS and builds its exports with a spread, which Node cannot see as named ESM
- * exports; take them off the default export once, here. */
 export const {
   KafkaJSError,
   KafkaJSNonRetriableError,
@@ -16,11 +14,10 @@ export const {
   KafkaJSConnectionError,
   KafkaJSRequestTimeoutError,
   KafkaJSTimeout,
-} = kafkajs;
+  KafkaJSAggregateError,
+} = kafkajsErrors;
 /** kafkajs's error for a failed topic creation; a KafkaJSProtocolError with the topic's name. Missing from kafkajs's typings. */
-export const { KafkaJSCreateTopicError } = kafkajs as unknown as {
-  KafkaJSCreateTopicError: new (e: Error, topic: string) => InstanceType<typeof kafkajs.KafkaJSProtocolError> & { readonly topic: string };
-};
+export const { KafkaJSCreateTopicError } = kafkajsErrors;
 /** kafkajs's error classes, re-exported as types too. */
 export type KafkaJSError = InstanceType<typeof KafkaJSError>;
 export type KafkaJSProtocolError = InstanceType<typeof KafkaJSProtocolError>;
@@ -283,9 +280,7 @@ export function isFailure(part: ErrorPart): part is Failure {
   return part.errorCode !== NONE;
 }
 
-const { KafkaJSMemberIdRequired } = kafkajs as unknown as {
-  KafkaJSMemberIdRequired: new (e: Error, options: { memberId: string }) => KafkaJSProtocolError & { readonly memberId: string };
-};
+const { KafkaJSMemberIdRequired } = kafkajsErrors;
 
 /** Where kafkajs's error for an answer carries more than the code: the partition, the new member id. */
 export interface ErrorContext {

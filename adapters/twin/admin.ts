@@ -2,7 +2,6 @@
  * The twin's kafkajs-shaped admin client. Each method validates its input as kafkajs 2.2.4 does,
  * sends the request to the engine, and shapes the answer (and the error) as kafkajs would.
  */
-import kafkajs from 'kafkajs';
 import type {
   AdminConfig,
   DeleteGroupsResult,
@@ -20,14 +19,13 @@ import type {
 import type { PartitionMetadata } from '../../emulator/engine.js';
 import type { TwinCluster as Cluster } from './cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
-import { KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../protocol/errors.js';
+import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../protocol/errors.js';
+import { ConfigResourceTypes, kafkajsErrors } from '../../protocol/kafkajs.js';
 import type { AlterConfigsResult } from '../../client/interface.js';
 import { inKafkaMetadataOrder, inOffsetFetchOrder } from '../../protocol/hashing.js';
 import { toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
-
-const { KafkaJSAggregateError, ConfigResourceTypes } = kafkajs;
 
 /** kafkajs's admin event names. */
 export const ADMIN_EVENTS = {
@@ -355,9 +353,7 @@ export class TwinAdminTopics {
   }
 }
 
-const { KafkaJSDeleteGroupsError } = kafkajs as unknown as {
-  KafkaJSDeleteGroupsError: new (message: string, groups: { groupId: string; errorCode: number; error: unknown }[]) => Error;
-};
+const { KafkaJSDeleteGroupsError } = kafkajsErrors;
 
 /** The twin's kafkajs-shaped admin client: topics, configs, cluster, and consumer groups. */
 export class TwinAdmin extends TwinAdminTopics {

@@ -35,6 +35,7 @@ export class MemorySocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const peer = this.peer;
+    // Copied, as a kernel socket copies: the writer owns its buffer again once the callback runs.
     if (peer !== undefined && !peer.eof && !peer.destroyed) peer.push(Buffer.from(chunk));
     callback();
   }

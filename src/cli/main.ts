@@ -7,11 +7,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ClusterEvent } from '../../emulator/events.js';
-import { demoScenario } from './demo.js';
-import { renderHtml, type HtmlTimelineInput } from './html.js';
-import { parseScenario, type ResolvedScenario } from './scenario.js';
-import { serve } from './serve.js';
-import { simulate } from './simulate.js';
+import type { HtmlTimelineInput } from './html.js';
+import type { ResolvedScenario } from './scenario.js';
 import { stripAnsi } from './style.js';
 
 const USAGE = `Usage: kafka-twin <command> [options]
@@ -61,8 +58,12 @@ export async function main(argv: readonly string[], write: (line: string) => voi
     case 'demo':
     case 'simulate':
       return run(command, rest, write, io);
-    case 'serve':
+    case 'serve': {
+      // Each command loads only its own modules: serve's start is what scripts wait for, and the
+      // scenario, YAML and page code it does not use cost it ~100 ms.
+      const { serve } = await import('./serve.js');
       return serve(rest, { write, error: io.error ?? write, color: io.color });
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -94,7 +95,7 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     error(`kafka-twin ${command}: cannot write ${request.html}: no directory ${dirname(resolve(request.html))}`);
     return 2;
   }
-  const scenario = command === 'demo' ? demoScenario() : loadScenario(request.file, error);
+  const scenario = command === 'demo' ? (await import('./demo.js')).demoScenario() : await loadScenario(request.file, error);
   if (scenario === undefined) return 2;
   // The timeline goes to stdout unless --json takes its place; the page gets it without colour.
   const lines: string[] = [];
@@ -103,6 +104,7 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     if (request.html !== undefined) lines.push(stripAnsi(line));
   };
   const { seed } = request;
+  const { simulate } = await import('./simulate.js');
   const output = await simulate({ scenario, seed, color: request.color && !request.json, progress: io.progress, write: timeline });
   if (request.json) writeEventLog(output.events, write);
   if (request.html === undefined) return 0;
@@ -116,7 +118,7 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     events: output.events,
     text: lines,
   };
-  return writePage(command, request.html, page, error);
+  return writePage(command, request.html, page, error, (await import('./html.js')).renderHtml);
 }
 
 /** Reads the options of `demo` and `simulate`; undefined (after saying why) when they make no sense. */
@@ -140,7 +142,7 @@ function parseOptions(command: 'demo' | 'simulate', args: readonly string[], col
 }
 
 /** Reads and validates a scenario file; undefined (after listing every problem) when it cannot run. */
-function loadScenario(file: string | undefined, error: (line: string) => void): ResolvedScenario | undefined {
+async function loadScenario(file: string | undefined, error: (line: string) => void): Promise<ResolvedScenario | undefined> {
   if (file === undefined) {
     error('kafka-twin simulate: which scenario file? (e.g. examples/scenarios/idle-consumers.json)');
     error(USAGE);
@@ -155,6 +157,7 @@ function loadScenario(file: string | undefined, error: (line: string) => void): 
     error(`kafka-twin simulate: cannot read ${file}: ${why}`);
     return undefined;
   }
+  const { parseScenario } = await import('./scenario.js');
   const { errors, scenario } = parseScenario(text, basename(file));
   if (scenario === undefined) {
     for (const line of errors) error(line);
@@ -171,7 +174,7 @@ function writeEventLog(events: readonly ClusterEvent[], write: (line: string) =>
 }
 
 /** `--html`: writes the page; 1 when it cannot be written. */
-function writePage(command: string, file: string, page: HtmlTimelineInput, error: (line: string) => void): number {
+function writePage(command: string, file: string, page: HtmlTimelineInput, error: (line: string) => void, renderHtml: (page: HtmlTimelineInput) => string): number {
   try {
     writeFileSync(file, renderHtml(page));
   } catch (e) {

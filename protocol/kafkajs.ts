@@ -1,0 +1,40 @@
+/**
+ * The parts of kafkajs the project needs at run time: its error classes, its consumer-protocol
+ * codec and its config resource types. They are loaded from kafkajs's own modules rather than
+ * through its index, which would load the whole client: that alone took ~120 ms of
+ * `kafka-twin serve`'s start, against ~10 ms for these three. They are the same module
+ * instances kafkajs's index re-exports (Node caches a CommonJS module by path), so
+ * `instanceof` against `import { KafkaJSProtocolError } from 'kafkajs'` holds in user code.
+ */
+import { createRequire } from 'node:module';
+import type kafkajs from 'kafkajs';
+
+const require = createRequire(import.meta.url);
+
+type KafkaJs = typeof kafkajs;
+type ProtocolError = InstanceType<KafkaJs['KafkaJSProtocolError']>;
+
+/** kafkajs's `src/errors.js`: its error classes, including the two its typings leave out. */
+export type KafkaJsErrors = Pick<
+  KafkaJs,
+  | 'KafkaJSError'
+  | 'KafkaJSNonRetriableError'
+  | 'KafkaJSProtocolError'
+  | 'KafkaJSOffsetOutOfRange'
+  | 'KafkaJSNumberOfRetriesExceeded'
+  | 'KafkaJSConnectionError'
+  | 'KafkaJSRequestTimeoutError'
+  | 'KafkaJSTimeout'
+  | 'KafkaJSAggregateError'
+> & {
+  /** A failed topic creation: a KafkaJSProtocolError with the topic's name. */
+  readonly KafkaJSCreateTopicError: new (e: Error, topic: string) => ProtocolError & { readonly topic: string };
+  /** deleteGroups's failure: the groups with their errors. */
+  readonly KafkaJSDeleteGroupsError: new (message: string, groups: { groupId: string; errorCode: number; error: unknown }[]) => Error;
+  /** MEMBER_ID_REQUIRED with the member id to rejoin with. */
+  readonly KafkaJSMemberIdRequired: new (e: Error, options: { memberId: string }) => ProtocolError & { readonly memberId: string };
+};
+
+export const kafkajsErrors = require('kafkajs/src/errors') as KafkaJsErrors;
+export const AssignerProtocol = require('kafkajs/src/consumer/assignerProtocol') as KafkaJs['AssignerProtocol'];
+export const ConfigResourceTypes = require('kafkajs/src/protocol/configResourceTypes') as KafkaJs['ConfigResourceTypes'];
