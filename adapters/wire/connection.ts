@@ -134,7 +134,8 @@ export class WireConnection {
     let result;
     if (fired?.fault.when === 'before') {
       if (fired.disconnect) return this.close('injected-fault', `${request.api.name} v${version}: connection closed before applying (injected fault ${fired.fault.id})`);
-      result = unanswered ? null : errorResponse(handler.api, version, body as Record<string, unknown>, fired.fault.errorCode, this.topicNames());
+      // Awaited as a handler's answer is: kafkajs marks a request sent only after its write returns, and an answer inside that write would come too soon.
+      result = await (unanswered ? null : errorResponse(handler.api, version, body as Record<string, unknown>, fired.fault.errorCode, this.topicNames()));
     } else {
       try {
         result = await (handler as Handler).handle({ ...this.host.context, clientId: header.clientId }, version, body as never);
