@@ -92,55 +92,11 @@ export class FaultTable {
 
   /** Adds a fault. @throws RangeError naming the bad option. */
   inject(options: InjectFaultOptions): Fault {
-    const o = options as Partial<InjectFaultOptions> | null;
-    if (o === null || typeof o !== 'object') throw new TypeError('injectFault needs an options object: { api, error, ... }');
-    const known = ['api', 'error', 'count', 'broker', 'topic', 'partition', 'when'];
-    for (const k of Object.keys(o)) if (!known.includes(k)) throw new RangeError(`injectFault: unknown option '${k}' (expected ${known.join(', ')})`);
-    const { api, error, count = 1, broker, topic, partition, when = 'before' } = o;
-    if (typeof api !== 'string' || !API_NAMES.includes(api)) {
-      throw new RangeError(`injectFault: unknown api ${JSON.stringify(api)}; expected one of ${[...API_NAMES].sort().join(', ')}`);
-    }
-    let name: string;
-    let errorCode: number;
-    if (error === DISCONNECT) {
-      name = DISCONNECT;
-      errorCode = -1;
-    } else {
-      let row;
-      try {
-        row = typeof error === 'string' ? kafkaError(error) : undefined;
-      } catch {
-        row = undefined;
-      }
-      if (row === undefined || row.code === 0) {
-        throw new RangeError(`injectFault: unknown error ${JSON.stringify(error)}; expected a Kafka error name such as NOT_LEADER_OR_FOLLOWER, or 'DISCONNECT'`);
-      }
-      name = row.kafkaName ?? row.type;
-      errorCode = row.code;
-    }
-    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`injectFault: count must be a positive integer, got ${String(count)}`);
-    if (when !== 'before' && when !== 'after') throw new RangeError(`injectFault: when must be 'before' or 'after', got ${JSON.stringify(when)}`);
-    if (broker !== undefined && (!Number.isInteger(broker) || !this.brokerExists(broker))) {
-      throw new RangeError(`injectFault: no broker ${String(broker)} in this cluster`);
-    }
-    if (topic !== undefined && (typeof topic !== 'string' || topic === '')) throw new RangeError(`injectFault: topic must be a non-empty string, got ${JSON.stringify(topic)}`);
-    if (partition !== undefined) {
-      if (topic === undefined) throw new RangeError('injectFault: partition needs a topic');
-      if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`injectFault: partition must be an integer from 0, got ${String(partition)}`);
-    }
-    const fault: Fault = {
-      id: this.nextId++,
-      api,
-      error: name,
-      errorCode,
-      when,
-      broker: broker ?? null,
-      topic: topic ?? null,
-      partition: partition ?? null,
-      remaining: count,
-    };
+    const parsed = parseFault(options, this.brokerExists);
+    const fault: Fault = { id: this.nextId++, ...parsed };
     this.faults.push(fault);
-    this.log.record({ type: 'fault-injected', fault: fault.id, api, error: name, when, count, broker: fault.broker, topic: fault.topic, partition: fault.partition });
+    const { api, error, when, remaining: count, broker, topic, partition } = fault;
+    this.log.record({ type: 'fault-injected', fault: fault.id, api, error, when, count, broker, topic, partition });
     return { ...fault };
   }
 
@@ -207,6 +163,47 @@ export class FaultTable {
     const snapshot = { ...fault };
     return { fault: snapshot, disconnect: fault.error === DISCONNECT, covers: (topic, partition) => covers(snapshot, topic, partition) };
   }
+}
+
+/**
+ * Checks a fault's options (the API and error names, the count, the broker, the scope) and
+ * resolves the error to Kafka's name and code. @throws RangeError (TypeError for no object) naming the problem.
+ */
+export function parseFault(options: InjectFaultOptions, brokerExists: (id: number) => boolean): Omit<Fault, 'id'> {
+  const o = options as Partial<InjectFaultOptions> | null;
+  if (o === null || typeof o !== 'object') throw new TypeError('injectFault needs an options object: { api, error, ... }');
+  const known = ['api', 'error', 'count', 'broker', 'topic', 'partition', 'when'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw new RangeError(`injectFault: unknown option '${k}' (expected ${known.join(', ')})`);
+  const { api, error, count = 1, broker, topic, partition, when = 'before' } = o;
+  if (typeof api !== 'string' || !API_NAMES.includes(api)) {
+    throw new RangeError(`injectFault: unknown api ${JSON.stringify(api)}; expected one of ${[...API_NAMES].sort().join(', ')}`);
+  }
+  let name: string = DISCONNECT;
+  let errorCode = -1;
+  if (error !== DISCONNECT) {
+    let row;
+    try {
+      row = typeof error === 'string' ? kafkaError(error) : undefined;
+    } catch {
+      row = undefined;
+    }
+    if (row === undefined || row.code === 0) {
+      throw new RangeError(`injectFault: unknown error ${JSON.stringify(error)}; expected a Kafka error name such as NOT_LEADER_OR_FOLLOWER, or 'DISCONNECT'`);
+    }
+    name = row.kafkaName ?? row.type;
+    errorCode = row.code;
+  }
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`injectFault: count must be a positive integer, got ${String(count)}`);
+  if (when !== 'before' && when !== 'after') throw new RangeError(`injectFault: when must be 'before' or 'after', got ${JSON.stringify(when)}`);
+  if (broker !== undefined && (!Number.isInteger(broker) || !brokerExists(broker))) {
+    throw new RangeError(`injectFault: no broker ${String(broker)} in this cluster`);
+  }
+  if (topic !== undefined && (typeof topic !== 'string' || topic === '')) throw new RangeError(`injectFault: topic must be a non-empty string, got ${JSON.stringify(topic)}`);
+  if (partition !== undefined) {
+    if (topic === undefined) throw new RangeError('injectFault: partition needs a topic');
+    if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`injectFault: partition must be an integer from 0, got ${String(partition)}`);
+  }
+  return { api, error: name, errorCode, when, broker: broker ?? null, topic: topic ?? null, partition: partition ?? null, remaining: count };
 }
 
 function covers(f: Fault, topic: string | undefined, partition?: number): boolean {
