@@ -4,7 +4,7 @@
  * lost acknowledgement turning into a duplicate.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,51 @@ describe('fault injection: scenario scripts', () => {
     expect(out).to.match(/fault: Produce to rides-0 on broker \d answered NOT_LEADER_OR_FOLLOWER after applying \(lost acknowledgement\)\n2 sent, 4 delivered/);
     expect(out).to.match(/broker \d answers every request 3s late/);
     expect(out).to.match(/faults cleared \(0 pending fault\(s\), latency of broker \d\)/);
+  });
+
+  it('a timed run schedules request faults, latency and their clearing among its faults', async () => {
+    const timed = { ...base, groups: [{ id: 'g', topics: ['rides'], members: [{ name: 'm', join: 0 }] }] };
+    const { problems, scenario } = validateScenario({
+      ...timed,
+      duration: '1m',
+      faults: [
+        { at: '10s', 'inject-fault': 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after', topic: 'rides', partition: 0, broker: 2 },
+        { at: '20s', 'set-latency': 1, ms: '100ms' },
+        { at: '30s', 'clear-faults': true },
+      ],
+    });
+    expect(problems).to.deep.equal([]);
+    expect((scenario as { faults: unknown[] }).faults).to.deep.equal([
+      { atMs: 10_000, action: 'inject-fault', options: { api: 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after', topic: 'rides', partition: 0, broker: 2 } },
+      { atMs: 20_000, action: 'set-latency', broker: 1, ms: 100 },
+      { atMs: 30_000, action: 'clear-faults' },
+    ]);
+    const bad = validateScenario({
+      ...timed,
+      duration: '1m',
+      faults: [
+        { at: 0, 'inject-fault': 'Produce', error: 'DISCONNECT', broker: 9 },
+        { at: 0, 'inject-fault': 'Produce', error: 'DISCONNECT', ms: 5 },
+        { at: 0, 'set-latency': 1 },
+        { at: 0, 'clear-faults': 1 },
+        { at: 0, 'inject-fault': 'Produce', stop: 1 },
+      ],
+    }).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(bad).to.deep.equal([
+      'faults[0].broker: must be a broker id from 1 to 3',
+      'faults[1].ms: unknown field (expected one of: at, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, error, count, broker, topic, partition, when)',
+      'faults[2].ms: is required: a duration (0 for none)',
+      'faults[3].clear-faults: takes no value (write `clear-faults: true`)',
+      'faults[4]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults',
+    ]);
+    const input = { ...timed, duration: '30s', faults: [{ at: '10s', 'inject-fault': 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after' }] };
+    const dir = mkdtempSync(join(scratch, 'timed-'));
+    writeFileSync(join(dir, 'timed.json'), JSON.stringify(input));
+    const { code, out, err } = await run(['simulate', join(dir, 'timed.json'), '--no-color']);
+    expect(err).to.equal('');
+    expect(code).to.equal(0);
+    expect(out).to.match(/\[00:10\] fault injected: the next Produce: answered NOT_LEADER_OR_FOLLOWER after applying \(lost acknowledgement\)/);
+    expect(out).to.match(/\[00:1\d\] fault: Produce on broker \d answered NOT_LEADER_OR_FOLLOWER after applying/);
   });
 
   it('the timeline words every fault event', () => {

@@ -5,11 +5,11 @@
  * (a topic created, a member running, a broker picked), so a bad script fails before it runs.
  */
 import type { Cluster } from '../cluster.js';
-import { parseFault, type InjectFaultOptions } from '../../emulator/faults.js';
+import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ClientProducer, Members } from './clients.js';
 import type { ResolvedGroup, ResolvedProducer, ResolvedScenario } from './scenario.js';
 import { formatDuration, lagRows, partitionTable, type Timeline } from './timeline.js';
-import { Checker, FAULT_ACTIONS, PLACEHOLDER, isName, isObject, isPositiveInt, parseDuration, type Json } from './validate.js';
+import { Checker, FAULT_ACTIONS, PLACEHOLDER, checkInjectFault, isName, isObject, isPositiveInt, parseDuration, type Json } from './validate.js';
 
 /** What a script's text can count. */
 export interface Counters {
@@ -379,16 +379,8 @@ const injectFault: StepKind = {
   parse(v, step, path, s, stepPath) {
     const broker = step.broker === undefined ? undefined : s.broker(step.broker, `${stepPath}.broker`);
     if (step.broker !== undefined && broker === undefined) return undefined;
-    if (step.topic !== undefined && !s.setup.topics.some((t) => t.name === step.topic)) return void s.c.problem(`${stepPath}.topic`, `unknown topic ${JSON.stringify(step.topic)} (not in topics)`);
-    const { error, count, topic, partition, when } = step;
-    const options = Object.fromEntries(Object.entries({ api: v, error, count, topic, partition, when }).filter(([, x]) => x !== undefined)) as unknown as InjectFaultOptions;
-    try {
-      parseFault(options, () => true);
-    } catch (e) {
-      const message = (e as Error).message.replace(/^injectFault: /, '');
-      const field = /^(unknown api)/.test(message) ? path : /^(\w+)/.exec(message.replace(/^unknown /, ''))?.[1];
-      return void s.c.problem(field === path || field === undefined || !(field in step) ? path : `${stepPath}.${field}`, message);
-    }
+    const options = checkInjectFault(s.c, step, v, path, stepPath, s.setup.topics.map((t) => t.name));
+    if (options === undefined) return undefined;
     return new InjectFault(options, broker);
   },
 };
