@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { Cluster, KafkaJSConnectionError, KafkaJSProtocolError, type ClusterEvent, type InjectFaultOptions } from '../src/index.js';
-import { defaults, encodeResponse, type ApiSchema, JoinGroup, Metadata, Produce, Fetch, encodeRecordBatches } from '../protocol/wire/index.js';
+import { defaults, encodeResponse, inVersions, type ApiSchema, type Field, JoinGroup, Metadata, Produce, Fetch, encodeRecordBatches } from '../protocol/wire/index.js';
 import { errorResponse, namedIn, withErrors } from '../adapters/wire/error-response.js';
 import { HANDLERS } from '../adapters/wire/handlers/index.js';
 import { readAll, virtualCluster } from './helpers.js';
@@ -277,16 +277,31 @@ describe('fault injection: the wire front end, under kafkajs', function () {
   });
 });
 
+/** A request naming one of everything: topic 't', partition 0, one element in every array. */
+function sample(fields: readonly Field[], version: number): Record<string, unknown> {
+  const value = (t: Field['type']): unknown => {
+    if (t === 'string') return 't';
+    if (t === 'int32' || t === 'int16' || t === 'int8') return 0;
+    if (typeof t === 'string') return undefined;
+    if (t.kind === 'struct') return sample(t.fields, version);
+    return [value(t.of)].filter((x) => x !== undefined);
+  };
+  return Object.fromEntries(fields.filter((f) => inVersions(f.versions, version)).map((f) => [f.name, value(f.type)]));
+}
+
 describe('fault injection: error answers built from the schemas', () => {
   it('every served API and version has an error answer that encodes, its code where the response carries one', () => {
     for (const h of HANDLERS) {
       const api = h.api as ApiSchema;
       for (let v = h.versions[0]; v <= h.versions[1]; v++) {
-        const request = defaults(api.request, v) as Record<string, unknown>;
-        const body = errorResponse(api, v, request, 15, () => undefined);
+        const body = errorResponse(api, v, sample(api.request.fields, v), 15, () => undefined);
+        expect(body, `${api.name} v${v}`).to.not.equal(undefined);
+        expect(JSON.stringify(body, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x)), `${api.name} v${v}`).to.include('"errorCode":15');
         expect(() => encodeResponse(api, v, 1, body as never), `${api.name} v${v}`).to.not.throw();
       }
     }
+    // Metadata for every topic names none: no place for the error, so the connection closes instead.
+    expect(errorResponse(Metadata, 9, { topics: null }, 15, () => undefined)).to.equal(undefined);
   });
 
   it('mirrors the topics and partitions a request names', () => {

@@ -133,9 +133,13 @@ export class WireConnection {
     const unanswered = request.api.name === 'Produce' && (body as { acks?: number }).acks === 0;
     let result;
     if (fired?.fault.when === 'before') {
-      if (fired.disconnect) return this.close('injected-fault', `${request.api.name} v${version}: connection closed before applying (injected fault ${fired.fault.id})`);
+      const refusal = fired.disconnect || unanswered ? undefined : errorResponse(handler.api, version, body as Record<string, unknown>, fired.fault.errorCode, this.topicNames());
+      // An answer with no place for the error (Metadata for every topic) would read as a success: the connection closes instead.
+      if (fired.disconnect || (refusal === undefined && !unanswered)) {
+        return this.close('injected-fault', `${request.api.name} v${version}: connection closed before applying (injected fault ${fired.fault.id})`);
+      }
       // Awaited as a handler's answer is: kafkajs marks a request sent only after its write returns, and an answer inside that write would come too soon.
-      result = await (unanswered ? null : errorResponse(handler.api, version, body as Record<string, unknown>, fired.fault.errorCode, this.topicNames()));
+      result = await (refusal ?? null);
     } else {
       try {
         result = await (handler as Handler).handle({ ...this.host.context, clientId: header.clientId }, version, body as never);

@@ -62,9 +62,14 @@ export function namedIn(body: Value, nameOf: TopicNameOf): { topics: string[]; p
   return { topics, partitions };
 }
 
-/** The response refusing the whole request: every place that can carry the error carries `errorCode`. */
-export function errorResponse(api: ApiSchema, version: number, request: Value, errorCode: number, nameOf: TopicNameOf): Value {
-  return withErrors(api, version, mirror(api.response.fields, version, request), errorCode, () => true, nameOf);
+/**
+ * The response refusing the whole request: every place that can carry the error carries
+ * `errorCode`. Undefined when the response has no such place (Metadata for every topic has no
+ * topics to put it on): the caller closes the connection instead.
+ */
+export function errorResponse(api: ApiSchema, version: number, request: Value, errorCode: number, nameOf: TopicNameOf): Value | undefined {
+  const response = mirror(api.response.fields, version, request);
+  return errorSites(api, version, response, () => true, nameOf).size === 0 ? undefined : withErrors(api, version, response, errorCode, () => true, nameOf);
 }
 
 /**
@@ -79,13 +84,17 @@ export function withErrors(
   covers: (topic: string | undefined, partition?: number) => boolean,
   nameOf: TopicNameOf,
 ): Value {
+  return rewrite(response, errorSites(api, version, response, covers, nameOf), errorCode) as Value;
+}
+
+/** The structs of `response` that get the error (see the file's comment). */
+function errorSites(api: ApiSchema, version: number, response: Value, covers: (topic: string | undefined, partition?: number) => boolean, nameOf: TopicNameOf): Set<object> {
   const sites: Site[] = [];
   collect(api.response.fields, version, response, { depth: 0, topic: undefined, partition: undefined, inTopics: false, inPartitions: false }, sites, nameOf);
   const named = sites.filter((s) => s.topic !== undefined);
   const shallowest = Math.min(...named.map((s) => s.depth));
   const chosen = named.length > 0 ? named.filter((s) => s.depth === shallowest && covers(s.topic, s.partition)) : sites;
-  const marked = new Set(chosen.map((s) => s.value));
-  return rewrite(response, marked, errorCode) as Value;
+  return new Set(chosen.map((s) => s.value));
 }
 
 interface Site {
