@@ -23,6 +23,7 @@ import { isConfigFailure, parseBrokerConfig, type BrokerConfig, type ConfigInput
 import * as controller from './controller.js';
 import type { BrokerDescription } from './controller.js';
 import type { ClusterEvent, EventListener } from './events.js';
+import type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faults.js';
 import * as fetching from './fetch.js';
 import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -40,6 +41,7 @@ import type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDe
 
 export type { Answer, PartitionMetadata, TopicMetadata } from './state.js';
 export type { BrokerDescription } from './controller.js';
+export type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faults.js';
 export type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDescription, ReplicaDescription } from './topics.js';
 export type { AlterConfigAnswer, ConfigEntry, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
 export type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
@@ -222,6 +224,44 @@ export class Engine {
   /** Restores an isolated broker's network; false when it was not isolated. @throws RangeError for an unknown broker. */
   healBroker(id: number): boolean {
     return controller.healBroker(this.state, id);
+  }
+
+  /**
+   * Makes the next `count` requests of an API that match fail with a Kafka error, or lose their
+   * connection (see faults.ts); the front ends apply it. @throws RangeError naming a bad option.
+   */
+  injectFault(options: InjectFaultOptions): Fault {
+    return this.state.faults.inject(options);
+  }
+
+  /** Delays every answer of a broker by `ms` (0: none). @throws RangeError for an unknown broker or a bad delay. */
+  setLatency(brokerId: number, ms: number): void {
+    this.state.faults.setLatency(brokerId, ms);
+  }
+
+  /** Removes every injected fault and latency. */
+  clearFaults(): void {
+    this.state.faults.clear();
+  }
+
+  /** The injected faults that have not fired their count yet, oldest first. */
+  faults(): Fault[] {
+    return this.state.faults.pending();
+  }
+
+  /** @internal For the front ends, at their request boundary: the fault this request fires, if any (counted down and logged). */
+  takeFault(request: FaultRequest): FiredFault | undefined {
+    return this.state.faults.take(request);
+  }
+
+  /** @internal For the front ends: true when no fault waits and no broker is slowed, so a request need not be described. */
+  get noFaults(): boolean {
+    return this.state.faults.empty;
+  }
+
+  /** @internal For the front ends: the delay of every answer of a broker, in ms. */
+  latencyOf(brokerId: number): number {
+    return this.state.faults.latencyOf(brokerId);
   }
 
   // ---------------------------------------------------------------- topics (topics.ts, topic-config.ts)

@@ -171,7 +171,41 @@ export type ClusterEvent =
         readonly partition: number;
         readonly from: number;
         readonly to: number;
-      });
+      })
+  /** A request fault was injected (`Cluster.injectFault`): the next `count` matching requests of `api` get `error`. */
+  | (Base & {
+        readonly type: 'fault-injected';
+        /** The fault's id, which its `fault-fired` events carry. */
+        readonly fault: number;
+        readonly api: string;
+        /** Kafka's error name, or DISCONNECT (the connection is closed instead of answering). */
+        readonly error: string;
+        /** `before`: refused, nothing changed; `after`: applied, then the answer is lost (replaced by the error). */
+        readonly when: 'before' | 'after';
+        readonly count: number;
+        readonly broker: number | null;
+        readonly topic: string | null;
+        readonly partition: number | null;
+      })
+  /**
+   * An injected fault fired on one request, sent to `broker`; `topic` and `partition` name what the
+   * fault was scoped to as the request named it (null when unscoped). `remaining`: how many more it will affect.
+   */
+  | (Base & {
+        readonly type: 'fault-fired';
+        readonly fault: number;
+        readonly api: string;
+        readonly error: string;
+        readonly when: 'before' | 'after';
+        readonly broker: number;
+        readonly topic: string | null;
+        readonly partition: number | null;
+        readonly remaining: number;
+      })
+  /** Every answer of `broker` is delayed by `ms` from now on (0: no delay). */
+  | (Base & { readonly type: 'latency-set'; readonly broker: number; readonly ms: number })
+  /** Every pending fault (`faults` of them) and latency (of these brokers) was removed. */
+  | (Base & { readonly type: 'faults-cleared'; readonly faults: number; readonly latencies: readonly number[] });
 
 /** The `type` of every event. */
 export type ClusterEventType = ClusterEvent['type'];

@@ -13,6 +13,7 @@ import { failure, unreachable, type Failure, type Unreachable } from '../protoco
 import type { Clock, TimerId } from './clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig, TopicConfigName } from './config.js';
 import { EventLog } from './events.js';
+import { FaultTable } from './faults.js';
 import type { ReplicaLog } from './log.js';
 import type { Random } from './random.js';
 import type { ByteArena } from './records.js';
@@ -130,6 +131,8 @@ export class EngineState {
    * change (so the log keeps its order): Kafka's broker tells its coordinators of elections the same way.
    */
   coordinator: CoordinatorHooks | undefined;
+  /** Injected request faults and latencies (faults.ts), which the front ends consult per request. */
+  readonly faults: FaultTable;
 
   constructor(
     readonly clock: Clock,
@@ -144,6 +147,7 @@ export class EngineState {
     this.log = new EventLog(() => clock.now());
     this.brokers = [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, running: true, isolated: false, retentionTimer: undefined }));
     this.brokersById = new Map(this.brokers.map((b) => [b.id, b]));
+    this.faults = new FaultTable(this.log, (id) => this.brokersById.has(id));
   }
 }
 

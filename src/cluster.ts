@@ -8,11 +8,13 @@ import { TwinKafka, consumersOf, type TwinKafkaConfig } from '../adapters/twin/k
 import { TwinConsumer } from '../adapters/twin/consumer/index.js';
 import type { ISocketFactory } from 'kafkajs';
 import type { Consumer } from '../client/interface.js';
+import type { Fault, InjectFaultOptions } from '../emulator/engine.js';
 import { WireServer, type WireEvent } from '../adapters/wire/server.js';
 import { memoryAddressOf, memorySocketFactory, TcpListeners, type ListenOptions } from '../adapters/wire/sockets.js';
 
 export type { ListenOptions } from '../adapters/wire/sockets.js';
 export type { WireEvent } from '../adapters/wire/server.js';
+export type { Fault, InjectFaultOptions } from '../emulator/engine.js';
 
 /** What `cluster.wire()` returns: spread it into kafkajs's `new Kafka({ clientId, ...cluster.wire() })`. */
 export interface WireConfig {
@@ -68,6 +70,40 @@ export class Cluster extends TwinCluster {
   /** Calls `listener` each time a broker closes a wire connection over what the client sent; returns a function that unsubscribes. */
   onWireEvent(listener: (event: WireEvent) => void): () => void {
     return this.wireServerFor('onWireEvent()').onWireEvent(listener);
+  }
+
+  /**
+   * Makes the next `count` requests of one Kafka API fail, on the twin client (`kafka()`) and on
+   * the wire front end (`wire()`, `listen()`) alike, optionally only those sent to `broker` or
+   * naming `topic` (and `partition`). `when: 'before'` refuses the request with `error` and changes
+   * nothing; `when: 'after'` applies it, then answers `error` instead: a lost acknowledgement,
+   * whose retry writes the records again. `error: 'DISCONNECT'` closes the connection instead of
+   * answering (the twin client sees kafkajs's KafkaJSConnectionError). Each fault is recorded in
+   * the event log when injected (`fault-injected`) and each time it fires (`fault-fired`).
+   *
+   * Unless given, `count` is 1 and `when` is `'before'` (see {@link InjectFaultOptions}).
+   * @example cluster.injectFault({ api: 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', topic: 'rides', when: 'after' })
+   * @throws RangeError for an unknown API or error name, a count that is not a positive integer, an
+   *   unknown broker, or a partition without a topic.
+   */
+  override injectFault(options: InjectFaultOptions): Fault {
+    return super.injectFault(options);
+  }
+
+  /**
+   * Delays every answer of broker `brokerId` by `ms` (0: none again), recorded as a `latency-set`
+   * event. The wire front end keeps each connection's answers in order; the twin client waits on
+   * the cluster clock (so on the virtual clock too) in its asynchronous calls: Produce, JoinGroup,
+   * SyncGroup.
+   * @throws RangeError for an unknown broker or a delay that is not a non-negative integer.
+   */
+  override setLatency(brokerId: number, ms: number): void {
+    super.setLatency(brokerId, ms);
+  }
+
+  /** Removes every injected fault and latency (a `faults-cleared` event). */
+  override clearFaults(): void {
+    super.clearFaults();
   }
 
   /** Closes every wire listener and connection, then the cluster. */

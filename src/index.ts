@@ -9,6 +9,8 @@
 export { Cluster } from './cluster.js';
 /** Options for `cluster.idle()`; what `cluster.wire()` gives and `cluster.listen()` takes; a wire connection's event. */
 export type { IdleOptions, ListenOptions, WireConfig, WireEvent } from './cluster.js';
+/** What `cluster.injectFault()` takes and gives. */
+export type { Fault, InjectFaultOptions } from './cluster.js';
 /** What `cluster.kafka(config)` takes and gives; the twin consumer's extra `crash()`. */
 export type { TwinKafka, TwinKafkaConfig } from '../adapters/twin/kafka.js';
 /** The twin's consumer: kafkajs's `Consumer` plus `crash()`. */

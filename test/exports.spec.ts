@@ -49,6 +49,12 @@ describe('exports', () => {
     );
   });
 
+  it('the root export types fault injection: InjectFaultOptions in, Fault out', () => {
+    const options: root.InjectFaultOptions = { api: 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after', topic: 't', partition: 0, count: 2 };
+    const fault: root.Fault = new root.Cluster({ clock: 'virtual' }).injectFault(options);
+    expect(fault).to.include({ api: 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after', topic: 't', partition: 0, remaining: 2, broker: null });
+  });
+
   it('kafka-twin/engine has the engine, the coordinator, the clocks and the config tables', () => {
     for (const name of ['Engine', 'GroupCoordinator', 'VALID_PREVIOUS_STATES', 'GroupStates', 'VirtualClock', 'RealClock', 'BROKER_CONFIGS', 'TOPIC_CONFIGS', 'TwinKafka', 'errorOf']) {
       expect(engine, name).to.have.property(name);

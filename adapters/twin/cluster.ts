@@ -8,6 +8,9 @@ import { Engine, type ClusterOptions } from '../../emulator/engine.js';
 import type {
   Answer,
   BrokerDescription,
+  Fault,
+  InjectFaultOptions,
+  ProduceManyRequest,
   ConfigEntry,
   CreateTopicOptions,
   FetchRangesResult,
@@ -24,6 +27,7 @@ import type { Clock } from '../../emulator/clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
 import type { ClusterEvent, EventListener } from '../../emulator/events.js';
 import type { Random } from '../../emulator/random.js';
+import { TwinFaults } from './faults.js';
 import { TwinGroups } from './groups.js';
 import { errorOf, NONE, orThrow, type ErrorContext, type Failure } from '../../protocol/errors.js';
 
@@ -46,6 +50,8 @@ export class TwinCluster {
   readonly random: Random;
   /** Consumer groups: the coordinator side of Kafka's classic group protocol, in kafkajs's error style. */
   readonly groups: TwinGroups;
+  /** @internal Injected faults at this client's request boundary. */
+  readonly requestFaults: TwinFaults;
 
   constructor(options: ClusterOptions = {}) {
     this.engine = new Engine(options);
@@ -53,7 +59,8 @@ export class TwinCluster {
     this.config = this.engine.config;
     this.clusterId = this.engine.clusterId;
     this.random = this.engine.random;
-    this.groups = new TwinGroups(this.engine.groupCoordinator);
+    this.requestFaults = new TwinFaults(this.engine);
+    this.groups = new TwinGroups(this.engine.groupCoordinator, this.requestFaults);
   }
 
   // ---------------------------------------------------------------- time and events
@@ -120,6 +127,26 @@ export class TwinCluster {
     return this.engine.healBroker(id);
   }
 
+  /** Makes the next matching requests of an API fail, or lose their answer (see {@link Engine.injectFault}). */
+  injectFault(options: InjectFaultOptions): Fault {
+    return this.engine.injectFault(options);
+  }
+
+  /** Delays every answer of a broker by `ms` (0: none). */
+  setLatency(brokerId: number, ms: number): void {
+    this.engine.setLatency(brokerId, ms);
+  }
+
+  /** Removes every injected fault and latency. */
+  clearFaults(): void {
+    this.engine.clearFaults();
+  }
+
+  /** The injected faults still to fire, oldest first. */
+  faults(): Fault[] {
+    return this.engine.faults();
+  }
+
   // ---------------------------------------------------------------- topics
 
   /** Names of all topics, internal ones included, in creation order. */
@@ -134,14 +161,21 @@ export class TwinCluster {
 
   /** Creates a topic; kafkajs's KafkaJSCreateTopicError (naming the topic) when it cannot. */
   createTopic(options: CreateTopicOptions, { validateOnly = false }: { validateOnly?: boolean } = {}): TopicMetadata {
-    const answer = this.engine.createTopic(options, { validateOnly });
-    if (answer.errorCode !== NONE) fail(answer, typeof options.topic === 'string' ? { topic: options.topic } : {});
-    return answer;
+    const where = typeof options.topic === 'string' ? { topic: options.topic } : {};
+    return this.requestFaults.sync(
+      { api: 'CreateTopics', broker: () => this.engine.controller(), topics: typeof options.topic === 'string' ? [options.topic] : [] },
+      () => {
+        const answer = this.engine.createTopic(options, { validateOnly });
+        if (answer.errorCode !== NONE) fail(answer, where);
+        return answer;
+      },
+      where,
+    );
   }
 
   /** Deletes a topic and all its data. */
   deleteTopic(name: string): void {
-    orThrow(this.engine.deleteTopic(name));
+    this.requestFaults.sync({ api: 'DeleteTopics', broker: () => this.engine.controller(), topics: [name] }, () => orThrow(this.engine.deleteTopic(name)));
   }
 
   /** Grows a topic to `count` partitions. */
@@ -151,7 +185,9 @@ export class TwinCluster {
     assignment?: readonly (readonly number[])[],
     { validateOnly = false }: { validateOnly?: boolean } = {},
   ): TopicMetadata {
-    return orThrow(this.engine.createPartitions(name, count, assignment, { validateOnly }));
+    return this.requestFaults.sync({ api: 'CreatePartitions', broker: () => this.engine.controller(), topics: [name] }, () =>
+      orThrow(this.engine.createPartitions(name, count, assignment, { validateOnly })),
+    );
   }
 
   /** Describes one topic. */
@@ -163,9 +199,11 @@ export class TwinCluster {
 
   /** Metadata for the given topics (all when omitted); the first topic's error, if any, is thrown. */
   metadata(topics?: readonly string[], { allowAutoTopicCreation = false }: { allowAutoTopicCreation?: boolean } = {}): MetadataAnswer {
-    const answer = this.engine.metadata(topics, { allowAutoTopicCreation });
-    for (const t of answer.topics) if (t.errorCode !== NONE) fail(t, { topic: t.name });
-    return answer;
+    return this.requestFaults.sync({ api: 'Metadata', broker: () => this.engine.controller(), topics: topics ?? [] }, () => {
+      const answer = this.engine.metadata(topics, { allowAutoTopicCreation });
+      for (const t of answer.topics) if (t.errorCode !== NONE) fail(t, { topic: t.name });
+      return answer;
+    });
   }
 
   /** A partition's full replication state: every replica's offsets and segments. */
@@ -197,10 +235,24 @@ export class TwinCluster {
 
   /** Writes records to a partition's leader; rejects with the kafkajs error of a failed answer. */
   produce(request: ProduceRequest): Promise<ProduceResult> {
-    return this.engine.produce(request).then(produced);
+    if (this.engine.noFaults) return this.engine.produce(request).then(produced);
+    const { topic, partition, acks, timeout, broker, records } = request;
+    return this.produceMany({ partitions: [{ topic, partition, records }], acks, timeout, broker }).then((answers) => answers[0]!);
   }
 
-  /** Reads records from `offset` up to the high watermark; KafkaJSOffsetOutOfRange for an offset outside the log. */
+  /** One Produce request for many partitions (to one broker); rejects with the kafkajs error of the first failed partition. */
+  produceMany(request: ProduceManyRequest): Promise<ProduceResult[]> {
+    const first = request.partitions[0];
+    const broker = request.broker ?? (() => (first === undefined ? this.engine.controller() : this.requestFaults.leaderOf(first.topic, first.partition)));
+    return this.requestFaults.async(
+      { api: 'Produce', broker, partitions: request.partitions },
+      () => this.engine.produceMany(request).then((answers) => answers.map(produced)),
+      {},
+      { silent: request.acks === 0 },
+    );
+  }
+
+  /** Reads records from `offset` up to the high watermark; KafkaJSOffsetOutOfRange for an offset outside the log. Not a client's request: injected faults do not apply. */
   fetch(request: FetchRequest): FetchResult {
     const answer = this.engine.fetch(request);
     if (answer.errorCode !== NONE) fail(answer, { topic: request.topic, partition: request.partition });
@@ -209,9 +261,17 @@ export class TwinCluster {
 
   /** {@link fetch}, with the records left in the log as ranges of batches. */
   fetchRanges(request: FetchRequest): FetchRangesResult {
-    const answer = this.engine.fetchRanges(request);
-    if (answer.errorCode !== NONE) fail(answer, { topic: request.topic, partition: request.partition });
-    return answer;
+    const where = { topic: request.topic, partition: request.partition };
+    const broker = request.broker ?? (() => this.requestFaults.leaderOf(request.topic, request.partition));
+    return this.requestFaults.sync(
+      { api: 'Fetch', broker, partitions: [where] },
+      () => {
+        const answer = this.engine.fetchRanges(request);
+        if (answer.errorCode !== NONE) fail(answer, where);
+        return answer;
+      },
+      where,
+    );
   }
 
   /** A delayed fetch (see {@link Engine.awaitData}). Never rejects. */
@@ -221,14 +281,22 @@ export class TwinCluster {
 
   /** ListOffsets for one partition. */
   listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number): { offset: number; timestamp: number } {
-    const answer = this.engine.listOffsets(topicName, partition, spec, broker);
-    if (answer.errorCode !== NONE) fail(answer);
-    return { offset: answer.offset, timestamp: answer.timestamp };
+    const to = broker ?? (() => this.requestFaults.leaderOf(topicName, partition));
+    return this.requestFaults.sync({ api: 'ListOffsets', broker: to, partitions: [{ topic: topicName, partition }] }, () => {
+      const answer = this.engine.listOffsets(topicName, partition, spec, broker);
+      if (answer.errorCode !== NONE) fail(answer);
+      return { offset: answer.offset, timestamp: answer.timestamp };
+    });
   }
 
   /** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark); returns the new one. */
   deleteRecords(topicName: string, partition: number, offset: number): number {
-    return orThrow(this.engine.deleteRecords(topicName, partition, offset), { topic: topicName, partition }).lowWatermark;
+    const where = { topic: topicName, partition };
+    return this.requestFaults.sync(
+      { api: 'DeleteRecords', broker: () => this.requestFaults.leaderOf(topicName, partition), partitions: [where] },
+      () => orThrow(this.engine.deleteRecords(topicName, partition, offset), where).lowWatermark,
+      where,
+    );
   }
 }
 

@@ -28,6 +28,7 @@ import type {
   SyncGroupResponse,
   TopicAnswer,
 } from '../../emulator/groups/coordinator.js';
+import type { TwinFaults } from './faults.js';
 
 /** One group's outcome in DeleteGroups, as kafkajs reports it: null, or the error kafkajs's answer would carry. */
 export interface DeleteGroupResult {
@@ -54,11 +55,31 @@ export class TwinGroups {
   constructor(
     /** The coordinator behind these calls, answering with codes. */
     readonly coordinator: GroupCoordinator,
+    /** Injected faults at the request boundary; none when omitted. */
+    private readonly faults?: TwinFaults,
   ) {}
+
+  /** A request of `api` to the group's coordinator (or `broker`): injected faults apply. */
+  private sync<T>(api: string, groupId: string, options: GroupRequestOptions, apply: () => T): T {
+    if (this.faults === undefined) return apply();
+    const faults = this.faults;
+    return faults.sync({ api, broker: options.broker ?? (() => faults.coordinatorOf(groupId)) }, apply, {});
+  }
+
+  private async<T>(api: string, groupId: string, options: GroupRequestOptions, apply: () => Promise<T>): Promise<T> {
+    if (this.faults === undefined) return apply();
+    const faults = this.faults;
+    return faults.async({ api, broker: options.broker ?? (() => faults.coordinatorOf(groupId)) }, apply);
+  }
+
+  /** Partitions an offset request names, for faults scoped to a topic. */
+  private static named(topics: readonly { readonly topic: string; readonly partitions?: readonly (number | { readonly partition: number })[] }[] | undefined) {
+    return (topics ?? []).flatMap((t) => (t.partitions ?? []).map((p) => ({ topic: t.topic, partition: typeof p === 'number' ? p : p.partition })));
+  }
 
   /** FindCoordinator; throws GROUP_COORDINATOR_NOT_AVAILABLE while the group's partition has no leader. */
   findCoordinator(groupId: string, options: GroupRequestOptions = {}): CoordinatorNode {
-    return response(orThrow(this.coordinator.findCoordinator(groupId, options)));
+    return this.sync('FindCoordinator', groupId, { broker: options.broker ?? this.faults?.anyBroker() }, () => response(orThrow(this.coordinator.findCoordinator(groupId, options))));
   }
 
   /** The `__consumer_offsets` partition a group maps to. */
@@ -68,6 +89,10 @@ export class TwinGroups {
 
   /** JoinGroup; MEMBER_ID_REQUIRED rejects with kafkajs's KafkaJSMemberIdRequired carrying the `memberId` to rejoin with. */
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    return this.async('JoinGroup', request.groupId, request, () => this.join(request));
+  }
+
+  private join(request: JoinGroupRequest): Promise<JoinGroupResponse> {
     return new Promise((resolve, reject) =>
       this.coordinator.handleJoinGroup(request, (answer) =>
         isFailure(answer) ? reject(errorOf(answer, { memberId: answer.memberId })) : resolve(response(answer)),
@@ -77,28 +102,45 @@ export class TwinGroups {
 
   /** SyncGroup. */
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
-    return new Promise((resolve, reject) =>
-      this.coordinator.handleSyncGroup(request, (answer) => (isFailure(answer) ? reject(errorOf(answer)) : resolve(response(answer)))),
+    return this.async(
+      'SyncGroup',
+      request.groupId,
+      request,
+      () =>
+        new Promise((resolve, reject) =>
+          this.coordinator.handleSyncGroup(request, (answer) => (isFailure(answer) ? reject(errorOf(answer)) : resolve(response(answer)))),
+        ),
     );
   }
 
   /** Heartbeat; REBALANCE_IN_PROGRESS tells the member to rejoin. */
   heartbeat(request: HeartbeatRequest): void {
-    orThrow(this.coordinator.heartbeat(request));
+    this.sync('Heartbeat', request.groupId, request, () => orThrow(this.coordinator.heartbeat(request)));
   }
 
   /** LeaveGroup for one member. */
   leaveGroup(request: LeaveGroupRequest): void {
-    orThrow(this.coordinator.leaveGroup(request));
+    this.sync('LeaveGroup', request.groupId, request, () => orThrow(this.coordinator.leaveGroup(request)));
   }
 
   /** OffsetCommit: the partitions that can be committed are; then the first failed partition's error is thrown. */
   offsetCommit(request: OffsetCommitRequest): void {
-    throwFirst(this.coordinator.offsetCommit(request));
+    if (this.faults === undefined) return throwFirst(this.coordinator.offsetCommit(request));
+    const faults = this.faults;
+    const broker = request.broker ?? (() => faults.coordinatorOf(request.groupId));
+    faults.sync({ api: 'OffsetCommit', broker, partitions: TwinGroups.named(request.topics) }, () => throwFirst(this.coordinator.offsetCommit(request)));
   }
 
   /** OffsetFetch: the committed offset of each requested partition, -1 where none. */
   offsetFetch(request: OffsetFetchRequest): OffsetFetchTopic[] {
+    if (this.faults === undefined) return this.fetchOffsets(request);
+    const faults = this.faults;
+    const broker = request.broker ?? (() => faults.coordinatorOf(request.groupId));
+    const topics = (request.topics ?? []).map((t) => t.topic);
+    return faults.sync({ api: 'OffsetFetch', broker, topics, partitions: TwinGroups.named(request.topics) }, () => this.fetchOffsets(request));
+  }
+
+  private fetchOffsets(request: OffsetFetchRequest): OffsetFetchTopic[] {
     const answer = orThrow(this.coordinator.offsetFetch(request));
     return answer.topics.map(({ topic, partitions }) => ({
       topic,
@@ -136,16 +178,23 @@ export class TwinGroups {
 
   /** DescribeGroups for several groups; throws the first group's error. */
   describeGroups(groupIds: readonly string[]): GroupDescription[] {
+    if (this.faults !== undefined && groupIds.length > 0) {
+      return this.sync('DescribeGroups', groupIds[0]!, {}, () => this.coordinator.describeGroups(groupIds).map((answer) => response(orThrow(answer))));
+    }
     return this.coordinator.describeGroups(groupIds).map((answer) => response(orThrow(answer)));
   }
 
   /** ListGroups. */
   listGroups(options: GroupRequestOptions & { readonly states?: readonly GroupState[] } = {}): GroupOverview[] {
-    return [...orThrow(this.coordinator.listGroups(options)).groups];
+    return this.sync('ListGroups', '', { broker: options.broker ?? this.faults?.anyBroker() }, () => [...orThrow(this.coordinator.listGroups(options)).groups]);
   }
 
   /** DeleteGroups: each group's kafkajs error, null when deleted; a broker that cannot be reached throws. */
   deleteGroups(groupIds: readonly string[], options: GroupRequestOptions = {}): DeleteGroupResult[] {
+    return this.sync('DeleteGroups', groupIds[0] ?? '', options, () => this.deleteAll(groupIds, options));
+  }
+
+  private deleteAll(groupIds: readonly string[], options: GroupRequestOptions): DeleteGroupResult[] {
     return this.coordinator.deleteGroups(groupIds, options).map((answer) => {
       if (answer.errorCode === NONE) return { groupId: answer.groupId, error: null };
       const error = errorOf(answer as Failure);

@@ -17,6 +17,8 @@ import {
   WireDecodeError,
   type ApiSchema,
 } from '../../protocol/wire/index.js';
+import type { FiredFault } from '../../emulator/engine.js';
+import { errorResponse, namedIn, withErrors, type TopicNameOf } from './error-response.js';
 import type { Handler, WireContext } from './handler.js';
 import { apiVersionRanges, handlerFor } from './handlers/index.js';
 
@@ -31,7 +33,7 @@ export interface WireSocket {
 }
 
 /** Why the broker closed a connection. */
-export type CloseReason = 'frame-too-large' | 'bad-frame' | 'unsupported-api' | 'handler-error' | 'broker-stopped' | 'server-closed';
+export type CloseReason = 'frame-too-large' | 'bad-frame' | 'unsupported-api' | 'handler-error' | 'broker-stopped' | 'server-closed' | 'injected-fault';
 
 /** What the connection asks of the broker it belongs to. */
 export interface ConnectionHost {
@@ -125,15 +127,52 @@ export class WireConnection {
     }
     const { header, body, handler } = request;
     const version = header.requestApiVersion;
+    const { engine, brokerId } = this.host.context;
+    const fired = engine.noFaults ? undefined : this.takeFault(request.api.name, body as Record<string, unknown>);
+    // Produce with acks=0 is never answered, not even with an error.
+    const unanswered = request.api.name === 'Produce' && (body as { acks?: number }).acks === 0;
     let result;
-    try {
-      result = await (handler as Handler).handle({ ...this.host.context, clientId: header.clientId }, version, body as never);
-    } catch (e) {
-      this.close('handler-error', `${request.api.name} v${version}: ${(e as Error).message}`);
-      return;
+    if (fired?.fault.when === 'before') {
+      const refusal = fired.disconnect || unanswered ? undefined : errorResponse(handler.api, version, body as Record<string, unknown>, fired.fault.errorCode, this.topicNames());
+      // An answer with no place for the error (Metadata for every topic) would read as a success: the connection closes instead.
+      if (fired.disconnect || (refusal === undefined && !unanswered)) {
+        return this.close('injected-fault', `${request.api.name} v${version}: connection closed before applying (injected fault ${fired.fault.id})`);
+      }
+      // Awaited as a handler's answer is: kafkajs marks a request sent only after its write returns, and an answer inside that write would come too soon.
+      result = await (refusal ?? null);
+    } else {
+      try {
+        result = await (handler as Handler).handle({ ...this.host.context, clientId: header.clientId }, version, body as never);
+      } catch (e) {
+        this.close('handler-error', `${request.api.name} v${version}: ${(e as Error).message}`);
+        return;
+      }
+      if (fired !== undefined && !this.done) {
+        if (fired.disconnect) return this.close('injected-fault', `${request.api.name} v${version}: connection closed after applying (injected fault ${fired.fault.id})`);
+        if (result !== null && result !== 'unreachable') {
+          result = withErrors(handler.api, version, result as Record<string, unknown>, fired.fault.errorCode, fired.covers, this.topicNames());
+        }
+      }
     }
     if (this.done || this.host.isolated() || result === null || result === 'unreachable') return;
+    // Latency: the connection stays muted while it waits, as Kafka's does for its one request in flight, so answers keep their order.
+    const latency = engine.noFaults ? 0 : engine.latencyOf(brokerId);
+    if (latency > 0) await new Promise<void>((resolve) => setTimeout(resolve, latency));
+    if (this.done) return;
     this.send(handler.api, version, header.correlationId, result as Record<string, unknown>);
+  }
+
+  /** The injected fault this request fires, if any. */
+  private takeFault(api: string, body: Record<string, unknown>): FiredFault | undefined {
+    const { engine, brokerId } = this.host.context;
+    return engine.takeFault({ api, broker: brokerId, ...namedIn(body, this.topicNames()) });
+  }
+
+  /** Topic ids to names, for Fetch v13+ (which names topics by id only). */
+  private topicNames(): TopicNameOf {
+    const engine = this.host.context.engine;
+    let byId: Map<string, string> | undefined;
+    return (id) => (byId ??= new Map(engine.topicNames().map((n) => [engine.describeTopic(n).topicId, n]))).get(id);
   }
 
   /** ApiVersions of a version this broker does not serve gets its ranges in v0; anything else closes the connection. */

@@ -4,6 +4,7 @@
  * every problem with its location (a line and column in YAML and in malformed JSON) instead of
  * throwing. The format is documented with examples in examples/scenarios/README.md.
  */
+import type { InjectFaultOptions } from '../../emulator/faults.js';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { checkScript, type ScriptStep } from './script.js';
 import { Checker, checkFaults, checkGroups, checkProducers, checkRunShape, checkTopics, isNonNegativeInt, isObject } from './validate.js';
@@ -115,6 +116,19 @@ export interface FaultSpec {
   start?: number;
   isolate?: number;
   heal?: number;
+  /** A request fault (`Cluster.injectFault`) on this Kafka API, with `error` and the optional `count`, `broker`, `topic`, `partition`, `when`. */
+  'inject-fault'?: string;
+  /** A broker whose every answer is delayed by `ms` from now on (`Cluster.setLatency`). */
+  'set-latency'?: number;
+  /** Removes every request fault and latency (`Cluster.clearFaults`). */
+  'clear-faults'?: true;
+  error?: string;
+  count?: number;
+  broker?: number;
+  topic?: string;
+  partition?: number;
+  when?: 'before' | 'after';
+  ms?: Duration;
 }
 
 /**
@@ -153,6 +167,26 @@ export interface ScriptStepSpec {
   start?: number | string;
   isolate?: number | string;
   heal?: number | string;
+  /** A request fault (`Cluster.injectFault`) on this Kafka API; options `error`, `count`, `broker` (an id or a picked name), `topic`, `partition`, `when`. */
+  'inject-fault'?: string;
+  /** With `inject-fault`: a Kafka error name, or `DISCONNECT`. */
+  error?: string;
+  /** With `inject-fault`: how many requests. @defaultValue 1 */
+  count?: number;
+  /** With `inject-fault`: only requests to this broker (an id or a picked name). */
+  broker?: number | string;
+  /** With `inject-fault`: only requests naming this topic. */
+  topic?: string;
+  /** With `inject-fault` and `topic`: only requests naming this partition. */
+  partition?: number;
+  /** With `inject-fault`: refuse the request (`before`) or apply it and lose the answer (`after`). @defaultValue 'before' */
+  when?: 'before' | 'after';
+  /** Delays every answer of this broker (an id or a picked name) by `ms` (`Cluster.setLatency`). */
+  'set-latency'?: number | string;
+  /** With `set-latency`: the delay, 0 for none. */
+  ms?: Duration;
+  /** Removes every request fault and latency (`Cluster.clearFaults`). */
+  'clear-faults'?: true;
   /** Moves the clock this long, or (`idle`) until every consumer has settled and caught up. */
   wait?: Duration;
   /** Prints a group's committed offset and high watermark per partition. */
@@ -214,8 +248,15 @@ export interface TimedScenario extends ResolvedCommon {
   script?: undefined;
   durationMs: number;
   statusEveryMs: number | undefined;
-  faults: { atMs: number; action: 'stop' | 'start' | 'isolate' | 'heal'; broker: number }[];
+  faults: TimedFault[];
 }
+
+/** A validated fault of a timed run: a broker's, or a request fault, latency, or their clearing. */
+export type TimedFault =
+  | { atMs: number; action: 'stop' | 'start' | 'isolate' | 'heal'; broker: number }
+  | { atMs: number; action: 'inject-fault'; options: InjectFaultOptions }
+  | { atMs: number; action: 'set-latency'; broker: number; ms: number }
+  | { atMs: number; action: 'clear-faults' };
 
 /** A validated script. */
 export interface ScriptedScenario extends ResolvedCommon {
@@ -243,7 +284,7 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
   const topicNames = new Set(topics.map((t) => t.name));
   const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted);
   const groups = checkGroups(c, input, topicNames, shape.durationMs, scripted);
-  const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs);
+  const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs, topics.map((t) => t.name));
   const script = scripted ? checkScript(c, input.script, { brokerIds: shape.brokerIds, tickMs: shape.tickMs, topics, producers, groups }) : undefined;
   if (c.problems.length > 0) return { problems: c.problems };
   const common: ResolvedCommon = {

@@ -24,8 +24,15 @@ interface Action {
 export function scheduleActions(scenario: TimedScenario, cluster: Cluster, members: Members, timeline: Timeline): Action[] {
   const actions: Action[] = [];
   for (const f of scenario.faults) {
-    const fault = { stop: () => cluster.stopBroker(f.broker), start: () => cluster.startBroker(f.broker), isolate: () => cluster.isolateBroker(f.broker), heal: () => cluster.healBroker(f.broker) };
-    actions.push({ atMs: f.atMs, order: 0, run: () => void fault[f.action]() });
+    const run =
+      f.action === 'inject-fault'
+        ? () => void cluster.injectFault(f.options)
+        : f.action === 'set-latency'
+          ? () => cluster.setLatency(f.broker, f.ms)
+          : f.action === 'clear-faults'
+            ? () => cluster.clearFaults()
+            : () => void { stop: () => cluster.stopBroker(f.broker), start: () => cluster.startBroker(f.broker), isolate: () => cluster.isolateBroker(f.broker), heal: () => cluster.healBroker(f.broker) }[f.action]();
+    actions.push({ atMs: f.atMs, order: 0, run });
   }
   for (const g of scenario.groups) {
     for (const m of g.members) {

@@ -5,10 +5,11 @@
  * (a topic created, a member running, a broker picked), so a bad script fails before it runs.
  */
 import type { Cluster } from '../cluster.js';
+import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ClientProducer, Members } from './clients.js';
 import type { ResolvedGroup, ResolvedProducer, ResolvedScenario } from './scenario.js';
 import { formatDuration, lagRows, partitionTable, type Timeline } from './timeline.js';
-import { Checker, FAULT_ACTIONS, PLACEHOLDER, describeBrokerIds, isName, isNonNegativeInt, isObject, parseDuration, type Json } from './validate.js';
+import { Checker, FAULT_ACTIONS, PLACEHOLDER, checkInjectFault, describeBrokerIds, isName, isNonNegativeInt, isObject, parseDuration, type Json } from './validate.js';
 
 /** What a script's text can count. */
 export interface Counters {
@@ -202,6 +203,47 @@ class BrokerFault implements ScriptStep {
   }
 }
 
+/** A broker id, or a name an earlier pick gave one. */
+type BrokerRef = number | string;
+const brokerId = (r: ScriptRun, b: BrokerRef) => (typeof b === 'number' ? b : r.picked.get(b)!);
+
+class InjectFault implements ScriptStep {
+  constructor(
+    readonly options: Omit<InjectFaultOptions, 'broker'>,
+    readonly broker: BrokerRef | undefined,
+  ) {}
+  run(r: ScriptRun): void {
+    r.cluster.injectFault(this.broker === undefined ? this.options : { ...this.options, broker: brokerId(r, this.broker) });
+  }
+  toString(): string {
+    const o = this.options;
+    const scope = [o.topic === undefined ? '' : o.partition === undefined ? o.topic : `${o.topic}-${o.partition}`, this.broker === undefined ? '' : `broker ${this.broker}`];
+    return `inject-fault: ${o.api} (${[o.error, o.when ?? 'before', ...scope.filter((x) => x !== ''), `count ${o.count ?? 1}`].join(', ')})`;
+  }
+}
+
+class SetLatency implements ScriptStep {
+  constructor(
+    readonly broker: BrokerRef,
+    readonly ms: number,
+  ) {}
+  run(r: ScriptRun): void {
+    r.cluster.setLatency(brokerId(r, this.broker), this.ms);
+  }
+  toString(): string {
+    return `set-latency: ${this.broker} (${this.ms === 0 ? 'no delay' : formatDuration(this.ms)})`;
+  }
+}
+
+class ClearFaults implements ScriptStep {
+  run(r: ScriptRun): void {
+    r.cluster.clearFaults();
+  }
+  toString(): string {
+    return 'clear-faults';
+  }
+}
+
 class Wait implements ScriptStep {
   constructor(readonly ms: number | 'idle') {}
   run(r: ScriptRun): Promise<void> {
@@ -303,6 +345,13 @@ class Scope {
     return undefined;
   }
 
+  /** A broker id, or a name an earlier pick gave one. */
+  broker(v: unknown, path: string): BrokerRef | undefined {
+    const ids = this.setup.brokerIds;
+    if ((isNonNegativeInt(v) && (ids.length === 0 || ids.includes(v))) || (typeof v === 'string' && this.picked.has(v))) return v;
+    return void this.c.problem(path, `must be a broker id ${describeBrokerIds(ids)}, or a name given by an earlier pick`);
+  }
+
   /** A running member; it stops running here. */
   stopping(v: unknown, path: string): { group: string; member: string } | undefined {
     const group = typeof v === 'string' ? this.running.get(v) : undefined;
@@ -323,12 +372,20 @@ const offsets = (show: 'committed' | 'lag'): StepKind => ({
   parse: (v, _, path, s) => mapDefined(s.one('group', s.setup.groups, v, path), (g) => new Offsets(show, g.id)),
 });
 const fault = (action: (typeof FAULT_ACTIONS)[number]): StepKind => ({
-  parse(v, _, path, s) {
-    if ((isNonNegativeInt(v) && (s.setup.brokerIds.length === 0 || s.setup.brokerIds.includes(v))) || (typeof v === 'string' && s.picked.has(v)))
-      return new BrokerFault(action, v);
-    return void s.c.problem(path, `must be a broker id ${describeBrokerIds(s.setup.brokerIds)}, or a name given by an earlier pick`);
-  },
+  parse: (v, _, path, s) => mapDefined(s.broker(v, path), (b) => new BrokerFault(action, b)),
 });
+
+/** `inject-fault: <api>` with the options of `Cluster.injectFault`; a broker may be a picked name. */
+const injectFault: StepKind = {
+  options: ['error', 'count', 'broker', 'topic', 'partition', 'when'],
+  parse(v, step, path, s, stepPath) {
+    const broker = step.broker === undefined ? undefined : s.broker(step.broker, `${stepPath}.broker`);
+    if (step.broker !== undefined && broker === undefined) return undefined;
+    const options = checkInjectFault(s.c, step, v, path, stepPath, s.setup.topics.map((t) => t.name));
+    if (options === undefined) return undefined;
+    return new InjectFault(options, broker);
+  },
+};
 
 const KINDS: Record<string, StepKind> = {
   section: text((t) => new Section(t)),
@@ -391,6 +448,22 @@ const KINDS: Record<string, StepKind> = {
     },
   },
   ...Object.fromEntries(FAULT_ACTIONS.map((a) => [a, fault(a)])),
+  'inject-fault': injectFault,
+  'set-latency': {
+    options: ['ms'],
+    parse(v, step, path, s, stepPath) {
+      const broker = s.broker(v, path);
+      const ms = parseDuration(step.ms);
+      if (ms === undefined) return void s.c.problem(`${stepPath}.ms`, 'is required: a duration (0 for none)');
+      return mapDefined(broker, (b) => new SetLatency(b, ms));
+    },
+  },
+  'clear-faults': {
+    parse(v, _, path, s) {
+      if (v !== true && v !== null) return void s.c.problem(path, 'takes no value (write `clear-faults: true`)');
+      return new ClearFaults();
+    },
+  },
   wait: {
     parse(v, _, path, s) {
       const ms = v === 'idle' ? 'idle' : parseDuration(v);

@@ -31,9 +31,9 @@ export function memberName(memberId: string): string {
   return memberId.replace(/-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, '');
 }
 
-/** Internal topics (`__consumer_offsets`): their own replication would drown the story. */
-export function isInternalTopic(topic: string): boolean {
-  return topic.startsWith('__');
+/** Internal topics (`__consumer_offsets`): their own replication would drown the story. Null (an event naming no topic): false. */
+export function isInternalTopic(topic: string | null): boolean {
+  return topic !== null && topic.startsWith('__');
 }
 
 const at = (e: { topic: string; partition: number }) => `${e.topic}-${e.partition}`;
@@ -79,17 +79,38 @@ export function describeEvent(e: ClusterEvent): string | undefined {
       return `${memberName(e.memberId)} removed from group ${e.groupId} (${e.reason})`;
     case 'group-coordinator-moved':
       return `group ${e.groupId}'s coordinator moved from broker ${e.from} to broker ${e.to} (leader of __consumer_offsets-${e.partition})`;
+    case 'fault-injected':
+    case 'fault-fired':
+      return describeFault(e);
+    case 'latency-set':
+      return e.ms === 0 ? `broker ${e.broker} answers without delay again` : `broker ${e.broker} answers every request ${formatDuration(e.ms)} late`;
+    case 'faults-cleared':
+      return `faults cleared (${e.faults} pending fault(s)${e.latencies.length === 0 ? '' : `, latency of broker ${e.latencies.join(',')}`})`;
     default:
       // Segment rolls and the finer consumer-group events are not part of the timeline.
       return undefined;
   }
 }
 
+type FaultEvent = Extract<ClusterEvent, { type: 'fault-injected' | 'fault-fired' }>;
+
+/** A fault in words: what it does to which requests, injected (the next ones) or fired (this one). */
+function describeFault(e: FaultEvent): string {
+  const fired = e.type === 'fault-fired';
+  const where = e.topic === null ? '' : e.partition === null ? ` to ${e.topic}` : ` to ${e.topic}-${e.partition}`;
+  const on = e.broker === null ? '' : ` on broker ${e.broker}`;
+  const request = fired ? `${e.api}${where}${on}` : `${e.type === 'fault-injected' && e.count > 1 ? `next ${e.count} ${e.api} requests` : `next ${e.api}`}${where}${on}`;
+  let outcome: string;
+  if (e.error === 'DISCONNECT') outcome = e.when === 'before' ? 'connection closed before applying' : 'applied, then the connection closed (lost acknowledgement)';
+  else outcome = e.when === 'before' ? `refused with ${e.error}, nothing applied` : `answered ${e.error} after applying (lost acknowledgement)`;
+  return fired ? `fault: ${request} ${outcome}` : `fault injected: the ${request}: ${outcome}`;
+}
+
 /** How an event's line is coloured: losses first, then faults, then elections. */
 export function eventStyle(e: ClusterEvent): Style | undefined {
   if (e.type === 'high-watermark-decreased' || e.type === 'log-truncated' || (e.type === 'leader-changed' && (e.election === 'unclean' || e.leader === -1)))
     return 'loss';
-  if (e.type.startsWith('broker-')) return 'fault';
+  if (e.type.startsWith('broker-') || e.type.startsWith('fault') || e.type === 'latency-set') return 'fault';
   if (e.type === 'leader-changed' || e.type === 'isr-shrunk') return 'election';
   return undefined;
 }

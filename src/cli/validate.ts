@@ -3,6 +3,7 @@
  * reports every problem with its path (`topics[1].partitions`) and returns what it resolved.
  * scenario.ts runs them in the file's order, so problems are listed in the order they appear.
  */
+import { parseFault, type InjectFaultOptions } from '../../emulator/faults.js';
 import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../../emulator/config.js';
 import type { ConfigValue, ResolvedGroup, ResolvedProducer, ResolvedScenario, ScenarioProblem, TimedScenario } from './scenario.js';
 
@@ -286,21 +287,60 @@ function checkMembers(c: Checker, g: Json, path: string, end: number | undefined
 }
 
 export const FAULT_ACTIONS = ['stop', 'start', 'isolate', 'heal'] as const;
+/** Request faults (`Cluster.injectFault`, `setLatency`, `clearFaults`), and the options each takes. */
+export const REQUEST_FAULT_ACTIONS = { 'inject-fault': ['error', 'count', 'broker', 'topic', 'partition', 'when'], 'set-latency': ['ms'], 'clear-faults': [] } as const;
 
-/** Broker faults at given times: exactly one action each, on a broker that exists. */
-export function checkFaults(c: Checker, input: Json, brokerIds: readonly number[], end: number | undefined): TimedScenario['faults'] {
+/**
+ * The options of an `inject-fault` (in a timed run's faults or a script): the problem, at its
+ * field (`path` for the API itself), or the options. `broker` is checked by the caller.
+ */
+export function checkInjectFault(c: Checker, f: Json, api: unknown, path: string, fieldPath: string, topics: readonly string[]): InjectFaultOptions | undefined {
+  if (f.topic !== undefined && !topics.includes(f.topic as string)) return void c.problem(`${fieldPath}.topic`, `unknown topic ${JSON.stringify(f.topic)} (not in topics)`);
+  const { error, count, topic, partition, when } = f;
+  const options = Object.fromEntries(Object.entries({ api, error, count, topic, partition, when }).filter(([, x]) => x !== undefined)) as unknown as InjectFaultOptions;
+  try {
+    parseFault(options, () => true);
+  } catch (e) {
+    const message = (e as Error).message.replace(/^injectFault: /, '');
+    const field = /^(\w+)/.exec(message.replace(/^unknown /, ''))?.[1];
+    return void c.problem(field === undefined || field === 'api' || !(field in f) ? path : `${fieldPath}.${field}`, message);
+  }
+  return options;
+}
+
+/** Faults at given times: exactly one action each, on a broker that exists. */
+export function checkFaults(c: Checker, input: Json, brokerIds: readonly number[], end: number | undefined, topics: readonly string[] = []): TimedScenario['faults'] {
   const faults: TimedScenario['faults'] = [];
+  const all = [...FAULT_ACTIONS, ...Object.keys(REQUEST_FAULT_ACTIONS)] as const;
+  const brokerProblem = (v: unknown) => !isNonNegativeInt(v) || (brokerIds.length > 0 && !brokerIds.includes(v));
   c.each(input, 'faults', (f, path) => {
-    c.unknownKeys(f, ['at', ...FAULT_ACTIONS], path);
+    const actions = all.filter((a) => f[a] !== undefined);
+    const requestAction = actions.length === 1 && actions[0]! in REQUEST_FAULT_ACTIONS ? (actions[0] as keyof typeof REQUEST_FAULT_ACTIONS) : undefined;
+    c.unknownKeys(f, ['at', ...all, ...(requestAction === undefined ? [] : REQUEST_FAULT_ACTIONS[requestAction])], path);
     const atMs = c.duration(f, 'at', `${path}.at`, true);
     if (atMs !== undefined && end !== undefined && atMs > end) c.problem(`${path}.at`, `is after the end of the run (duration ${end} ms)`);
-    const actions = FAULT_ACTIONS.filter((a) => f[a] !== undefined);
-    if (actions.length !== 1) return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id)`);
+    if (actions.length !== 1) return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults`);
     const action = actions[0]!;
+    if (action === 'clear-faults') {
+      if (f[action] !== true) return c.problem(`${path}.${action}`, 'takes no value (write `clear-faults: true`)');
+      if (atMs !== undefined) faults.push({ atMs, action });
+      return;
+    }
+    if (action === 'inject-fault') {
+      if (f.broker !== undefined && brokerProblem(f.broker)) return c.problem(`${path}.broker`, `must be a broker id ${describeBrokerIds(brokerIds)}`);
+      const options = checkInjectFault(c, f, f[action], `${path}.${action}`, path, topics);
+      if (options !== undefined && atMs !== undefined) faults.push({ atMs, action, options: f.broker === undefined ? options : { ...options, broker: f.broker as number } });
+      return;
+    }
     const broker = f[action];
-    if (!isNonNegativeInt(broker) || (brokerIds.length > 0 && !brokerIds.includes(broker)))
-      return c.problem(`${path}.${action}`, `must be a broker id ${describeBrokerIds(brokerIds)}`);
-    if (atMs !== undefined) faults.push({ atMs, action, broker });
+    if (brokerProblem(broker)) return c.problem(`${path}.${action}`, `must be a broker id ${describeBrokerIds(brokerIds)}`);
+    if (action === 'set-latency') {
+      const ms = parseDuration(f.ms);
+      if (ms === undefined) return c.problem(`${path}.ms`, 'is required: a duration (0 for none)');
+      if (atMs !== undefined) faults.push({ atMs, action, broker: broker as number, ms });
+      return;
+    }
+    if (atMs !== undefined) faults.push({ atMs, action: action as (typeof FAULT_ACTIONS)[number], broker: broker as number });
   });
   return faults;
 }

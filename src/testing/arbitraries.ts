@@ -2,7 +2,7 @@
  * fast-check arbitraries: messages, topic layouts, topologies and fault schedules.
  */
 import fc from 'fast-check';
-import { AddPartitionsStep, AdvanceStep, BrokerStep, CrashStep, JoinStep, LeaveStep, ProduceStep, Scenario, type ScenarioMessage, type Step, type TopicLayout, type Topology } from './steps.js';
+import { AddPartitionsStep, AdvanceStep, BrokerStep, CrashStep, JoinStep, LeaveStep, ProduceStep, RequestFaultStep, Scenario, type ScenarioMessage, type Step, type TopicLayout, type Topology } from './steps.js';
 
 /** Options of {@link keyArb}. */
 export interface KeyOptions {
@@ -169,6 +169,8 @@ export interface StepWeights {
   isolateHeal?: number;
   /** @defaultValue 1 */
   addPartitions?: number;
+  /** Request faults (`cluster.injectFault`) on the clients' requests, with errors kafkajs retries. Off unless given. @defaultValue 0 */
+  requestFaults?: number;
 }
 
 /** Options of {@link scheduleArb}. */
@@ -223,7 +225,7 @@ export interface ScheduleOptions {
 /** One schedule step. */
 export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
   const { messages = {}, maxBatch = 3, brokers = 3, maxCrashPoint = 4, maxAdvanceMs = 30_000 } = options;
-  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, ...options.weights };
+  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, requestFaults: 0, ...options.weights };
   const broker = options.brokerIds === undefined ? fc.integer({ min: 1, max: brokers }) : fc.constantFrom(...options.brokerIds);
   const choices: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     { arbitrary: fc.array(messageArb(messages), { minLength: 1, maxLength: maxBatch }).map((ms) => new ProduceStep(ms)), weight: w.produce },
@@ -234,8 +236,30 @@ export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
     { arbitrary: fc.tuple(fc.constantFrom('stop' as const, 'start' as const), broker).map(([a, b]) => new BrokerStep(a, b)), weight: w.stopStart },
     { arbitrary: fc.tuple(fc.constantFrom('isolate' as const, 'heal' as const), broker).map(([a, b]) => new BrokerStep(a, b)), weight: w.isolateHeal },
     { arbitrary: fc.integer({ min: 1, max: 2 }).map((n) => new AddPartitionsStep(n)), weight: w.addPartitions },
+    { arbitrary: requestFaultArb(), weight: w.requestFaults },
   ];
   return fc.oneof(...choices.filter((c) => c.weight > 0));
+}
+
+/** The clients' requests a fault step may hit, each with errors kafkajs retries for it. */
+const FAULTABLE: Readonly<Record<string, readonly string[]>> = {
+  Produce: ['NOT_LEADER_OR_FOLLOWER', 'REQUEST_TIMED_OUT', 'DISCONNECT'],
+  Fetch: ['NOT_LEADER_OR_FOLLOWER', 'DISCONNECT'],
+  Metadata: ['LEADER_NOT_AVAILABLE', 'DISCONNECT'],
+  ListOffsets: ['NOT_LEADER_OR_FOLLOWER', 'DISCONNECT'],
+  JoinGroup: ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'DISCONNECT'],
+  SyncGroup: ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE'],
+  Heartbeat: ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE'],
+  OffsetCommit: ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'REQUEST_TIMED_OUT'],
+  OffsetFetch: ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE'],
+};
+
+/** A request fault step: an API, one of its retried errors, before or after applying, 1 to 3 requests. */
+export function requestFaultArb(): fc.Arbitrary<RequestFaultStep> {
+  return fc
+    .constantFrom(...Object.keys(FAULTABLE))
+    .chain((api) => fc.record({ api: fc.constant(api), error: fc.constantFrom(...FAULTABLE[api]!), when: fc.constantFrom('before' as const, 'after' as const), count: fc.integer({ min: 1, max: 3 }) }))
+    .map((options) => new RequestFaultStep(options));
 }
 
 /** A schedule: `minSteps` to `maxSteps` steps; shrinking removes steps and simplifies the rest. */

@@ -12,12 +12,13 @@ export {
   JoinStep,
   LeaveStep,
   ProduceStep,
+  RequestFaultStep,
   Scenario,
   formatMessage,
   formatTopology,
 } from './steps.js';
 export type { ScenarioMessage, Step, TopicLayout, Topology } from './steps.js';
-export { defaultTopology, keyArb, messageArb, scenarioArb, scheduleArb, stepArb, topicLayoutArb, topologyArb } from './arbitraries.js';
+export { defaultTopology, keyArb, messageArb, requestFaultArb, scenarioArb, scheduleArb, stepArb, topicLayoutArb, topologyArb } from './arbitraries.js';
 export type { KeyOptions, MessageOptions, ScenarioOptions, ScheduleOptions, StepWeights, TopicLayoutOptions, TopologyOptions } from './arbitraries.js';
 export { runScenario } from './runner.js';
 export type { RunScenarioOptions } from './runner.js';

@@ -64,6 +64,7 @@ async function settle(run: ScenarioRun, settleMs: number): Promise<void> {
     cluster.healBroker(b.nodeId);
     cluster.startBroker(b.nodeId);
   }
+  if (cluster.faults().length > 0) cluster.clearFaults();
   if (run.instances.some((i) => i.status === 'frozen')) await cluster.advance(sessionTimeout + 1);
   await run.reapExpired(true);
   if (run.running().length === 0) {

@@ -5,6 +5,7 @@
  * a test report, so fast-check's counterexamples print as a numbered schedule.
  */
 import fc from 'fast-check';
+import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ScenarioRun } from './scenario-run.js';
 
 /** A message the schedule produces to the input topic. */
@@ -176,6 +177,26 @@ export class BrokerStep extends BaseStep {
   }
 }
 
+/**
+ * A request fault (`cluster.injectFault`): the next `count` requests of one API fail with `error`,
+ * refused (`before`) or applied with the answer lost (`after`: a lost Produce acknowledgement puts
+ * the records in the input topic twice, as kafkajs's retry does against Kafka). The run's end
+ * clears what is left.
+ */
+export class RequestFaultStep extends BaseStep {
+  readonly type = 'request-fault' as const;
+  constructor(readonly options: InjectFaultOptions) {
+    super();
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    run.cluster.injectFault(this.options);
+  }
+  toString(): string {
+    const { api, error, count = 1, when = 'before' } = this.options;
+    return `the next ${count === 1 ? api : `${count} ${api} requests`} ${error === 'DISCONNECT' ? 'lose their connection' : `answer ${error}`} ${when === 'after' ? 'after being applied' : 'without being applied'}`;
+  }
+}
+
 /** Adds partitions to the input topic. */
 export class AddPartitionsStep extends BaseStep {
   readonly type = 'add-partitions' as const;
@@ -193,7 +214,7 @@ export class AddPartitionsStep extends BaseStep {
 }
 
 /** One step of a schedule. */
-export type Step = ProduceStep | AdvanceStep | JoinStep | LeaveStep | CrashStep | BrokerStep | AddPartitionsStep;
+export type Step = ProduceStep | AdvanceStep | JoinStep | LeaveStep | CrashStep | BrokerStep | AddPartitionsStep | RequestFaultStep;
 
 /** A topic of a topology. */
 export interface TopicLayout {

@@ -253,7 +253,7 @@ describe('kafka-twin simulate: scripts', () => {
           { connect: 'p9' },
         ],
       });
-      const actions = 'section, say, create, partitions, connect, send, join, leave, crash, pick, stop, start, isolate, heal, wait, committed, lag, mark';
+      const actions = 'section, say, create, partitions, connect, send, join, leave, crash, pick, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, wait, committed, lag, mark';
       expect(p).to.deep.equal([
         `script.json: script[0]: must have exactly one action: ${actions}`,
         `script.json: script[1]: must have exactly one action: ${actions}`,
