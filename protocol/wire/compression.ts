@@ -113,7 +113,8 @@ const LZ4_MAGIC = 0x184d2204;
 const LZ4_CONTENT_SIZE_FLAG = 0x08;
 
 const lz4: CompressionCodec = {
-  // lz4_flex's default frame is Kafka's: independent 64 KiB blocks, no checksums beyond the header's.
+  // lz4_flex's default frame: independent blocks, no checksums beyond the header's, as Kafka's producer
+  // writes; 256 KiB blocks where Kafka writes 64 KiB, within the 64 KiB–4 MiB KafkaLZ4BlockInputStream reads.
   compress: (data) => compressFrameSync(data),
   decompress(data, maxBytes) {
     // A frame that declares its content size is checked before anything is allocated for it.
