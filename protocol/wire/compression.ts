@@ -95,7 +95,7 @@ const snappy: CompressionCodec = {
     }
     const parts: Buffer[] = [];
     let total = 0;
-    for (let at = XERIAL_HEADER_BYTES; at < data.length; ) {
+    for (let at = XERIAL_HEADER_BYTES; at < data.length;) {
       if (data.length - at < 4) throw new Error(`xerial snappy: ${data.length - at} bytes where a block length belongs`);
       const length = data.readInt32BE(at);
       at += 4;

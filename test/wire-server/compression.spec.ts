@@ -47,7 +47,9 @@ describe('wire server: compressed record batches', () => {
       await producer.disconnect();
     }
     expect(cluster.describePartition('z', 0).highWatermark).to.equal(sent.length);
-    expect(cluster.fetch({ topic: 'z', partition: 0, offset: 0, maxRecords: sent.length }).records.map((r) => r.key!.toString())).to.deep.equal(sent.map((s) => s.key));
+    expect(cluster.fetch({ topic: 'z', partition: 0, offset: 0, maxRecords: sent.length }).records.map((r) => r.key!.toString())).to.deep.equal(
+      sent.map((s) => s.key),
+    );
 
     const consumer = kafka.consumer({ groupId: 'compressed', sessionTimeout: 6000, heartbeatInterval: 500 });
     await consumer.connect();

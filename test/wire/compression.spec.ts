@@ -8,14 +8,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { compressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress } from 'snappy';
-import {
-  COMPRESSION,
-  DEFAULT_CODECS,
-  WireDecodeError,
-  decodeRecordBatches,
-  encodeRecordBatch,
-  type CompressionCodec,
-} from '../../protocol/wire/index.js';
+import { COMPRESSION, DEFAULT_CODECS, WireDecodeError, decodeRecordBatches, encodeRecordBatch, type CompressionCodec } from '../../protocol/wire/index.js';
 import { JAVA_BATCHES, LIBRDKAFKA_BATCHES } from './fixtures/produced-batches.js';
 
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -27,7 +27,7 @@ const snappy: KafkajsCodec = {
   async decompress(buffer) {
     if (!buffer.subarray(0, 8).equals(XERIAL)) return snappyUncompress(buffer) as Buffer;
     const parts: Buffer[] = [];
-    for (let at = 16; at < buffer.length; ) {
+    for (let at = 16; at < buffer.length;) {
       const length = buffer.readInt32BE(at);
       parts.push(snappyUncompress(buffer.subarray(at + 4, at + 4 + length)) as Buffer);
       at += 4 + length;
