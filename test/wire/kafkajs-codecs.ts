@@ -46,11 +46,22 @@ const zstd: KafkajsCodec = {
   decompress: async (buffer) => Buffer.from(zstdDecompress(buffer)),
 };
 
+let zstdReady: Promise<void> | undefined;
+
+/**
+ * Loads @bokuweb/zstd-wasm's module, once per process: a second init() instantiates the module
+ * again under the first one's callers, and frames it compresses afterwards come out corrupt.
+ */
+export function initZstdWasm(): Promise<void> {
+  zstdReady ??= zstdInit();
+  return zstdReady;
+}
+
 let registered: Promise<void> | undefined;
 
 /** Registers snappy, lz4 and zstd with kafkajs (once per process). */
 export function registerKafkajsCodecs(): Promise<void> {
-  registered ??= zstdInit().then(() => {
+  registered ??= initZstdWasm().then(() => {
     const { CompressionCodecs, CompressionTypes } = kafkajs;
     const codecs = CompressionCodecs as unknown as Record<number, () => KafkajsCodec>;
     codecs[CompressionTypes.Snappy] = () => snappy;
