@@ -96,6 +96,12 @@ export class WireConnection {
     void this.pump();
   }
 
+  /** A size error after frames the same chunk completed: those are served first, as Kafka does. */
+  private sizeErrorAfterQueue(): void {
+    const failed = this.frames.error;
+    if (failed !== undefined && !this.done) this.close('frame-too-large', failed.message);
+  }
+
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -104,6 +110,7 @@ export class WireConnection {
     } finally {
       this.busy = false;
     }
+    this.sizeErrorAfterQueue();
     if (this.ending) this.close(undefined, 'the client closed the connection');
   }
 

@@ -163,6 +163,8 @@ export class FrameSizeError extends WireDecodeError {
  * Splits a byte stream into frames. Push chunks as they arrive; each call returns the frames it
  * completed (the bytes after each size prefix). A frame within one chunk is a view of it, not a
  * copy. After a size error every later push throws the same error: the stream cannot be resynced.
+ * A push that completed frames before the bad size returns them and leaves the error in `error`
+ * (thrown by the next push): Kafka serves the requests it read before the size it refuses.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -172,6 +174,11 @@ export class FrameReader {
   private failed: FrameSizeError | undefined;
 
   constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** The size error that ended the stream, once one has. */
+  get error(): FrameSizeError | undefined {
+    return this.failed;
+  }
 
   /** Bytes received but not yet returned in a frame. */
   get pending(): number {
@@ -190,7 +197,11 @@ export class FrameReader {
         if (this.buffered < 4) break;
         const at = this.consumed;
         const size = this.take(4).readInt32BE(0);
-        if (size < 0 || size > this.maxFrameBytes) throw (this.failed = new FrameSizeError(size, this.maxFrameBytes, at));
+        if (size < 0 || size > this.maxFrameBytes) {
+          this.failed = new FrameSizeError(size, this.maxFrameBytes, at);
+          if (frames.length === 0) throw this.failed;
+          break;
+        }
         this.size = size;
       }
       if (this.buffered < this.size) break;

@@ -118,6 +118,15 @@ describe('wire frames and headers', () => {
     expect(reader.push(Buffer.from([0, 0, 0, 0]))).to.deep.equal([Buffer.alloc(0)]);
   });
 
+  it('returns the frames a chunk completed before a bad size, and keeps the error for the next push', () => {
+    const reader = new FrameReader(10);
+    const chunk = Buffer.from([0, 0, 0, 2, 7, 7, 0, 0, 0, 1, 9, 0x7f, 0xff, 0xff, 0xff]);
+    expect(reader.push(chunk)).to.deep.equal([Buffer.from([7, 7]), Buffer.from([9])]);
+    expect(reader.error).to.be.instanceOf(FrameSizeError);
+    expect(reader.error!.message).to.match(/frame of 2147483647 bytes is larger than the 10 allowed at offset 11/);
+    expect(() => reader.push(Buffer.alloc(0))).to.throw(FrameSizeError, /at offset 11/);
+  });
+
   it('reports an oversize or negative frame size as soon as the size arrives, without waiting for or allocating the frame', () => {
     expect(DEFAULT_MAX_FRAME_BYTES).to.equal(104857600);
     const reader = new FrameReader();
