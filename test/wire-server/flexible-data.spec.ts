@@ -1,10 +1,10 @@
 /**
- * Produce v10–v11 and Fetch v13–v17, the versions Kafka 3.9's Java clients negotiate: topics by
+ * Produce v10–v11, Fetch v13–v17 and ListOffsets v8–v9, the versions Kafka 3.9's Java clients negotiate: topics by
  * id in Fetch (KIP-516), and the leader hints of KIP-951 (current leader and its endpoint) on a
  * partition refused NOT_LEADER_OR_FOLLOWER, as Kafka 3.9's KafkaApis answers them.
  */
 import { expect } from 'chai';
-import { decodeRecordBatches, encodeRecordBatches, Fetch, Produce } from '../../protocol/wire/index.js';
+import { decodeRecordBatches, encodeRecordBatches, Fetch, ListOffsets, Produce } from '../../protocol/wire/index.js';
 import type { Cluster } from '../../src/index.js';
 import { UNKNOWN_TOPIC_ID, wireTopicId } from '../../adapters/wire/handlers/codes.js';
 import { RawClient, realCluster } from './helpers.js';
@@ -13,7 +13,7 @@ const NOT_LEADER_OR_FOLLOWER = 6;
 const batch = (values: string[]) => encodeRecordBatches([{ baseTimestamp: 1000n, records: values.map((v, i) => ({ key: null, value: Buffer.from(v), timestampDelta: BigInt(i), headers: [] })) }]);
 const values = (records: Buffer | null) => decodeRecordBatches(records).flatMap((b) => b.records.map((r) => r.value!.toString()));
 
-describe('wire server: Produce v10–v11 and Fetch v13–v17', () => {
+describe('wire server: Produce v10–v11, Fetch v13–v17, ListOffsets v8–v9', () => {
   let cluster: Cluster;
   let client: RawClient;
   beforeEach(async () => {
@@ -97,5 +97,30 @@ describe('wire server: Produce v10–v11 and Fetch v13–v17', () => {
     expect(moved.leaderEpoch).to.be.above(leader.leaderEpoch);
     const p11 = await produce(11);
     expect(p11.responses[0]!.partitionResponses[0]).to.include({ errorCode: 0 });
+  });
+
+  it('ListOffsets v8 -4 (local log start) is the log start offset and v9 -5 (last tiered) is -1, without tiered storage', async () => {
+    cluster.createTopic({ topic: 'o', replicaAssignment: [[1]] });
+    await client.request(Produce, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'o', partitionData: [{ index: 0, records: batch(['a', 'b', 'c']) }] }] });
+    cluster.deleteRecords('o', 0, 1);
+    const list = (version: number, timestamp: bigint) =>
+      client.request(ListOffsets, version, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
+      });
+    const at = async (version: number, timestamp: bigint) => (await list(version, timestamp)).topics[0]!.partitions[0]!;
+    expect(await at(8, -4n)).to.include({ errorCode: 0, offset: 1n, timestamp: -1n });
+    expect(await at(8, -2n)).to.include({ errorCode: 0, offset: 1n });
+    expect(await at(9, -5n)).to.include({ errorCode: 0, offset: -1n, timestamp: -1n });
+    expect(await at(9, -1n)).to.include({ errorCode: 0, offset: 3n });
+    // The partition's checks come first: broker 2 leads nothing here.
+    const other = await RawClient.connect(cluster, 2);
+    try {
+      const answer = await other.request(ListOffsets, 9, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -5n }] }] });
+      expect(answer.topics[0]!.partitions[0]!.errorCode).to.equal(NOT_LEADER_OR_FOLLOWER);
+    } finally {
+      other.close();
+    }
   });
 });
