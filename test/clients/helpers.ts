@@ -34,7 +34,9 @@ export function kafkaLib(): string {
 export function requireKafkaTools(): void {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error !== undefined || java.status !== 0) {
-    throw new Error("Java is not installed: Kafka's command-line tools need a JDK 17+ (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless maven`).");
+    throw new Error(
+      "Java is not installed: Kafka's command-line tools need a JDK 17+ (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless maven`).",
+    );
   }
   const lib = kafkaLib();
   const jars = existsSync(lib) ? readdirSync(lib) : [];
@@ -78,7 +80,10 @@ export class Running {
   async waitFor(test: (stdout: string) => boolean, ms: number, what: string): Promise<void> {
     const deadline = Date.now() + ms;
     let ended = false;
-    void this.done.then(() => (ended = true), () => (ended = true));
+    void this.done.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
     while (!test(this.stdout)) {
       if (ended) throw new Error(`${this.what} ended before ${what}\nstdout: ${this.stdout.slice(-2000)}\nstderr: ${this.stderr.slice(-2000)}`);
       const left = deadline - Date.now();
@@ -179,9 +184,4 @@ export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
         throw new Error(`not a JSON line: ${l}`);
       }
     });
-}
-
-/** A unique-enough name per run, so reruns against a long-lived server never collide. */
-export function unique(prefix: string): string {
-  return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
 }

@@ -15,7 +15,14 @@ function table(text: string): Record<string, string>[] {
   return lines
     .slice(at + 1)
     .filter((l) => !l.startsWith('GROUP '))
-    .map((l) => Object.fromEntries(l.trim().split(/\s+/).map((cell, i) => [names[i] ?? `#${i}`, cell])));
+    .map((l) =>
+      Object.fromEntries(
+        l
+          .trim()
+          .split(/\s+/)
+          .map((cell, i) => [names[i] ?? `#${i}`, cell]),
+      ),
+    );
 }
 
 /** kafka-topics --describe's partition lines: partition → { leader, replicas, isr }. */
@@ -44,7 +51,18 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
   });
 
   it('kafka-topics: creates, lists, describes, and adds partitions', async () => {
-    const created = await tool('kafka-topics', [...b, '--create', '--topic', 'tools', '--partitions', '2', '--replication-factor', '3', '--config', 'min.insync.replicas=2']);
+    const created = await tool('kafka-topics', [
+      ...b,
+      '--create',
+      '--topic',
+      'tools',
+      '--partitions',
+      '2',
+      '--replication-factor',
+      '3',
+      '--config',
+      'min.insync.replicas=2',
+    ]);
     expect(created.stdout).to.equal('Created topic tools.\n');
 
     const exists = await tool('kafka-topics', [...b, '--create', '--topic', 'tools', '--partitions', '2', '--if-not-exists']);
@@ -89,7 +107,19 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     // default, and an idempotent producer needs InitProducerId); the exactly-once work will drop this.
     const produced = await tool(
       'kafka-console-producer',
-      [...b, '--topic', 'console', '--property', 'parse.key=true', '--property', 'parse.headers=true', '--producer-property', 'enable.idempotence=false', '--producer-property', 'acks=all'],
+      [
+        ...b,
+        '--topic',
+        'console',
+        '--property',
+        'parse.key=true',
+        '--property',
+        'parse.headers=true',
+        '--producer-property',
+        'enable.idempotence=false',
+        '--producer-property',
+        'acks=all',
+      ],
       { input: lines.join('\n') + '\n' },
     );
     expect(produced.stdout).to.equal('');
@@ -153,7 +183,18 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     const values = Array.from({ length: 10 }, (_, i) => `v${i}`);
     await tool('kafka-console-producer', [...b, '--topic', 'resets', '--producer-property', 'enable.idempotence=false'], { input: values.join('\n') + '\n' });
     const read = (n: number) =>
-      tool('kafka-console-consumer', [...b, '--topic', 'resets', '--group', 'resetters', '--from-beginning', '--max-messages', String(n), '--timeout-ms', '60000']);
+      tool('kafka-console-consumer', [
+        ...b,
+        '--topic',
+        'resets',
+        '--group',
+        'resetters',
+        '--from-beginning',
+        '--max-messages',
+        String(n),
+        '--timeout-ms',
+        '60000',
+      ]);
     expect((await read(10)).stdout.trim().split('\n').sort()).to.deep.equal([...values].sort());
 
     const ends = table((await tool('kafka-consumer-groups', [...b, '--describe', '--group', 'resetters'])).stdout);
@@ -185,7 +226,17 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     // given offset: the group then reads exactly what lies past the commits.
     const [target, other] = end.get('0')! >= end.get('1')! ? ['0', '1'] : ['1', '0'];
     const to = end.get(target)! - 1;
-    const moved = await tool('kafka-consumer-groups', [...b, '--group', 'resetters', '--topic', `resets:${target}`, '--reset-offsets', '--to-offset', String(to), '--execute']);
+    const moved = await tool('kafka-consumer-groups', [
+      ...b,
+      '--group',
+      'resetters',
+      '--topic',
+      `resets:${target}`,
+      '--reset-offsets',
+      '--to-offset',
+      String(to),
+      '--execute',
+    ]);
     expect(moved.stdout).to.match(new RegExp(`resetters\\s+resets\\s+${target}\\s+${to}\\b`));
     const again = await read(1 + end.get(other)!);
     expect(again.stdout.trim().split('\n')).to.have.length(1 + end.get(other)!);

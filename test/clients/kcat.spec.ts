@@ -101,13 +101,21 @@ describe('kcat against kafka-twin serve', function () {
     const first = await kcat(group);
     expect(first.stderr).to.match(/Group kc-readers rebalanced \(memberid rdkafka-[0-9a-f-]+\): assigned: kc-group \[[01]\], kc-group \[[01]\]/);
     expect(first.stderr).to.match(/: exiting/);
-    expect(jsonLines<KcatMessage>(first.stdout).map((m) => m.payload).sort()).to.deep.equal(['1', '2', '3', '4']);
+    expect(
+      jsonLines<KcatMessage>(first.stdout)
+        .map((m) => m.payload)
+        .sort(),
+    ).to.deep.equal(['1', '2', '3', '4']);
 
     // The group committed where it stopped (librdkafka commits on close): the next member starts
     // there, not at the reset policy's earliest.
     await kcat(['-P', '-t', 'kc-group', '-K:'], 'e:5\nf:6\n');
     const second = await kcat(group);
-    expect(jsonLines<KcatMessage>(second.stdout).map((m) => m.payload).sort()).to.deep.equal(['5', '6']);
+    expect(
+      jsonLines<KcatMessage>(second.stdout)
+        .map((m) => m.payload)
+        .sort(),
+    ).to.deep.equal(['5', '6']);
     expect(second.stderr).to.match(/Group kc-readers rebalanced .*assigned: kc-group \[[01]\], kc-group \[[01]\]/);
 
     // The event log of serve saw both generations of the group.

@@ -107,7 +107,6 @@ describe('kafka-verifiable-producer and kafka-verifiable-consumer with a broker 
     const ran = await producer.finish(120_000);
     const producerSeconds = (Date.now() - started) / 1000;
     expect(ran.code, ran.stderr).to.equal(0);
-    if (process.env['CLIENTS_DEBUG'] !== undefined) console.error(ran.stderr);
 
     const events = jsonLines<Event>(ran.stdout);
     const acked = named<Acked>(events, 'producer_send_success');

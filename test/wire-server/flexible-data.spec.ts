@@ -10,7 +10,10 @@ import { UNKNOWN_TOPIC_ID, wireTopicId } from '../../adapters/wire/handlers/code
 import { RawClient, realCluster } from './helpers.js';
 
 const NOT_LEADER_OR_FOLLOWER = 6;
-const batch = (values: string[]) => encodeRecordBatches([{ baseTimestamp: 1000n, records: values.map((v, i) => ({ key: null, value: Buffer.from(v), timestampDelta: BigInt(i), headers: [] })) }]);
+const batch = (values: string[]) =>
+  encodeRecordBatches([
+    { baseTimestamp: 1000n, records: values.map((v, i) => ({ key: null, value: Buffer.from(v), timestampDelta: BigInt(i), headers: [] })) },
+  ]);
 const values = (records: Buffer | null) => decodeRecordBatches(records).flatMap((b) => b.records.map((r) => r.value!.toString()));
 
 describe('wire server: Produce v10–v11, Fetch v13–v17, ListOffsets v8–v9', () => {
@@ -35,9 +38,20 @@ describe('wire server: Produce v10–v11, Fetch v13–v17, ListOffsets v8–v9',
 
   it('Produce v10 and v11 write as v9 did; Fetch v13–v17 name the topic by its id', async () => {
     const { topicId } = cluster.createTopic({ topic: 'd', replicaAssignment: [[1, 2]] });
-    for (const [version, value] of [[10, 'a'], [11, 'b']] as const) {
-      const produced = await client.request(Produce, version, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'd', partitionData: [{ index: 0, records: batch([value]) }] }] });
-      expect(produced.responses[0]!.partitionResponses[0]).to.deep.include({ errorCode: 0, baseOffset: BigInt(version - 10), currentLeader: { leaderId: -1, leaderEpoch: -1 } });
+    for (const [version, value] of [
+      [10, 'a'],
+      [11, 'b'],
+    ] as const) {
+      const produced = await client.request(Produce, version, {
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'd', partitionData: [{ index: 0, records: batch([value]) }] }],
+      });
+      expect(produced.responses[0]!.partitionResponses[0]).to.deep.include({
+        errorCode: 0,
+        baseOffset: BigInt(version - 10),
+        currentLeader: { leaderId: -1, leaderEpoch: -1 },
+      });
       expect(produced.nodeEndpoints).to.deep.equal([]);
     }
     for (const version of [13, 14, 15, 16, 17]) {
@@ -79,14 +93,20 @@ describe('wire server: Produce v10–v11, Fetch v13–v17, ListOffsets v8–v9',
     const p9 = await produce(9);
     expect(p9.responses[0]!.partitionResponses[0]!.errorCode).to.equal(NOT_LEADER_OR_FOLLOWER);
     const p10 = await produce(10);
-    expect(p10.responses[0]!.partitionResponses[0]).to.deep.include({ errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: leader.leaderEpoch } });
+    expect(p10.responses[0]!.partitionResponses[0]).to.deep.include({
+      errorCode: NOT_LEADER_OR_FOLLOWER,
+      currentLeader: { leaderId: 2, leaderEpoch: leader.leaderEpoch },
+    });
     expect(p10.nodeEndpoints).to.deep.equal([endpoint]);
 
     const f15 = await fetch(15, wireTopicId(topicId));
     expect(f15.responses[0]!.partitions[0]).to.deep.include({ errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: -1, leaderEpoch: -1 } });
     for (const version of [16, 17]) {
       const answer = await fetch(version, wireTopicId(topicId));
-      expect(answer.responses[0]!.partitions[0]).to.deep.include({ errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: leader.leaderEpoch } });
+      expect(answer.responses[0]!.partitions[0]).to.deep.include({
+        errorCode: NOT_LEADER_OR_FOLLOWER,
+        currentLeader: { leaderId: 2, leaderEpoch: leader.leaderEpoch },
+      });
       expect(answer.nodeEndpoints).to.deep.equal([endpoint]);
     }
 
@@ -117,7 +137,11 @@ describe('wire server: Produce v10–v11, Fetch v13–v17, ListOffsets v8–v9',
     // The partition's checks come first: broker 2 leads nothing here.
     const other = await RawClient.connect(cluster, 2);
     try {
-      const answer = await other.request(ListOffsets, 9, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -5n }] }] });
+      const answer = await other.request(ListOffsets, 9, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'o', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -5n }] }],
+      });
       expect(answer.topics[0]!.partitions[0]!.errorCode).to.equal(NOT_LEADER_OR_FOLLOWER);
     } finally {
       other.close();

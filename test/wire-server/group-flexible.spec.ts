@@ -74,7 +74,15 @@ describe('wire server: group APIs at the flexible versions of Kafka 3.9 clients'
     expect(first).to.include({ errorCode: code('MEMBER_ID_REQUIRED'), generationId: -1, protocolType: null, protocolName: null });
     const memberId = first.memberId as string;
     const joined = await engine.drive(join(memberId, 'rebalance failed due to MemberIdRequiredException'));
-    expect(joined).to.include({ errorCode: 0, generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: memberId, memberId, skipAssignment: false });
+    expect(joined).to.include({
+      errorCode: 0,
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: memberId,
+      memberId,
+      skipAssignment: false,
+    });
     expect(joined.members.map((m: R) => m.memberId)).to.deep.equal([memberId]);
     const synced = await call(SyncGroup, 5, ctx, {
       groupId: 'g',
@@ -92,7 +100,10 @@ describe('wire server: group APIs at the flexible versions of Kafka 3.9 clients'
 
   it('join (v8), sync (v5), heartbeat (v4), commit (v9), fetch several groups at once (v8, v9), leave with a reason (v5)', async () => {
     const memberId = await stableMember();
-    expect(await call(Heartbeat, 4, ctx, { groupId: 'g', generationId: 1, memberId, groupInstanceId: null })).to.deep.equal({ throttleTimeMs: 0, errorCode: 0 });
+    expect(await call(Heartbeat, 4, ctx, { groupId: 'g', generationId: 1, memberId, groupInstanceId: null })).to.deep.equal({
+      throttleTimeMs: 0,
+      errorCode: 0,
+    });
 
     const committed = await call(OffsetCommit, 9, ctx, {
       groupId: 'g',
@@ -139,20 +150,38 @@ describe('wire server: group APIs at the flexible versions of Kafka 3.9 clients'
   it('SyncGroup v5 without its protocol type or name: INCONSISTENT_GROUP_PROTOCOL, before the coordinator', async () => {
     const memberId = await stableMember();
     const body = { groupId: 'g', generationId: 1, memberId, groupInstanceId: null, assignments: [] };
-    for (const names of [{ protocolType: null, protocolName: 'range' }, { protocolType: 'consumer', protocolName: null }]) {
-      expect(await call(SyncGroup, 5, ctx, { ...body, ...names })).to.deep.include({ errorCode: code('INCONSISTENT_GROUP_PROTOCOL'), protocolType: null, protocolName: null });
+    for (const names of [
+      { protocolType: null, protocolName: 'range' },
+      { protocolType: 'consumer', protocolName: null },
+    ]) {
+      expect(await call(SyncGroup, 5, ctx, { ...body, ...names })).to.deep.include({
+        errorCode: code('INCONSISTENT_GROUP_PROTOCOL'),
+        protocolType: null,
+        protocolName: null,
+      });
     }
     // v4 has neither field: the coordinator answers.
     expect(await call(SyncGroup, 4, ctx, body)).to.include({ errorCode: 0 });
     // v5 naming another protocol: the coordinator's own INCONSISTENT_GROUP_PROTOCOL.
-    expect(await call(SyncGroup, 5, ctx, { ...body, protocolType: 'consumer', protocolName: 'roundrobin' })).to.include({ errorCode: code('INCONSISTENT_GROUP_PROTOCOL') });
+    expect(await call(SyncGroup, 5, ctx, { ...body, protocolType: 'consumer', protocolName: 'roundrobin' })).to.include({
+      errorCode: code('INCONSISTENT_GROUP_PROTOCOL'),
+    });
   });
 
   it('DescribeGroups v5 answers authorized operations when asked (READ, DELETE, DESCRIBE without an authorizer); ListGroups v5 filters by state and type', async () => {
     const memberId = await stableMember();
     const asked = await call(DescribeGroups, 5, ctx, { groups: ['g', 'nobody'], includeAuthorizedOperations: true });
-    expect(asked.groups[0]).to.include({ errorCode: 0, groupId: 'g', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', authorizedOperations: (1 << 3) | (1 << 6) | (1 << 8) });
-    expect(asked.groups[0].members.map((m: R) => [m.memberId, m.groupInstanceId, m.clientId, m.clientHost])).to.deep.equal([[memberId, null, 'java', '/10.0.0.9']]);
+    expect(asked.groups[0]).to.include({
+      errorCode: 0,
+      groupId: 'g',
+      groupState: 'Stable',
+      protocolType: 'consumer',
+      protocolData: 'range',
+      authorizedOperations: (1 << 3) | (1 << 6) | (1 << 8),
+    });
+    expect(asked.groups[0].members.map((m: R) => [m.memberId, m.groupInstanceId, m.clientId, m.clientHost])).to.deep.equal([
+      [memberId, null, 'java', '/10.0.0.9'],
+    ]);
     expect(asked.groups[1]).to.include({ groupId: 'nobody', groupState: 'Dead', authorizedOperations: (1 << 3) | (1 << 6) | (1 << 8) });
     const unasked = await call(DescribeGroups, 5, ctx, { groups: ['g'], includeAuthorizedOperations: false });
     expect(unasked.groups[0].authorizedOperations).to.equal(-2147483648);
@@ -164,7 +193,9 @@ describe('wire server: group APIs at the flexible versions of Kafka 3.9 clients'
     expect((await list(['Empty', 'PreparingRebalance'], [])).groups).to.deep.equal([]);
     expect((await list([], ['consumer'])).groups).to.deep.equal([]);
     // v4 has no type: the decoder fills in the description's default.
-    expect((await call(ListGroups, 4, ctx, { statesFilter: ['Stable'] })).groups).to.deep.equal([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: '' }]);
+    expect((await call(ListGroups, 4, ctx, { statesFilter: ['Stable'] })).groups).to.deep.equal([
+      { groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: '' },
+    ]);
 
     await call(LeaveGroup, 5, ctx, { groupId: 'g', members: [{ memberId, groupInstanceId: null, reason: null }] });
     expect((await call(DeleteGroups, 2, ctx, { groupsNames: ['g', 'nobody'] })).results).to.deep.equal([

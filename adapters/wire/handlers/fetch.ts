@@ -29,7 +29,9 @@ export const fetch = handler({
     // From v13 a topic is its id; a topic no id names is left out of the read and answered UNKNOWN_TOPIC_ID.
     const names = request.topics.map((t) => (version >= 13 ? topicNameOf(ctx, t.topicId) : t.topic));
     const asked: Asked[] = request.topics.flatMap((t, ti) =>
-      names[ti] === undefined ? [] : t.partitions.map((p) => ({ topic: names[ti]!, partition: p.partition, offset: num(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
+      names[ti] === undefined
+        ? []
+        : t.partitions.map((p) => ({ topic: names[ti]!, partition: p.partition, offset: num(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
     );
     let read = readAll(ctx, asked, request.maxBytes);
     if (read === 'unreachable') return read;
@@ -78,7 +80,16 @@ export const fetch = handler({
 
 /** A partition of a topic id no topic has, as Kafka's `FetchResponse.partitionResponse` writes it. */
 function unknownTopicId(partitionIndex: number) {
-  return { partitionIndex, errorCode: UNKNOWN_TOPIC_ID, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
+  return {
+    partitionIndex,
+    errorCode: UNKNOWN_TOPIC_ID,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
 }
 
 /**

@@ -58,7 +58,9 @@ function fetchGroup(ctx: WireContext, groupId: string, topics: Requested): Offse
 
 /** All committed offsets in the coordinator's order, or the requested ones in Kafka's hash order. */
 function wireTopics(answer: OffsetFetchAnswer, requested: Requested) {
-  return requested === null ? answer.topics.map(({ topic, partitions }) => ({ name: topic, partitions: partitions.map(wirePartition) })) : inHashOrder(answer.topics);
+  return requested === null
+    ? answer.topics.map(({ topic, partitions }) => ({ name: topic, partitions: partitions.map(wirePartition) }))
+    : inHashOrder(answer.topics);
 }
 
 const wirePartition = (p: OffsetFetchPartitionAnswer) => ({
