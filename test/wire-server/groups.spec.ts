@@ -123,16 +123,16 @@ const api = {
 describe('wire server: group API handlers', () => {
   it('GROUP_HANDLERS serves each group API key once, within what its description has', () => {
     expect(GROUP_HANDLERS.map((h) => [h.api.key, ...h.versions])).to.deep.equal([
-      [8, 0, 5],
-      [9, 1, 4],
+      [8, 0, 9],
+      [9, 1, 9],
       [10, 0, 4],
-      [11, 0, 5],
-      [12, 0, 3],
-      [13, 0, 3],
-      [14, 0, 3],
-      [15, 0, 2],
-      [16, 0, 2],
-      [42, 0, 1],
+      [11, 0, 8],
+      [12, 0, 4],
+      [13, 0, 5],
+      [14, 0, 5],
+      [15, 0, 5],
+      [16, 0, 5],
+      [42, 0, 2],
     ]);
   });
 

@@ -48,16 +48,16 @@ describe('wire server: answers on the wire', () => {
     cluster.close();
   });
 
-  it('ApiVersions v0–v3 advertise every registered handler; v4 is UNSUPPORTED_VERSION with the ranges, in v0', async () => {
+  it('ApiVersions v0–v4 advertise every registered handler; v5 is UNSUPPORTED_VERSION with the ranges, in v0', async () => {
     const expected = [...HANDLERS]
       .sort((a, b) => a.api.key - b.api.key)
       .map((h) => ({ apiKey: h.api.key, minVersion: h.versions[0], maxVersion: h.versions[1] }));
-    for (const v of [0, 1, 2, 3]) {
+    for (const v of [0, 1, 2, 3, 4]) {
       const answer = await client.request(ApiVersions, v, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
       expect(answer.errorCode).to.equal(0);
       expect(answer.apiKeys).to.deep.equal(expected);
     }
-    client.write(Buffer.from(encodeV4ApiVersions()));
+    client.write(Buffer.from(encodeV5ApiVersions()));
     const frame = await client.next();
     const body = frame.subarray(4);
     expect(frame.readInt32BE(0)).to.equal(99);
@@ -314,9 +314,9 @@ describe('wire server: answers on the wire', () => {
   });
 });
 
-/** ApiVersions v4 (described by the codec, not served): header v2, an empty flexible body. */
-function encodeV4ApiVersions(): Buffer {
-  const body = Buffer.from([0, 18, 0, 4, 0, 0, 0, 99, 0, 3, 0x72, 0x61, 0x77, 0, 1, 1, 0]);
+/** ApiVersions v5 (newer than any Kafka 3.9 knows): header v2, an empty flexible body. */
+function encodeV5ApiVersions(): Buffer {
+  const body = Buffer.from([0, 18, 0, 5, 0, 0, 0, 99, 0, 3, 0x72, 0x61, 0x77, 0, 1, 1, 0]);
   const frame = Buffer.alloc(4 + body.length);
   frame.writeInt32BE(body.length, 0);
   body.copy(frame, 4);

@@ -1,6 +1,7 @@
 /**
  * ApiVersions (key 18): the versions of every API key this broker has a handler for, from the
- * registry (so what is advertised is exactly what is served). A version the broker does not know
+ * registry (so what is advertised is exactly what is served). v4 is v3 again (it only lets a
+ * supported feature's minimum be 0), and the version Kafka 3.9's Java clients open with. A version the broker does not know
  * never reaches here: the connection answers it UNSUPPORTED_VERSION in v0 with these same ranges.
  */
 import { ApiVersions } from '../../../protocol/wire/index.js';
@@ -15,7 +16,7 @@ export function advertised(handlers: readonly Handler[]): { apiKey: number; minV
 export function apiVersionsHandler(all: () => readonly Handler[]) {
   return handler({
     api: ApiVersions,
-    versions: [0, 3],
+    versions: [0, 4],
     handle: () => ({ errorCode: 0, apiKeys: advertised(all()), throttleTimeMs: 0 }),
   });
 }

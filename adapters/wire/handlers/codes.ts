@@ -10,6 +10,8 @@ export function code(type: string): number {
 }
 
 export const NETWORK_EXCEPTION = 13;
+/** Kafka's UNKNOWN_TOPIC_ID: not in kafkajs's table (it predates topic ids). */
+export const UNKNOWN_TOPIC_ID = 100;
 
 /**
  * A topic id as a 16-byte uuid. The engine draws its ids as 22 URL-safe base64 characters, whose

@@ -6,26 +6,36 @@
  * The request's maxBytes is a budget over the partitions in order: once it is spent, the rest
  * answer with no records (the first partition with data always gets at least one batch, as the
  * engine's per-partition read guarantees). No fetch sessions: the answer's session id is 0, which
- * tells a client the broker declined one, so every request is a full fetch.
+ * tells a client the broker declined one, so every request is a full fetch. From v13 topics are
+ * named by id (KIP-516): an id no topic has answers each of its partitions UNKNOWN_TOPIC_ID with
+ * no offsets, as Kafka's full fetch does. v15 moves the replica id into a tagged ReplicaState
+ * (consumers send none). From v16 a partition refused with NOT_LEADER_OR_FOLLOWER or
+ * FENCED_LEADER_EPOCH names its current leader, whose endpoint the response lists (KIP-951, see
+ * leaders.ts). v17 adds a follower's log directory id, which only replicas send.
  */
 import type { FetchRangesResult } from '../../../emulator/engine.js';
 import { copyOut, type RecordRange } from '../../../emulator/records.js';
 import { encodeRecordBatch, Fetch, Writer, type RecordInput } from '../../../protocol/wire/index.js';
 import { handler, type WireContext } from '../handler.js';
-import { big, isUnreachable, num } from './codes.js';
+import { big, isUnreachable, num, UNKNOWN_TOPIC_ID, wireTopicId } from './codes.js';
+import { FETCH_HINTED, LeaderHints } from './leaders.js';
 
 type Asked = { readonly topic: string; readonly partition: number; readonly offset: number; readonly maxBytes: number };
 
 export const fetch = handler({
   api: Fetch,
-  versions: [4, 12],
-  async handle(ctx, _version, request) {
-    const asked: Asked[] = request.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: num(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
+  versions: [4, 17],
+  async handle(ctx, version, request) {
+    // From v13 a topic is its id; a topic no id names is left out of the read and answered UNKNOWN_TOPIC_ID.
+    const names = request.topics.map((t) => (version >= 13 ? topicNameOf(ctx, t.topicId) : t.topic));
+    const asked: Asked[] = request.topics.flatMap((t, ti) =>
+      names[ti] === undefined
+        ? []
+        : t.partitions.map((p) => ({ topic: names[ti]!, partition: p.partition, offset: num(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
     );
     let read = readAll(ctx, asked, request.maxBytes);
     if (read === 'unreachable') return read;
-    if (read.bytes < request.minBytes && request.maxWaitMs > 0 && read.results.every((r) => r.errorCode === 0)) {
+    if (asked.length > 0 && read.bytes < request.minBytes && request.maxWaitMs > 0 && read.results.every((r) => r.errorCode === 0)) {
       await ctx.engine.awaitData(
         asked.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
         request.maxWaitMs,
@@ -37,16 +47,20 @@ export const fetch = handler({
     let i = 0;
     const results = read.results;
     const batches = read.batches;
+    const hints = new LeaderHints(ctx);
     return {
       throttleTimeMs: 0,
       errorCode: 0,
       sessionId: 0,
-      responses: request.topics.map((t) => ({
+      responses: request.topics.map((t, ti) => ({
         topic: t.topic,
-        partitions: t.partitions.map(() => {
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => {
+          if (names[ti] === undefined) return unknownTopicId(p.partition);
           const r = results[i]!;
           const records = batches[i++]!;
           return {
+            ...(version >= 16 && FETCH_HINTED.has(r.errorCode) ? { currentLeader: hints.hint(names[ti]!, r.partition) } : {}),
             partitionIndex: r.partition,
             errorCode: r.errorCode,
             highWatermark: big(r.highWatermark),
@@ -59,9 +73,38 @@ export const fetch = handler({
           };
         }),
       })),
+      nodeEndpoints: hints.endpoints(),
     };
   },
 });
+
+/** A partition of a topic id no topic has, as Kafka's `FetchResponse.partitionResponse` writes it. */
+function unknownTopicId(partitionIndex: number) {
+  return {
+    partitionIndex,
+    errorCode: UNKNOWN_TOPIC_ID,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}
+
+/**
+ * The topic a wire topic id names, or undefined. Ids are looked up per engine and remembered; a
+ * remembered name is checked again (a topic deleted and created again has a new id).
+ */
+function topicNameOf(ctx: WireContext, id: string): string | undefined {
+  let known = TOPIC_IDS.get(ctx.engine);
+  const cached = known?.get(id);
+  if (cached !== undefined && ctx.engine.hasTopic(cached) && wireTopicId(ctx.engine.describeTopic(cached).topicId) === id) return cached;
+  known = new Map(ctx.engine.topicNames().map((n) => [wireTopicId(ctx.engine.describeTopic(n).topicId), n]));
+  TOPIC_IDS.set(ctx.engine, known);
+  return known.get(id);
+}
+const TOPIC_IDS = new WeakMap<WireContext['engine'], Map<string, string>>();
 
 function readAll(
   ctx: WireContext,

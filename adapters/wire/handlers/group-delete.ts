@@ -1,5 +1,5 @@
 /**
- * DeleteGroups (key 42), v0–v1: a code per group (NON_EMPTY_GROUP while it has members,
+ * DeleteGroups (key 42), v0–v2 (v2 is flexible): a code per group (NON_EMPTY_GROUP while it has members,
  * GROUP_ID_NOT_FOUND when unknown, NOT_COORDINATOR for a group another broker coordinates).
  */
 import { DeleteGroups } from '../../../protocol/wire/index.js';
@@ -8,7 +8,7 @@ import { isSilent } from './group-answers.js';
 
 export const deleteGroupsHandler = handler({
   api: DeleteGroups,
-  versions: [0, 1],
+  versions: [0, 2],
   handle(ctx, _version, request) {
     if (isSilent(ctx)) return 'unreachable';
     const results = ctx.engine.groupCoordinator.deleteGroups(request.groupsNames, { broker: ctx.brokerId });

@@ -1,5 +1,7 @@
 /**
- * JoinGroup (key 11), v0–v5. The coordinator parks the request until the join phase ends, so
+ * JoinGroup (key 11), v0–v8 (v6 is flexible, v7 answers the protocol type, v8 reads a reason). v9
+ * is not served: its skipAssignment (KIP-814) changes what a static leader rejoining a Stable
+ * group is answered, which the coordinator answers as before v9. The coordinator parks the request until the join phase ends, so
  * the handler awaits it; the connection's later requests wait behind it, as Kafka answers a
  * connection in order. v0 has no rebalance timeout: the session timeout stands for both, as Kafka
  * does. From v4 a member without an id (and without a group.instance.id) first gets
@@ -12,7 +14,7 @@ import { clientIdOf, isUnreachable } from './group-answers.js';
 
 export const joinGroupHandler = handler({
   api: JoinGroup,
-  versions: [0, 5],
+  versions: [0, 8],
   async handle(ctx, version, request) {
     const groupInstanceId = version >= 5 ? request.groupInstanceId : null;
     const answer = await ctx.engine.groupCoordinator.joinGroup({

@@ -1,5 +1,6 @@
 /**
- * LeaveGroup (key 13), v0–v3. Up to v2 one member leaves and the response has its code; v3
+ * LeaveGroup (key 13), v0–v5 (v4 is flexible, v5 gives each member a reason). Up to v2 one
+ * member leaves and the response has its code; from v3 the request
  * names a batch of members (by member id, or by group.instance.id with an empty member id), each
  * answered with its own code, as Kafka 3.9's `handleLeaveGroup`: a code about the group itself
  * (not its coordinator, no valid group id) is the top-level code with no members, a code about
@@ -29,7 +30,7 @@ function leave(ctx: WireContext, groupId: string, memberId: string, groupInstanc
 
 export const leaveGroupHandler = handler({
   api: LeaveGroup,
-  versions: [0, 3],
+  versions: [0, 5],
   handle(ctx, version, request) {
     if (version < 3) {
       const answer = leave(ctx, request.groupId, request.memberId, null, null);

@@ -1,5 +1,7 @@
 /**
- * OffsetCommit (key 8), v0–v5, answered per partition as Kafka 3.9: unknown partitions
+ * OffsetCommit (key 8), v0–v9 (v6 carries each offset's leader epoch, which the coordinator does
+ * not keep; v7 the group.instance.id; v8 is flexible; v9, for KIP-848 consumer groups, is v8
+ * again and a classic group reads its generation from the same field), answered per partition as Kafka 3.9: unknown partitions
  * UNKNOWN_TOPIC_OR_PARTITION, the group's verdict (NOT_COORDINATOR, ILLEGAL_GENERATION,
  * UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS) on every other partition, OFFSET_METADATA_TOO_LARGE
  * per partition. v0 has no generation or member: it commits as a consumer without group
@@ -15,7 +17,7 @@ import { isUnreachable } from './group-answers.js';
 
 export const offsetCommitHandler = handler({
   api: OffsetCommit,
-  versions: [0, 5],
+  versions: [0, 9],
   handle(ctx, _version, request) {
     const answer = ctx.engine.groupCoordinator.offsetCommit({
       broker: ctx.brokerId,

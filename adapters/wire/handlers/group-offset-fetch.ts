@@ -1,6 +1,10 @@
 /**
- * OffsetFetch (key 9), v1–v4 (v0 read offsets kept in ZooKeeper, which Kafka 3.9 no longer has).
- * A code per partition; from v2 a top-level code too, and a null topic list asks for every offset
+ * OffsetFetch (key 9), v1–v9 (v0 read offsets kept in ZooKeeper, which Kafka 3.9 no longer has).
+ * v5 answers each offset's leader epoch: -1, since the coordinator keeps none. v6 is flexible.
+ * v7's requireStable waits for pending transactional commits, of which there are none without
+ * transactions. v8 asks for several groups at once, each answered as one v7 request would be,
+ * with the group's own code; v9 adds the KIP-848 member id and epoch, which a classic group does
+ * not check. A code per partition; from v2 a top-level code too, and a null topic list asks for every offset
  * the group has committed. A failure of the whole request is, as Kafka's
  * `OffsetFetchRequest.getErrorResponse` writes it, the top-level code with no topics from v2, and
  * before v2 (no top-level code) the code on every requested partition with offset -1. Kafka
@@ -11,18 +15,23 @@
 import { inOffsetFetchOrder } from '../../../protocol/hashing.js';
 import { OffsetFetch } from '../../../protocol/wire/index.js';
 import type { OffsetFetchAnswer, OffsetFetchPartitionAnswer } from '../../../emulator/groups/messages.js';
-import { handler } from '../handler.js';
+import { handler, type WireContext } from '../handler.js';
 import { isUnreachable } from './group-answers.js';
 
 export const offsetFetchHandler = handler({
   api: OffsetFetch,
-  versions: [1, 4],
+  versions: [1, 9],
   handle(ctx, version, request) {
-    const answer = ctx.engine.groupCoordinator.offsetFetch({
-      broker: ctx.brokerId,
-      groupId: request.groupId,
-      ...(request.topics !== null ? { topics: request.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) } : {}),
-    });
+    if (version >= 8) {
+      const groups = [];
+      for (const g of request.groups) {
+        const answer = fetchGroup(ctx, g.groupId, g.topics);
+        if (isUnreachable(answer)) return 'unreachable';
+        groups.push({ groupId: g.groupId, topics: wireTopics(answer, g.topics), errorCode: answer.errorCode });
+      }
+      return { throttleTimeMs: 0, groups };
+    }
+    const answer = fetchGroup(ctx, request.groupId, request.topics);
     if (isUnreachable(answer)) return 'unreachable';
     const { errorCode } = answer;
     if (errorCode !== 0 && version < 2) {
@@ -33,16 +42,26 @@ export const offsetFetchHandler = handler({
         })),
       };
     }
-    return {
-      throttleTimeMs: 0,
-      topics:
-        request.topics === null
-          ? answer.topics.map(({ topic, partitions }) => ({ name: topic, partitions: partitions.map(wirePartition) }))
-          : inHashOrder(answer.topics),
-      errorCode,
-    };
+    return { throttleTimeMs: 0, topics: wireTopics(answer, request.topics), errorCode };
   },
 });
+
+type Requested = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
+
+function fetchGroup(ctx: WireContext, groupId: string, topics: Requested): OffsetFetchAnswer {
+  return ctx.engine.groupCoordinator.offsetFetch({
+    broker: ctx.brokerId,
+    groupId,
+    ...(topics !== null ? { topics: topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) } : {}),
+  });
+}
+
+/** All committed offsets in the coordinator's order, or the requested ones in Kafka's hash order. */
+function wireTopics(answer: OffsetFetchAnswer, requested: Requested) {
+  return requested === null
+    ? answer.topics.map(({ topic, partitions }) => ({ name: topic, partitions: partitions.map(wirePartition) }))
+    : inHashOrder(answer.topics);
+}
 
 const wirePartition = (p: OffsetFetchPartitionAnswer) => ({
   partitionIndex: p.partition,

@@ -11,11 +11,9 @@ import type { TopicMetadata } from '../../../emulator/engine.js';
 import { inKafkaMetadataOrder } from '../../../protocol/hashing.js';
 import { Metadata } from '../../../protocol/wire/index.js';
 import { handler } from '../handler.js';
-import { code, wireTopicId } from './codes.js';
+import { code, UNKNOWN_TOPIC_ID, wireTopicId } from './codes.js';
 
 const LEADER_NOT_AVAILABLE = code('LEADER_NOT_AVAILABLE');
-/** Not in kafkajs's table (it predates topic ids). */
-const UNKNOWN_TOPIC_ID = 100;
 
 export const metadata = handler({
   api: Metadata,

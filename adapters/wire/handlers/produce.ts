@@ -3,18 +3,21 @@
  * to the engine as one write, sent to this broker (so leadership and reachability are the
  * engine's checks); a batch that does not decode (bad CRC, garbled record, codec missing) fails
  * that partition alone with CORRUPT_MESSAGE or UNSUPPORTED_COMPRESSION_TYPE, as Kafka's log
- * validation does. acks=0 gets no response at all.
+ * validation does. acks=0 gets no response at all. From v10 a partition refused with
+ * NOT_LEADER_OR_FOLLOWER names its current leader (KIP-951, see leaders.ts); v11 only lets the
+ * answer be TRANSACTION_ABORTABLE, which needs transactions.
  */
 import type { ProduceResult } from '../../../emulator/engine.js';
 import type { ProduceRecord } from '../../../emulator/records.js';
 import { decodeRecordBatches, Produce, recordPosition, WireDecodeError } from '../../../protocol/wire/index.js';
 import { handler } from '../handler.js';
+import { LeaderHints, PRODUCE_HINTED } from './leaders.js';
 import { big, code, isUnreachable, num } from './codes.js';
 
 export const produce = handler({
   api: Produce,
-  versions: [3, 9],
-  async handle(ctx, _version, request) {
+  versions: [3, 11],
+  async handle(ctx, version, request) {
     const { engine, brokerId } = ctx;
     const answers: (ProduceResult | Promise<ProduceResult>)[] = [];
     for (const t of request.topicData) {
@@ -31,12 +34,14 @@ export const produce = handler({
     if (results.some((r) => isUnreachable(r, brokerId))) return 'unreachable';
     if (request.acks === 0) return null;
     let i = 0;
-    return {
+    const hints = new LeaderHints(ctx);
+    const response = {
       responses: request.topicData.map((t) => ({
         name: t.name,
         partitionResponses: t.partitionData.map(() => {
           const r = results[i++]!;
           return {
+            ...(version >= 10 && PRODUCE_HINTED.has(r.errorCode) ? { currentLeader: hints.hint(r.topic, r.partition) } : {}),
             index: r.partition,
             errorCode: r.errorCode,
             baseOffset: big(r.baseOffset),
@@ -48,6 +53,7 @@ export const produce = handler({
       })),
       throttleTimeMs: 0,
     };
+    return { ...response, nodeEndpoints: hints.endpoints() };
   },
 });
 
