@@ -266,6 +266,32 @@ conformance('compaction', () => {
     expect((await reader.pass()).map(brief)).to.deep.equal(['2:c=new', '3:z=roll']);
   });
 
+  scenario(
+    'every broker cleans its own replica: after the leader stops, the new leader serves the same compacted log',
+    async (c) => {
+      const admin = await adminOf(c);
+      const topic = await createTopic(c, admin, {
+        topic: c.name('replicas'),
+        numPartitions: 1,
+        replicationFactor: 3,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }, ...SMALL_SEGMENTS, { name: 'min.insync.replicas', value: '2' }],
+      });
+      const producer = await producerOf(c);
+      await sendBatches(c, producer, topic, [[['a', '1'], ['b', '1']], [['a', '2']], [['b', '2']], [['z', 'roll']]]);
+      const expected = ['2:a=2', '3:b=2', '4:z=roll'];
+      await (await LogReader.of(c, admin, topic)).toEqual(expected, 'the leader\'s copy cleaned');
+      const leaderOf = async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions[0]!.leader;
+      const leader = await leaderOf();
+      await c.stopBroker(leader);
+      await c.waitUntil(async () => {
+        const now = await leaderOf();
+        return now >= 0 && now !== leader;
+      }, { message: 'a new leader' });
+      await (await LogReader.of(c, admin, topic)).toEqual(expected, 'the new leader\'s own copy cleaned');
+    },
+    { brokers: 3, timeout: 180_000 },
+  );
+
   scenario('a compact-only topic keeps records older than retention.ms', async (c) => {
     const admin = await adminOf(c);
     const topic = await compactedTopic(c, admin, 'conly', [{ name: 'retention.ms', value: '3600000' }]);
