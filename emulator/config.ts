@@ -6,14 +6,16 @@
  */
 import { failure, type Failure } from '../protocol/errors.js';
 
-type Kind = 'int' | 'long' | 'boolean' | 'string';
+type Kind = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
 
 interface Definition<T> {
   readonly kind: Kind;
   readonly default: T;
   /** Smallest legal value for numbers. */
   readonly min?: number;
-  /** Legal values for strings. */
+  /** Largest legal value for numbers. */
+  readonly max?: number;
+  /** Legal values for strings, or for each item of a list. */
   readonly oneOf?: readonly string[];
   readonly doc: string;
 }
@@ -24,7 +26,17 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /** Topic-level settings (CreateTopics / AlterConfigs names), with the broker setting each defaults to. */
 export const TOPIC_CONFIGS = {
-  'cleanup.policy': { kind: 'string', default: 'delete', oneOf: ['delete'], doc: 'Only "delete" is modelled; compaction is not implemented yet.', broker: 'log.cleanup.policy' },
+  'cleanup.policy': {
+    kind: 'list',
+    default: 'delete',
+    oneOf: ['compact', 'delete'],
+    doc: 'delete: old segments go by retention; compact: the cleaner keeps the last record of each key; compact,delete: both.',
+    broker: 'log.cleanup.policy',
+  },
+  'min.cleanable.dirty.ratio': { kind: 'double', default: 0.5, min: 0, max: 1, doc: 'Dirty share of the cleanable bytes above which the cleaner cleans a compacted log.', broker: 'log.cleaner.min.cleanable.ratio' },
+  'min.compaction.lag.ms': { kind: 'long', default: 0, min: 0, doc: 'How long a record stays uncompacted after it is written (by its segment\'s newest timestamp).', broker: 'log.cleaner.min.compaction.lag.ms' },
+  'max.compaction.lag.ms': { kind: 'long', default: LONG_MAX, min: 1, doc: 'Longest a record may stay uncompacted: a dirty segment older than this forces a cleaning.', broker: 'log.cleaner.max.compaction.lag.ms' },
+  'delete.retention.ms': { kind: 'long', default: 86400000, min: 0, doc: 'How long a tombstone is kept after the cleaning that first saw it (its delete horizon, KIP-534).', broker: 'log.cleaner.delete.retention.ms' },
   'retention.ms': { kind: 'long', default: WEEK_MS, min: -1, doc: 'How long a closed segment is kept after its newest record (-1: forever).', broker: 'log.retention.ms' },
   'retention.bytes': { kind: 'long', default: -1, min: -1, doc: 'Largest size of a partition log before old segments are deleted (-1: no limit).', broker: 'log.retention.bytes' },
   'segment.bytes': { kind: 'int', default: 1073741824, min: 14, doc: 'Size at which a segment is rolled.', broker: 'log.segment.bytes' },
@@ -48,7 +60,13 @@ export const BROKER_CONFIGS = {
   'log.retention.bytes': { kind: 'long', default: -1, min: -1, doc: TOPIC_CONFIGS['retention.bytes'].doc },
   'log.segment.bytes': { kind: 'int', default: 1073741824, min: 14, doc: TOPIC_CONFIGS['segment.bytes'].doc },
   'log.roll.ms': { kind: 'long', default: WEEK_MS, min: 1, doc: TOPIC_CONFIGS['segment.ms'].doc },
-  'log.cleanup.policy': { kind: 'string', default: 'delete', oneOf: ['delete'], doc: TOPIC_CONFIGS['cleanup.policy'].doc },
+  'log.cleanup.policy': { kind: 'list', default: 'delete', oneOf: ['compact', 'delete'], doc: TOPIC_CONFIGS['cleanup.policy'].doc },
+  'log.cleaner.enable': { kind: 'boolean', default: true, doc: 'Whether each broker runs a log cleaner (without it compacted logs are neither cleaned nor deleted).' },
+  'log.cleaner.backoff.ms': { kind: 'long', default: 15000, min: 0, doc: 'How long a broker\'s cleaner waits when no log needs cleaning.' },
+  'log.cleaner.min.cleanable.ratio': { kind: 'double', default: 0.5, min: 0, max: 1, doc: TOPIC_CONFIGS['min.cleanable.dirty.ratio'].doc },
+  'log.cleaner.delete.retention.ms': { kind: 'long', default: 86400000, min: 0, doc: TOPIC_CONFIGS['delete.retention.ms'].doc },
+  'log.cleaner.min.compaction.lag.ms': { kind: 'long', default: 0, min: 0, doc: TOPIC_CONFIGS['min.compaction.lag.ms'].doc },
+  'log.cleaner.max.compaction.lag.ms': { kind: 'long', default: LONG_MAX, min: 1, doc: TOPIC_CONFIGS['max.compaction.lag.ms'].doc },
   'log.message.timestamp.type': { kind: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: TOPIC_CONFIGS['message.timestamp.type'].doc },
   'message.max.bytes': { kind: 'int', default: 1048588, min: 0, doc: TOPIC_CONFIGS['max.message.bytes'].doc },
   'replica.lag.time.max.ms': { kind: 'long', default: 30000, min: 1, doc: 'How long a follower may go without catching up before it leaves the ISR.' },
@@ -67,7 +85,7 @@ export const BROKER_CONFIGS = {
 export type BrokerConfigName = keyof typeof BROKER_CONFIGS;
 export type TopicConfigName = keyof typeof TOPIC_CONFIGS;
 
-type ValueOf<D> = D extends { kind: 'boolean' } ? boolean : D extends { kind: 'string' } ? string : number;
+type ValueOf<D> = D extends { kind: 'boolean' } ? boolean : D extends { kind: 'string' | 'list' } ? string : number;
 
 /** Parsed broker settings. */
 export type BrokerConfig = { readonly [K in BrokerConfigName]: ValueOf<(typeof BROKER_CONFIGS)[K]> };
@@ -100,12 +118,34 @@ function parseValue(name: string, def: Definition<unknown>, raw: unknown): Confi
       if (def.kind === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) return bad('Expected value to be a 32-bit integer');
       if (def.kind === 'long' && n > LONG_MAX) return bad('Value is too large');
       if (def.min !== undefined && n < def.min) return bad(`Value must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) return bad(`Value must be no more than ${def.max}`);
       return n;
+    }
+    case 'double': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) n = Number(raw);
+      else return bad('Expected value to be a double');
+      if (!Number.isFinite(n)) return bad('Expected value to be a double');
+      if (def.min !== undefined && n < def.min) return bad(`Value must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) return bad(`Value must be no more than ${def.max}`);
+      return n;
+    }
+    case 'list': {
+      // Kafka's LIST type: comma-separated, items trimmed, each checked (ValidList); stored joined by ','.
+      if (typeof raw !== 'string') return bad('Expected a comma separated list');
+      const items = raw.trim() === '' ? [] : raw.split(',').map((x) => x.trim());
+      for (const item of items) {
+        if (def.oneOf !== undefined && !def.oneOf.includes(item)) {
+          return failure('INVALID_CONFIG', `Invalid value ${item} for configuration ${name}: String must be one of: ${def.oneOf.join(', ')}`);
+        }
+      }
+      return items.join(',');
     }
     case 'string': {
       if (typeof raw !== 'string') return bad('Expected a string');
       if (def.oneOf !== undefined && !def.oneOf.includes(raw)) {
-        return bad(`String must be one of: ${def.oneOf.join(', ')}${name.endsWith('cleanup.policy') ? ' (compaction is not implemented by the twin)' : ''}`);
+        return bad(`String must be one of: ${def.oneOf.join(', ')}`);
       }
       return raw;
     }
@@ -150,7 +190,23 @@ export function parseTopicOverrides(input: Readonly<Record<string, unknown>>): P
     if (isConfigFailure(value)) return value;
     out[name as TopicConfigName] = value;
   }
+  const conflict = compactionLagConflict(out['min.compaction.lag.ms'], out['max.compaction.lag.ms']);
+  if (conflict !== undefined) return conflict;
   return out;
+}
+
+/**
+ * Kafka's LogConfig.validateValues: a topic's min.compaction.lag.ms may not exceed its
+ * max.compaction.lag.ms (INVALID_CONFIG with Kafka's words); undefined when they agree or one is unknown.
+ */
+export function compactionLagConflict(min: ConfigInput | undefined, max: ConfigInput | undefined): Failure | undefined {
+  if (typeof min !== 'number' || typeof max !== 'number' || min <= max) return undefined;
+  return failure('INVALID_CONFIG', `conflict topic config setting min.compaction.lag.ms (${min}) > max.compaction.lag.ms (${max})`);
+}
+
+/** Whether a cleanup.policy value (as parsed: items joined by ',') includes `policy`. */
+export function hasPolicy(cleanupPolicy: string, policy: 'compact' | 'delete'): boolean {
+  return cleanupPolicy.split(',').includes(policy);
 }
 
 /** Resolves a topic's effective settings: its overrides, else the broker's, else Kafka's defaults. */

@@ -33,6 +33,7 @@ import type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produc
 import { awaitData, failDelayedProduces } from './purgatory.js';
 import { Random } from './random.js';
 import { scheduleRetention } from './retention.js';
+import { scheduleCleaner } from './cleaner.js';
 import { checkBrokerIds, EngineState, schedulePeriodic, type TopicMetadata } from './state.js';
 import * as topicConfigs from './topic-config.js';
 import type { AlterConfigAnswer, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
@@ -119,6 +120,7 @@ export class Engine {
     this.state = s;
     this.clusterId = s.clusterId;
     for (const broker of s.brokers) scheduleRetention(s, broker, parsed['log.initial.task.delay.ms']);
+    for (const broker of s.brokers) scheduleCleaner(s, broker, Math.max(1, parsed['log.cleaner.backoff.ms']));
     schedulePeriodic(s, Math.max(1, Math.floor(parsed['replica.lag.time.max.ms'] / 2)), () => controller.shrinkLaggingIsrs(s));
     if (parsed['auto.leader.rebalance.enable']) {
       schedulePeriodic(s, parsed['leader.imbalance.check.interval.seconds'] * 1000, () => controller.electPreferredLeaders(s));

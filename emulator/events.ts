@@ -60,6 +60,32 @@ export type ClusterEvent =
         readonly logStartOffset: number;
       })
   | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number })
+  /**
+   * One broker's log cleaner cleaned its replica of a compacted partition: the range from the log
+   * start to `cleanedUpTo` was rewritten keeping the last record of each key (and tombstones
+   * before their delete horizon). Counts are of that range, before and after.
+   */
+  | (Base & TopicPartition & {
+        readonly type: 'log-cleaned';
+        readonly broker: number;
+        /** Where the dirty part began (the previous cleaning's end, or the log start). */
+        readonly firstDirtyOffset: number;
+        /** One past the last offset cleaned: the first uncleanable offset, and the next cleaning's first dirty offset. */
+        readonly cleanedUpTo: number;
+        readonly recordsBefore: number;
+        readonly recordsAfter: number;
+        readonly bytesBefore: number;
+        readonly bytesAfter: number;
+        readonly bytesFreed: number;
+        /** Tombstones dropped because their delete horizon had passed. */
+        readonly tombstonesRemoved: number;
+        readonly segmentsBefore: number;
+        readonly segmentsAfter: number;
+        /** The dirty share of the cleanable bytes that got the log picked. */
+        readonly dirtyRatio: number;
+        /** `dirty-ratio`: above min.cleanable.dirty.ratio; `max.compaction.lag.ms`: a dirty segment waited too long. */
+        readonly reason: 'dirty-ratio' | 'max.compaction.lag.ms';
+      })
   /** A consumer group changed state (see `GroupStates` in emulator/groups/group.ts). */
   | (Base & {
         readonly type: 'group-state-changed';

@@ -56,11 +56,17 @@ export class ReplicaLog {
   private readonly epochs: EpochEntry[] = [];
   /** This replica's view of the high watermark. */
   highWatermark: number;
+  /**
+   * The log cleaner's checkpoint for this replica (Kafka's cleaner-offset-checkpoint): where the
+   * dirty part starts, the end of the last cleaning. Undefined until the first cleaning.
+   */
+  cleanerCheckpoint: number | undefined;
 
   constructor(startOffset: number, now: number) {
     this.startOffset = startOffset;
     this.endOffset = startOffset;
     this.highWatermark = startOffset;
+    this.cleanerCheckpoint = undefined;
     this.segments = [newSegment(startOffset, now)];
   }
 
@@ -110,7 +116,8 @@ export class ReplicaLog {
    * Returns the segment rolled, if any.
    */
   append(batch: RecordBatch, settings: RollSettings, now: number): Segment | undefined {
-    if (batch.baseOffset !== this.endOffset) {
+    // A follower copying a cleaned leader log may skip offsets a cleaning removed; never go back.
+    if (batch.baseOffset < this.endOffset) {
       throw new Error(`invariant: batch at ${batch.baseOffset} appended to a log ending at ${this.endOffset}`);
     }
     let rolled: Segment | undefined;
@@ -271,6 +278,8 @@ export class ReplicaLog {
    * Returns how many records were removed.
    */
   truncateTo(offset: number, now: number): number {
+    // Kafka's LogCleanerManager.maybeTruncateCheckpoint: the dirty part cannot start past the new end.
+    if (this.cleanerCheckpoint !== undefined && this.cleanerCheckpoint > offset) this.cleanerCheckpoint = offset;
     if (offset >= this.endOffset) {
       // No record goes, but as in Kafka an epoch this log began as leader at its end, and never
       // wrote in, does: the records it fetches next may be from an older epoch.
@@ -316,6 +325,17 @@ export class ReplicaLog {
     this.endOffset = offset;
     this.highWatermark = offset;
     this.epochs.length = 0;
+    this.cleanerCheckpoint = undefined;
+  }
+
+  /**
+   * Swaps `count` segments from `index` for `replacement` (the cleaner's rewritten segments, which
+   * hold no offset outside the ones they replace).
+   */
+  replaceSegments(index: number, count: number, replacement: readonly Segment[]): void {
+    for (let i = index; i < index + count; i++) this.bytes -= this.segments[i]!.size;
+    for (const segment of replacement) this.bytes += segment.size;
+    this.segments.splice(index, count, ...replacement);
   }
 
   /** Moves the log start offset forward (never back), e.g. to follow the leader's. */
@@ -416,7 +436,18 @@ function newSegment(baseOffset: number, now: number): Segment {
   return { baseOffset, batches: [], size: 0, created: now, firstBatchTimestamp: -1, maxTimestamp: -1 };
 }
 
+/** A segment holding `batches` (in offset order, all at or above `baseOffset`), its size and timestamps computed. */
+export function segmentOf(baseOffset: number, batches: RecordBatch[], created: number): Segment {
+  let size = 0;
+  let maxTimestamp = -1;
+  for (const b of batches) {
+    size += b.sizeInBytes;
+    if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
+  }
+  return { baseOffset, batches, size, created, firstBatchTimestamp: batches.length > 0 ? batches[0]!.maxTimestamp : -1, maxTimestamp };
+}
+
 /** The time retention measures a segment by: its largest record timestamp, else its creation time. */
-function segmentTimestamp(segment: Segment): number {
+export function segmentTimestamp(segment: Segment): number {
   return segment.maxTimestamp >= 0 ? segment.maxTimestamp : segment.created;
 }

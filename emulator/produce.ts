@@ -6,6 +6,7 @@
  * nothing.
  */
 import { failure, NONE, type Failure } from '../protocol/errors.js';
+import { hasPolicy } from './config.js';
 import { delayProduce } from './purgatory.js';
 import { packBatch, type ProduceRecord, type RecordBatch } from './records.js';
 import { appendToReplica, replicate } from './replication.js';
@@ -141,24 +142,45 @@ function append(s: EngineState, request: ProduceRequest, acks: number): { p: Par
   const leader = p.replicaStates.get(p.leader)!;
   // The batch copies the records' bytes, as a broker's log does: what was sent is what is read.
   const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' } as const;
-  let tooLarge: Failure | undefined;
+  let refusal: Failure | undefined;
   const batch = packBatch(p.arena, records, timestamps, meta, (size) => {
     if (size > config['max.message.bytes']) {
-      tooLarge = failure(
+      refusal = failure(
         'MESSAGE_TOO_LARGE',
         `The message is ${size} bytes when serialized which is larger than ${config['max.message.bytes']}, the value of the max.message.bytes configuration of topic ${p.topic.name}.`,
       );
     } else if (size > config['segment.bytes']) {
       // As Kafka's UnifiedLog.append: a batch must fit in one segment.
-      tooLarge = failure(
+      refusal = failure(
         'RECORD_LIST_TOO_LARGE',
         `Message batch size is ${size} bytes in append to partition ${p.topic.name}-${p.index} which exceeds the maximum configured segment size of ${config['segment.bytes']}.`,
       );
+    } else if (hasPolicy(config['cleanup.policy'], 'compact')) {
+      // As Kafka: the size checks (UnifiedLog.analyzeAndValidateRecords) come before LogValidator's key check.
+      refusal = keylessRecordErrors(records, `${p.topic.name}-${p.index}`);
     }
-    return tooLarge === undefined;
+    return refusal === undefined;
   });
-  if (batch === undefined) return tooLarge!;
+  if (batch === undefined) return refusal!;
   appendToReplica(s, p, leader, batch);
   replicate(s, p);
   return { p, batch };
+}
+
+/**
+ * Kafka's LogValidator on a compacted topic: every record without a key is a record error, and
+ * the batch is refused with INVALID_RECORD and processRecordErrors' message (at most three shown).
+ */
+function keylessRecordErrors(records: readonly ProduceRecord[], partition: string): Failure | undefined {
+  const errors: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if ((records[i]!.key ?? null) === null) {
+      errors.push(`RecordError(batchIndex=${i}, message='Compacted topic cannot accept message without key in topic partition ${partition}.')`);
+    }
+  }
+  if (errors.length === 0) return undefined;
+  return failure(
+    'INVALID_RECORD',
+    `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${errors.slice(0, 3).join(', ')}]`,
+  );
 }

@@ -60,6 +60,12 @@ export interface RecordBatch {
   readonly timestamps: Float64Array;
   /** Per record, its headers (copies); undefined when no record of the batch has any. */
   readonly headers: readonly (readonly RecordHeader[])[] | undefined;
+  /**
+   * KIP-534's delete horizon: set by the cleaning that first kept a tombstone of this batch, to
+   * that cleaning's time plus `delete.retention.ms`; a later cleaning at or after it drops the
+   * batch's tombstones. Undefined until then.
+   */
+  readonly deleteHorizon?: number;
 }
 
 /** The headers of a record without any: one shared frozen list rather than one allocated per record. */
@@ -147,6 +153,8 @@ export function packBatch(
  * ends up holding. Its size and max timestamp are recomputed as Kafka would for the smaller batch.
  */
 export function sliceBatch(batch: RecordBatch, from: number, to: number = batch.count): RecordBatch {
+  // A reader positioned in a gap a cleaning left (below this batch) starts at the batch's first record.
+  if (from < 0) from = 0;
   if (from === 0 && to === batch.count) return batch;
   const count = to - from;
   const layout = batch.layout.subarray(from * 3, to * 3);
@@ -171,6 +179,88 @@ export function sliceBatch(batch: RecordBatch, from: number, to: number = batch.
     timestamps,
     headers,
   };
+}
+
+/**
+ * What the log cleaner writes for one batch: the records `keep` marks, copied into `arena` (so
+ * the old batch's memory can go), with their offsets, timestamps and headers. Kafka rewrites the
+ * batch in place keeping its base offset, so its records leave gaps; the twin's batches hold
+ * consecutive offsets, so each run of kept records becomes a batch of its own. Their sizes add up
+ * to Kafka's rewritten batch: the first run carries the batch header, and every record is sized
+ * by its offset delta in the original batch. Empty when nothing is kept.
+ */
+export function compactBatch(batch: RecordBatch, keep: Uint8Array, arena: ByteArena, deleteHorizon: number | undefined): RecordBatch[] {
+  const out: RecordBatch[] = [];
+  let firstTimestamp = -1;
+  for (let i = 0; i < batch.count; i++) {
+    if (keep[i]) {
+      firstTimestamp = batch.timestamps[i]!;
+      break;
+    }
+  }
+  let i = 0;
+  while (i < batch.count) {
+    if (!keep[i]) {
+      i++;
+      continue;
+    }
+    const from = i;
+    while (i < batch.count && keep[i]) i++;
+    const to = i;
+    const count = to - from;
+    const length = bytesOf(batch, from, to);
+    const start = batch.layout[from * 3]!;
+    const data = arena.alloc(length);
+    data.set(batch.data.subarray(start, start + length));
+    const layout = arena.int32(count * 3);
+    const timestamps = arena.float64(count);
+    let size = out.length === 0 ? RECORD_BATCH_OVERHEAD : 0;
+    let maxTimestamp = -1;
+    const headers = batch.headers?.slice(from, to);
+    for (let k = 0; k < count; k++) {
+      const j = from + k;
+      layout[k * 3] = batch.layout[j * 3]! - start;
+      layout[k * 3 + 1] = batch.layout[j * 3 + 1]!;
+      layout[k * 3 + 2] = batch.layout[j * 3 + 2]!;
+      const ts = batch.timestamps[j]!;
+      timestamps[k] = ts;
+      if (ts > maxTimestamp) maxTimestamp = ts;
+      size += sizeOfRecord(j, ts - firstTimestamp, layout[k * 3 + 1]!, layout[k * 3 + 2]!, headers?.[k] ?? NO_HEADERS);
+    }
+    out.push({
+      baseOffset: batch.baseOffset + from,
+      lastOffset: batch.baseOffset + to - 1,
+      leaderEpoch: batch.leaderEpoch,
+      timestampType: batch.timestampType,
+      maxTimestamp,
+      sizeInBytes: size,
+      count,
+      data,
+      layout,
+      timestamps,
+      headers,
+      ...(deleteHorizon === undefined ? {} : { deleteHorizon }),
+    });
+  }
+  return out;
+}
+
+/** Whether record `i` of a batch is a tombstone: a key and a null value. */
+export function isTombstone(batch: RecordBatch, i: number): boolean {
+  return batch.layout[i * 3 + 1]! >= 0 && batch.layout[i * 3 + 2]! < 0;
+}
+
+/** Whether record `i` of a batch has a key. */
+export function hasKey(batch: RecordBatch, i: number): boolean {
+  return batch.layout[i * 3 + 1]! >= 0;
+}
+
+/** Record `i`'s key as a string map key (latin1: one char per byte, so distinct keys stay distinct); null without a key. */
+export function keyString(batch: RecordBatch, i: number): string | null {
+  const length = batch.layout[i * 3 + 1]!;
+  if (length < 0) return null;
+  const at = batch.layout[i * 3]!;
+  return batch.data.toString('latin1', at, at + length);
 }
 
 /** Bytes records `[from, to)` of a batch hold in its `data`. */

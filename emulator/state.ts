@@ -49,6 +49,8 @@ export interface Broker {
   running: boolean;
   isolated: boolean;
   retentionTimer: TimerId | undefined;
+  /** The log cleaner's next run (every `log.cleaner.backoff.ms`); see emulator/cleaner.ts. */
+  cleanerTimer: TimerId | undefined;
 }
 
 export interface Replica {
@@ -145,7 +147,7 @@ export class EngineState {
   ) {
     this.clusterId = random.kafkaId();
     this.log = new EventLog(() => clock.now());
-    this.brokers = [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, running: true, isolated: false, retentionTimer: undefined }));
+    this.brokers = [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, running: true, isolated: false, retentionTimer: undefined, cleanerTimer: undefined }));
     this.brokersById = new Map(this.brokers.map((b) => [b.id, b]));
     this.faults = new FaultTable(this.log, (id) => this.brokersById.has(id));
   }

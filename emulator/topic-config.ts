@@ -7,6 +7,7 @@
 import { failure, NONE, type Failure } from '../protocol/errors.js';
 import { electLeader } from './controller.js';
 import {
+  compactionLagConflict,
   isConfigFailure,
   parseTopicOverrides,
   resolveTopicConfig,
@@ -83,9 +84,12 @@ export function alterTopicConfig(s: EngineState, name: string, changes: Readonly
   if (isConfigFailure(parsed)) return { name, ...parsed };
   const overrides = { ...topic.overrides, ...parsed };
   for (const [key, value] of Object.entries(changes)) if (value === null) delete overrides[key as TopicConfigName];
+  const resolved = resolveTopicConfig(s.config, overrides);
+  const conflict = compactionLagConflict(resolved['min.compaction.lag.ms'], resolved['max.compaction.lag.ms']);
+  if (conflict !== undefined) return { name, ...conflict };
   const wasUnclean = topic.config['unclean.leader.election.enable'];
   topic.overrides = overrides;
-  topic.config = resolveTopicConfig(s.config, overrides);
+  topic.config = resolved;
   s.log.record({
     type: 'topic-config-changed',
     topic: name,

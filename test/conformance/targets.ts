@@ -87,6 +87,7 @@ export function scriptBrokerConfig(brokers: number): Record<string, number | boo
     'group.initial.rebalance.delay.ms': 0,
     'log.retention.check.interval.ms': 1000,
     'log.initial.task.delay.ms': 0,
+    'log.cleaner.backoff.ms': 1000,
   };
 }
 

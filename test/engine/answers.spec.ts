@@ -252,7 +252,7 @@ describe('engine answers', () => {
     const badConfigValue = fc.oneof(
       fc.record({ name: fc.constantFrom('retention.ms', 'segment.bytes', 'min.insync.replicas', 'max.message.bytes'), value: fc.constantFrom<ConfigValue>('x', true, -5, 1.5) }),
       fc.record({ name: fc.constantFrom('unclean.leader.election.enable'), value: fc.constantFrom<ConfigValue>('maybe', 3) }),
-      fc.record({ name: fc.constantFrom('cleanup.policy'), value: fc.constantFrom<ConfigValue>('compact', 1) }),
+      fc.record({ name: fc.constantFrom('cleanup.policy'), value: fc.constantFrom<ConfigValue>('compaction', 'compact,later', 1) }),
       fc.record({ name: fc.stringMatching(/^[a-z]{1,8}$/).map((x) => `no.such.${x}`), value: fc.constantFrom<ConfigValue>('1') }),
     );
     type ConfigValue = string | number | boolean;

@@ -43,7 +43,10 @@ describe('cluster options and broker config', () => {
       ['auto.create.topics.enable', 1],
       ['log.message.timestamp.type', 'WallTime'],
       ['log.message.timestamp.type', 5],
-      ['log.cleanup.policy', 'compact'],
+      ['log.cleanup.policy', 'compaction'],
+      ['log.cleanup.policy', 'compact,remove'],
+      ['log.cleaner.min.cleanable.ratio', 1.5],
+      ['log.cleaner.backoff.ms', -1],
       ['log.retention.ms', -2],
       ['log.retention.ms', Number.MAX_SAFE_INTEGER + 2],
     ];

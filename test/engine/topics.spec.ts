@@ -286,7 +286,7 @@ describe('topics and partitions', () => {
       expect(e.message).to.contain('retention.mss');
       protocolErrorOf(() => cluster.createTopic({ topic: 't', config: { 'retention.ms': 'soon' } }), 'INVALID_CONFIG');
       protocolErrorOf(() => cluster.createTopic({ topic: 't', config: { 'segment.bytes': '10' } }), 'INVALID_CONFIG');
-      protocolErrorOf(() => cluster.createTopic({ topic: 't', config: { 'cleanup.policy': 'compact' } }), 'INVALID_CONFIG');
+      protocolErrorOf(() => cluster.createTopic({ topic: 't', config: { 'cleanup.policy': 'compacted' } }), 'INVALID_CONFIG');
       protocolErrorOf(() => cluster.createTopic({ topic: 't', config: 'x' as unknown as Record<string, string> }), 'INVALID_CONFIG');
       expect(cluster.hasTopic('t')).to.equal(false);
     });
