@@ -26,7 +26,7 @@
  * same batches the same way share the rewritten batches rather than each holding a copy.
  */
 import { hasPolicy, type TopicConfig } from './config.js';
-import { segmentOf, segmentTimestamp, type ReplicaLog, type Segment } from './log.js';
+import { segmentIndexOf, segmentOf, segmentTimestamp, type ReplicaLog, type Segment } from './log.js';
 import { ByteArena, compactBatch, hasKey, isTombstone, keyString, type RecordBatch } from './records.js';
 import { applyReplicaRetention } from './retention.js';
 import type { Broker, EngineState, Partition, Topic } from './state.js';
@@ -144,17 +144,6 @@ export function logToClean(topic: Topic, partition: Partition, log: ReplicaLog, 
   };
 }
 
-/** Index of the segment holding `offset` (the last with a base at or below it; 0 when below all). */
-function segmentIndexOf(segments: readonly Segment[], offset: number): number {
-  let lo = 0;
-  let hi = segments.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (segments[mid]!.baseOffset <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /** What one cleaning did, in the numbers the `log-cleaned` event carries. */
 export interface CleaningStats {

@@ -152,14 +152,7 @@ export class ReplicaLog {
   /** Index of the batch holding `offset`, or of the first batch after it; -1 past the end. */
   private locate(offset: number): { segment: number; batch: number } | undefined {
     const segments = this.segments;
-    let lo = 0;
-    let hi = segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (segments[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    for (let s = lo; s < segments.length; s++) {
+    for (let s = segmentIndexOf(segments, offset); s < segments.length; s++) {
       const batches = segments[s]!.batches;
       let bl = 0;
       let bh = batches.length;
@@ -450,4 +443,16 @@ export function segmentOf(baseOffset: number, batches: RecordBatch[], created: n
 /** The time retention measures a segment by: its largest record timestamp, else its creation time. */
 export function segmentTimestamp(segment: Segment): number {
   return segment.maxTimestamp >= 0 ? segment.maxTimestamp : segment.created;
+}
+
+/** Index of the segment holding `offset` (the last with a base at or below it; 0 when below all). */
+export function segmentIndexOf(segments: readonly Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[mid]!.baseOffset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
