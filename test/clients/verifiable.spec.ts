@@ -62,8 +62,9 @@ describe('kafka-verifiable-producer and kafka-verifiable-consumer with a broker 
     // Transactions are not implemented yet, so idempotence is off explicitly (Kafka 3.x turns it on
     // by default, and an idempotent producer starts with InitProducerId); the exactly-once work
     // will drop this line. Without it a retry may write a message twice: the check below allows
-    // duplicates, never a loss.
-    writeFileSync(producerConfig, 'enable.idempotence=false\n');
+    // duplicates, never a loss. kafka-verifiable-producer sets retries=0 before it reads this file,
+    // so a send in flight to the stopped broker would fail (NetworkException) without the second line.
+    writeFileSync(producerConfig, 'enable.idempotence=false\nretries=2147483647\n');
     const started = Date.now();
     const producer = startTool('kafka-verifiable-producer', [
       ...b,
@@ -112,7 +113,7 @@ describe('kafka-verifiable-producer and kafka-verifiable-consumer with a broker 
     const acked = named<Acked>(events, 'producer_send_success');
     const errors = named<Acked>(events, 'producer_send_error');
     const summary = named<ToolData>(events, 'tool_data')[0];
-    // Retries (the default: effectively forever within delivery.timeout.ms) carry every message across the stop.
+    // Retries (effectively forever within delivery.timeout.ms) carry every message across the stop.
     expect(errors, JSON.stringify(errors.slice(0, 3))).to.deep.equal([]);
     expect(summary).to.include({ sent: MESSAGES, acked: MESSAGES });
     expect(acked).to.have.length(MESSAGES);
