@@ -11,14 +11,13 @@ import { isFailure, kafkaError, unreachable, type Failure, type Unreachable } fr
 import { partitionForGroup } from '../../protocol/hashing.js';
 import type { TimerId } from '../clock.js';
 import type { TxnEvent } from './events.js';
-import { fenceAndAbort, sendMarkers } from './markers.js';
+import { fenceAndAbort, markersKey, sendMarkers } from './markers.js';
 import { txnFailure } from './messages.js';
 import { TRANSACTION_STATE_TOPIC, type TxnPort } from './port.js';
 import type { TxnSettings } from './settings.js';
 import { EXPIRATION_ALLOWED, MAX_PRODUCER_EPOCH, TransactionMetadata, type TransactionTransition } from './state.js';
 
-/** Timer keys: one per decided transaction's marker sending, and the two periodic tasks. */
-export const markersKey = (transactionalId: string): string => `markers:${transactionalId}`;
+/** Timer keys of the two periodic tasks (markers.ts keys each decided transaction's marker sending). */
 export const ABORT_TIMED_OUT_KEY = 'abort-timed-out-transactions';
 export const REMOVE_EXPIRED_KEY = 'remove-expired-transactional-ids';
 
@@ -177,6 +176,22 @@ export class TransactionCoordinator {
     }
     if (this.topic === undefined) throw new Error(`invariant: ${TRANSACTION_STATE_TOPIC} was created without onTransactionStateTopicCreated`);
     return this.topic;
+  }
+
+  /**
+   * The coordinator of a transactional id, creating `__transaction_state` on first use, as
+   * FindCoordinator and the brokers themselves see it (no client reachability involved):
+   * COORDINATOR_NOT_AVAILABLE while the id's partition has no leader.
+   */
+  coordinatorFor(transactionalId: string): { readonly partition: number; readonly leader: number } | Failure {
+    const topic = this.ensureTopic();
+    if ('errorCode' in topic) return topic;
+    const partition = partitionForGroup(transactionalId, topic.partitions);
+    const leader = topic.leaders[partition]!;
+    if (leader === -1) {
+      return txnFailure('COORDINATOR_NOT_AVAILABLE', `The coordinator for transactional id ${transactionalId} is not available: ${TRANSACTION_STATE_TOPIC}-${partition} has no leader`);
+    }
+    return { partition, leader };
   }
 
   /**

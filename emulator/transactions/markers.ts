@@ -12,7 +12,7 @@
  * each partition gets one marker per transaction.
  */
 import { KAFKA_ERRORS } from '../../protocol/errors.js';
-import { markersKey, type TransactionCoordinator } from './coordinator.js';
+import type { TransactionCoordinator } from './coordinator.js';
 import type { TxnAbortReason } from './events.js';
 import { TxnErrors } from './messages.js';
 import { CONSUMER_OFFSETS_TOPIC, type TxnMarker } from './port.js';
@@ -23,6 +23,9 @@ import type { TransactionMetadata } from './state.js';
  * marker sender retries on its next poll of the broker queues; the twin names a fixed backoff.
  */
 export const MARKER_RETRY_BACKOFF_MS = 100;
+
+/** The timer key of a decided transaction's marker sending. */
+export const markersKey = (transactionalId: string): string => `markers:${transactionalId}`;
 
 const RETRY: ReadonlySet<number> = new Set([
   TxnErrors.UNKNOWN_TOPIC_OR_PARTITION,

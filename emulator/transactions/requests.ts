@@ -41,11 +41,10 @@ export function findTransactionCoordinator(c: TransactionCoordinator, request: F
     const down = c.checkReachable(request.broker);
     if (down !== undefined) return fail(down);
   }
-  // FindCoordinator may go to any broker: route as the twin client would, to the coordinator.
-  const routed = c.route(request.transactionalId, undefined);
-  if ('errorCode' in routed) return fail(routed);
-  const leader = c.leaderOf(routed.partition);
-  const node = c.port.brokers().find((b) => b.nodeId === leader)!;
+  // Any broker answers FindCoordinator, from its metadata.
+  const found = c.coordinatorFor(request.transactionalId);
+  if ('errorCode' in found) return fail(found);
+  const node = c.port.brokers().find((b) => b.nodeId === found.leader)!;
   return { ...OK, nodeId: node.nodeId, host: node.host, port: node.port };
 }
 
@@ -151,6 +150,8 @@ function initExisting(
       );
     }
     // expected.epoch === lastProducerEpoch: a retry of a bump that succeeded; the epoch stays.
+    // Every InitProducerId transition records the producer id it leaves as the last one.
+    txn.lastProducerId = txn.producerId;
   }
   txn.transitionTo('Empty');
   txn.txnTimeoutMs = timeoutMs;
@@ -269,8 +270,9 @@ export function txnOffsetCommit(c: TransactionCoordinator, request: TxnOffsetCom
     groupInstanceId: request.groupInstanceId ?? null,
   });
   if (isFailure(group)) return each(group);
-  const routed = c.route(id, undefined);
-  if ('errorCode' in routed) return each(routed);
+  // The group coordinator asks the transaction coordinator broker to broker: clients' reachability does not matter.
+  const found = c.coordinatorFor(id);
+  if ('errorCode' in found) return each(found);
   const txn = c.get(id);
   if (txn === undefined || txn.producerId !== request.producerId) {
     return each(txnFailure('INVALID_PRODUCER_ID_MAPPING', `Producer id ${request.producerId} is not the producer id of transactional id ${id}`));

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { describeTransactions, endTxn, findTransactionCoordinator, initProducerId, TxnErrors } from '../../emulator/transactions/index.js';
+import { sendMarkers } from '../../emulator/transactions/markers.js';
 import { partitionForGroup } from '../../protocol/hashing.js';
 import { FakeBroker, TestProducer } from './fake-port.js';
 
@@ -94,5 +95,40 @@ describe('transactions: placement and failover', () => {
     b.moveLeader(partition, -1);
     expect(describeTransactions(b.coordinator, { transactionalIds: [elsewhere] }).transactionStates[0]!.transactionState).to.equal('Empty');
     expect(b.eventsOf('txn-coordinator-moved').map((e) => e.transactionalId)).to.deep.equal(['tx']);
+  });
+
+  it('answers FindCoordinator from any reachable broker even when the coordinator is cut off from clients', () => {
+    const { b, leader, other } = setup();
+    b.brokerList.find((x) => x.nodeId === leader)!.status = 'isolated';
+    const found = findTransactionCoordinator(b.coordinator, { transactionalId: 'tx', broker: other });
+    expect([found.errorCode, found.nodeId]).to.deep.equal([TxnErrors.NONE, leader]);
+    expect(findTransactionCoordinator(b.coordinator, { transactionalId: 'tx', broker: leader }).errorCode).to.equal(TxnErrors.NETWORK_EXCEPTION);
+    expect(initProducerId(b.coordinator, { transactionalId: 'tx', transactionTimeoutMs: 1000 }).errorCode).to.equal(TxnErrors.NETWORK_EXCEPTION);
+  });
+
+  it('stops writing markers when a partition answers that a newer coordinator owns the transaction, until the next election', async () => {
+    const { b, p, partition, other } = setup();
+    p.add('orders', [0, 1]);
+    b.answering.set('orders-1', TxnErrors.TRANSACTION_COORDINATOR_FENCED);
+    p.end(false);
+    await b.advance(1_000);
+    expect(b.refused.map((m) => m.partition)).to.deep.equal([1]);
+    expect(b.coordinator.get('tx')!.state).to.equal('PrepareAbort');
+    b.answering.clear();
+    b.moveLeader(partition, other);
+    expect(b.markers.map((m) => [m.partition, m.commit])).to.deep.equal([
+      [0, false],
+      [1, false],
+    ]);
+    expect(stateOf(b)).to.equal('CompleteAbort');
+  });
+
+  it('treats a marker answer no broker gives (CORRUPT_MESSAGE) as a broken port', () => {
+    const { b, p } = setup();
+    p.add('orders', [0]);
+    b.answering.set('orders-0', TxnErrors.CORRUPT_MESSAGE);
+    p.end(true);
+    // Sent directly rather than from the clock's timer, so the error reaches the test.
+    expect(() => sendMarkers(b.coordinator, b.coordinator.get('tx')!)).to.throw('WriteTxnMarkers answered CORRUPT_MESSAGE (2) for orders-0');
   });
 });

@@ -58,6 +58,8 @@ export class FakeBroker implements TxnPort {
   readonly refused: TxnMarker[] = [];
   /** Partitions (`topic-partition`) that answer NOT_LEADER_OR_FOLLOWER to markers. */
   readonly refusing = new Set<string>();
+  /** Partitions that answer markers with this code (checked before `refusing`). */
+  readonly answering = new Map<string, number>();
   readonly handed: HandedOffsets[] = [];
   readonly events: TxnEvent[] = [];
   readonly transitions: TransactionTransition[] = [];
@@ -87,6 +89,11 @@ export class FakeBroker implements TxnPort {
 
   writeTxnMarkers(markers: readonly TxnMarker[]): readonly number[] {
     return markers.map((m) => {
+      const code = this.answering.get(`${m.topic}-${m.partition}`);
+      if (code !== undefined) {
+        this.refused.push(m);
+        return code;
+      }
       if (this.refusing.has(`${m.topic}-${m.partition}`)) {
         this.refused.push(m);
         return TxnErrors.NOT_LEADER_OR_FOLLOWER;
