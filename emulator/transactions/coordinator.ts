@@ -189,7 +189,10 @@ export class TransactionCoordinator {
     const partition = partitionForGroup(transactionalId, topic.partitions);
     const leader = topic.leaders[partition]!;
     if (leader === -1) {
-      return txnFailure('COORDINATOR_NOT_AVAILABLE', `The coordinator for transactional id ${transactionalId} is not available: ${TRANSACTION_STATE_TOPIC}-${partition} has no leader`);
+      return txnFailure(
+        'COORDINATOR_NOT_AVAILABLE',
+        `The coordinator for transactional id ${transactionalId} is not available: ${TRANSACTION_STATE_TOPIC}-${partition} has no leader`,
+      );
     }
     return { partition, leader };
   }
@@ -215,7 +218,8 @@ export class TransactionCoordinator {
         `Broker ${broker} is not the coordinator for transactional id ${transactionalId}: ${leader === -1 ? `${where} has no leader` : `broker ${leader} is`}`,
       );
     }
-    if (leader === -1) return txnFailure('COORDINATOR_NOT_AVAILABLE', `The coordinator for transactional id ${transactionalId} is not available: ${where} has no leader`);
+    if (leader === -1)
+      return txnFailure('COORDINATOR_NOT_AVAILABLE', `The coordinator for transactional id ${transactionalId} is not available: ${where} has no leader`);
     if (broker === undefined) {
       const down = this.checkReachable(leader);
       if (down !== undefined) return down;
@@ -273,7 +277,15 @@ export class TransactionCoordinator {
   }
 
   private moved(txn: TransactionMetadata, from: number, to: number, coordinatorEpoch: number): void {
-    this.record({ type: 'txn-coordinator-moved', transactionalId: txn.transactionalId, partition: txn.partition, from, to, coordinatorEpoch, state: txn.state });
+    this.record({
+      type: 'txn-coordinator-moved',
+      transactionalId: txn.transactionalId,
+      partition: txn.partition,
+      from,
+      to,
+      coordinatorEpoch,
+      state: txn.state,
+    });
   }
 
   // ---------------------------------------------------------------- periodic tasks

@@ -104,7 +104,10 @@ function initExisting(
 ): InitProducerIdAnswer | Failure {
   const id = txn.transactionalId;
   if (txn.completionPending) {
-    return txnFailure('CONCURRENT_TRANSACTIONS', `The ${txn.state === 'PrepareCommit' ? 'commit' : 'abort'} of transactional id ${id} is still writing its markers`);
+    return txnFailure(
+      'CONCURRENT_TRANSACTIONS',
+      `The ${txn.state === 'PrepareCommit' ? 'commit' : 'abort'} of transactional id ${id} is still writing its markers`,
+    );
   }
   // Fence unless the metadata was just created, the producer id is the current one (its epoch is
   // checked below), or it is the previous one with its epochs spent (a retried rotation).
@@ -159,7 +162,15 @@ function initExisting(
   txn.txnStartTimestamp = -1;
   txn.txnLastUpdateTimestamp = c.port.clock.now();
   if (previousEpoch !== NO_PRODUCER_EPOCH && (txn.producerId !== previousId || txn.producerEpoch !== previousEpoch)) {
-    c.record({ type: 'txn-fenced', transactionalId: id, producerId: previousId, fencedEpoch: previousEpoch, producerEpoch: txn.producerEpoch, newProducerId: txn.producerId, reason: 'init' });
+    c.record({
+      type: 'txn-fenced',
+      transactionalId: id,
+      producerId: previousId,
+      fencedEpoch: previousEpoch,
+      producerEpoch: txn.producerEpoch,
+      newProducerId: txn.producerId,
+      reason: 'init',
+    });
   }
   return { ...OK, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
 }
@@ -175,7 +186,10 @@ function checkProducer(txn: TransactionMetadata | undefined, request: TxnRequest
     return txnFailure('INVALID_PRODUCER_ID_MAPPING', `Producer id ${request.producerId} is not the producer id ${txn.producerId} of transactional id ${id}`);
   }
   if (txn.producerEpoch !== request.producerEpoch) {
-    return txnFailure('PRODUCER_FENCED', `Producer epoch ${request.producerEpoch} of transactional id ${id} is fenced: the current epoch is ${txn.producerEpoch}`);
+    return txnFailure(
+      'PRODUCER_FENCED',
+      `Producer epoch ${request.producerEpoch} of transactional id ${id} is fenced: the current epoch is ${txn.producerEpoch}`,
+    );
   }
   return undefined;
 }
@@ -200,7 +214,13 @@ function addToTransaction(c: TransactionCoordinator, request: TxnRequestBase, pa
   t.addPartitions(partitions);
   t.txnLastUpdateTimestamp = now;
   if (starting) {
-    c.record({ type: 'txn-begin', transactionalId: t.transactionalId, producerId: t.producerId, producerEpoch: t.producerEpoch, partitions: t.topicPartitions() });
+    c.record({
+      type: 'txn-begin',
+      transactionalId: t.transactionalId,
+      producerId: t.producerId,
+      producerEpoch: t.producerEpoch,
+      partitions: t.topicPartitions(),
+    });
   }
   return OK;
 }
@@ -278,13 +298,21 @@ export function txnOffsetCommit(c: TransactionCoordinator, request: TxnOffsetCom
     return each(txnFailure('INVALID_PRODUCER_ID_MAPPING', `Producer id ${request.producerId} is not the producer id of transactional id ${id}`));
   }
   if (txn.producerEpoch !== request.producerEpoch) {
-    return each(txnFailure('INVALID_PRODUCER_EPOCH', `Producer epoch ${request.producerEpoch} of transactional id ${id} is fenced: the current epoch is ${txn.producerEpoch}`));
+    return each(
+      txnFailure(
+        'INVALID_PRODUCER_EPOCH',
+        `Producer epoch ${request.producerEpoch} of transactional id ${id} is fenced: the current epoch is ${txn.producerEpoch}`,
+      ),
+    );
   }
   if (txn.completionPending) return each(txnFailure('CONCURRENT_TRANSACTIONS', `The transaction of ${id} is being completed (${txn.state})`));
   const offsetsPartition = c.port.offsetsPartitionFor(request.groupId);
   if (txn.state !== 'Ongoing' || !txn.hasPartition(CONSUMER_OFFSETS_TOPIC, offsetsPartition)) {
     return each(
-      txnFailure('INVALID_TXN_STATE', `Group ${request.groupId} (${CONSUMER_OFFSETS_TOPIC}-${offsetsPartition}) is not in the transaction of ${id}; call AddOffsetsToTxn first`),
+      txnFailure(
+        'INVALID_TXN_STATE',
+        `Group ${request.groupId} (${CONSUMER_OFFSETS_TOPIC}-${offsetsPartition}) is not in the transaction of ${id}; call AddOffsetsToTxn first`,
+      ),
     );
   }
   for (const { topic, partitions } of request.topics) {
@@ -326,7 +354,8 @@ function endTransaction(c: TransactionCoordinator, request: EndTxnRequest): Erro
   const result = request.committed ? 'commit' : 'abort';
   const invalid = (): Failure => txnFailure('INVALID_TXN_STATE', `Cannot ${result} transactional id ${id} in state ${t.state}`);
   // Kafka checks its pending completion before the state: a second EndTxn of either result waits.
-  if (t.completionPending) return txnFailure('CONCURRENT_TRANSACTIONS', `The ${t.state === 'PrepareCommit' ? 'commit' : 'abort'} of ${id} is still writing its markers`);
+  if (t.completionPending)
+    return txnFailure('CONCURRENT_TRANSACTIONS', `The ${t.state === 'PrepareCommit' ? 'commit' : 'abort'} of ${id} is still writing its markers`);
   switch (t.state) {
     case 'Ongoing':
       decide(c, t, request.committed, 'client');
@@ -341,4 +370,3 @@ function endTransaction(c: TransactionCoordinator, request: EndTxnRequest): Erro
       throw new Error(`invariant: transactional id ${id} found in state ${t.state}, which no request may see`);
   }
 }
-

@@ -63,9 +63,7 @@ export type TxnSettingName = keyof typeof TXN_SETTINGS;
 export type TxnSettings = { readonly [K in TxnSettingName]: number };
 
 /** Kafka's defaults. */
-export const DEFAULT_TXN_SETTINGS: TxnSettings = Object.fromEntries(
-  Object.entries(TXN_SETTINGS).map(([name, d]) => [name, d.default]),
-) as TxnSettings;
+export const DEFAULT_TXN_SETTINGS: TxnSettings = Object.fromEntries(Object.entries(TXN_SETTINGS).map(([name, d]) => [name, d.default])) as TxnSettings;
 
 /**
  * Settings from overrides (numbers, or their string form as Kafka's APIs carry them) over Kafka's

@@ -4,13 +4,7 @@
  * duration, and the broker asked; settings parsed under Kafka's names.
  */
 import { expect } from 'chai';
-import {
-  DEFAULT_TXN_SETTINGS,
-  describeTransactions,
-  listTransactions,
-  parseTxnSettings,
-  TxnErrors,
-} from '../../emulator/transactions/index.js';
+import { DEFAULT_TXN_SETTINGS, describeTransactions, listTransactions, parseTxnSettings, TxnErrors } from '../../emulator/transactions/index.js';
 import { FakeBroker, TestProducer } from './fake-port.js';
 
 async function cluster(): Promise<{ b: FakeBroker; ongoing: TestProducer; committed: TestProducer; empty: TestProducer }> {
@@ -78,7 +72,7 @@ describe('transactions: admin', () => {
     expect(described.errorCode).to.equal(TxnErrors.NETWORK_EXCEPTION);
   });
 
-  it('parses the settings under Kafka\'s names, with Kafka\'s defaults', () => {
+  it("parses the settings under Kafka's names, with Kafka's defaults", () => {
     expect(DEFAULT_TXN_SETTINGS).to.deep.equal({
       'transaction.state.log.num.partitions': 50,
       'transaction.state.log.replication.factor': 3,
@@ -89,7 +83,10 @@ describe('transactions: admin', () => {
       'transaction.remove.expired.transaction.cleanup.interval.ms': 3600000,
     });
     expect(parseTxnSettings({ 'transaction.max.timeout.ms': '60000' })).to.include({ 'transaction.max.timeout.ms': 60000 });
-    expect(parseTxnSettings({ 'transaction.max.timeout': 1 })).to.deep.equal({ errorCode: 40, errorMessage: 'Unknown transaction coordinator setting transaction.max.timeout' });
+    expect(parseTxnSettings({ 'transaction.max.timeout': 1 })).to.deep.equal({
+      errorCode: 40,
+      errorMessage: 'Unknown transaction coordinator setting transaction.max.timeout',
+    });
     const bad = parseTxnSettings({ 'transaction.state.log.replication.factor': 40000 });
     expect(bad).to.have.property('errorCode', 40);
     expect(bad).to.have.property('errorMessage').that.contains('transaction.state.log.replication.factor');

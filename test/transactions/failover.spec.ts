@@ -23,7 +23,7 @@ function setup(): { b: FakeBroker; p: TestProducer; partition: number; leader: n
 const stateOf = (b: FakeBroker): string => describeTransactions(b.coordinator, { transactionalIds: ['tx'] }).transactionStates[0]!.transactionState;
 
 describe('transactions: placement and failover', () => {
-  it('answers NOT_COORDINATOR from a broker that does not lead the id\'s partition', () => {
+  it("answers NOT_COORDINATOR from a broker that does not lead the id's partition", () => {
     const { b, p, leader, other } = setup();
     const ids = { transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.epoch };
     expect(initProducerId(b.coordinator, { transactionalId: 'tx', transactionTimeoutMs: 1000, broker: other }).errorCode).to.equal(TxnErrors.NOT_COORDINATOR);
@@ -51,10 +51,12 @@ describe('transactions: placement and failover', () => {
       { type: 'txn-coordinator-moved', transactionalId: 'tx', partition, from: leader, to: other, coordinatorEpoch: 1, state: 'Ongoing' },
     ]);
     expect(stateOf(b)).to.equal('Ongoing');
-    expect(endTxn(b.coordinator, { transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.epoch, committed: true, broker: leader }).errorCode).to.equal(
-      TxnErrors.NOT_COORDINATOR,
-    );
-    expect(endTxn(b.coordinator, { transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.epoch, committed: true, broker: other }).errorCode).to.equal(TxnErrors.NONE);
+    expect(
+      endTxn(b.coordinator, { transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.epoch, committed: true, broker: leader }).errorCode,
+    ).to.equal(TxnErrors.NOT_COORDINATOR);
+    expect(
+      endTxn(b.coordinator, { transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.epoch, committed: true, broker: other }).errorCode,
+    ).to.equal(TxnErrors.NONE);
     await b.advance(0);
     expect(b.markers.map((m) => [m.partition, m.coordinatorEpoch])).to.deep.equal([
       [0, 1],

@@ -71,7 +71,12 @@ export class FakeBroker implements TxnPort {
 
   constructor(options: { brokers?: number; settings?: Partial<TxnSettings> } = {}) {
     this.settings = { ...DEFAULT_TXN_SETTINGS, 'transaction.state.log.num.partitions': 5, ...options.settings };
-    this.brokerList = Array.from({ length: options.brokers ?? 3 }, (_, i) => ({ nodeId: i + 1, host: 'localhost', port: 9092 + i, status: 'running' as const }));
+    this.brokerList = Array.from({ length: options.brokers ?? 3 }, (_, i) => ({
+      nodeId: i + 1,
+      host: 'localhost',
+      port: 9092 + i,
+      status: 'running' as const,
+    }));
     this.coordinator = new TransactionCoordinator(this, { onTransition: (t) => this.transitions.push(t) });
   }
 

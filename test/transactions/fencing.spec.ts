@@ -16,7 +16,7 @@ function setup(settings: ConstructorParameters<typeof FakeBroker>[0] = {}): Fake
 const describe1 = (b: FakeBroker, id: string) => describeTransactions(b.coordinator, { transactionalIds: [id] }).transactionStates[0]!;
 
 describe('transactions: fencing', () => {
-  it('a new producer aborts the old one\'s transaction (CONCURRENT_TRANSACTIONS until its markers are written) and fences it', async () => {
+  it("a new producer aborts the old one's transaction (CONCURRENT_TRANSACTIONS until its markers are written) and fences it", async () => {
     const b = setup();
     const zombie = new TestProducer(b, 'tx');
     zombie.init();

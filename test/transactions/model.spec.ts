@@ -122,7 +122,10 @@ function pick(m: IdModel, zombie: boolean): TestProducer | undefined {
 }
 
 class Init implements Cmd {
-  constructor(readonly idx: number, readonly mode: 'same' | 'recover' | 'new') {}
+  constructor(
+    readonly idx: number,
+    readonly mode: 'same' | 'recover' | 'new',
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     const m = w.models[this.idx]!;
@@ -143,7 +146,12 @@ class Init implements Cmd {
 }
 
 class Add implements Cmd {
-  constructor(readonly idx: number, readonly zombie: boolean, readonly topic: string, readonly partitions: readonly number[]) {}
+  constructor(
+    readonly idx: number,
+    readonly zombie: boolean,
+    readonly topic: string,
+    readonly partitions: readonly number[],
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     const m = w.models[this.idx]!;
@@ -158,7 +166,12 @@ class Add implements Cmd {
 }
 
 class AddOffsets implements Cmd {
-  constructor(readonly idx: number, readonly zombie: boolean, readonly group: string, readonly thenCommit: boolean) {}
+  constructor(
+    readonly idx: number,
+    readonly zombie: boolean,
+    readonly group: string,
+    readonly thenCommit: boolean,
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     const m = w.models[this.idx]!;
@@ -177,7 +190,11 @@ class AddOffsets implements Cmd {
 }
 
 class End implements Cmd {
-  constructor(readonly idx: number, readonly zombie: boolean, readonly commit: boolean) {}
+  constructor(
+    readonly idx: number,
+    readonly zombie: boolean,
+    readonly commit: boolean,
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     const m = w.models[this.idx]!;
@@ -203,7 +220,10 @@ class Advance implements Cmd {
 }
 
 class Move implements Cmd {
-  constructor(readonly idx: number, readonly to: number) {}
+  constructor(
+    readonly idx: number,
+    readonly to: number,
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     if (!w.b.topics.has('__transaction_state')) return;
@@ -214,7 +234,10 @@ class Move implements Cmd {
 }
 
 class Refuse implements Cmd {
-  constructor(readonly partition: string, readonly on: boolean) {}
+  constructor(
+    readonly partition: string,
+    readonly on: boolean,
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     if (this.on) w.b.refusing.add(this.partition);
@@ -228,9 +251,7 @@ const partitionsOf = (topic: string): fc.Arbitrary<number[]> =>
   fc.uniqueArray(fc.integer({ min: 0, max: TOPICS[topic]! - 1 }), { minLength: 1, maxLength: TOPICS[topic]! });
 const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(idx, fc.constantFrom<'same' | 'recover' | 'new'>('same', 'same', 'recover', 'new')).map(([i, mode]) => new Init(i, mode)),
-  fc
-    .tuple(idx, fc.boolean(), fc.constantFrom(...Object.keys(TOPICS)))
-    .chain(([i, z, topic]) => partitionsOf(topic).map((ps) => new Add(i, z, topic, ps))),
+  fc.tuple(idx, fc.boolean(), fc.constantFrom(...Object.keys(TOPICS))).chain(([i, z, topic]) => partitionsOf(topic).map((ps) => new Add(i, z, topic, ps))),
   fc.tuple(idx, fc.boolean(), fc.constantFrom(...GROUPS), fc.boolean()).map(([i, z, g, c]) => new AddOffsets(i, z, g, c)),
   fc.tuple(idx, fc.boolean(), fc.boolean()).map(([i, z, c]) => new End(i, z, c)),
   fc.constantFrom(0, 50, 100, 1_000, 3_000, 6_000).map((ms) => new Advance(ms)),
@@ -241,7 +262,9 @@ const commands: fc.Arbitrary<Cmd>[] = [
 /** Brings every partition back, lets every timeout and marker retry run, then checks the markers. */
 async function settle(w: World): Promise<void> {
   w.b.refusing.clear();
-  for (const i of IDS.keys()) if (w.b.topics.has('__transaction_state') && w.b.coordinator.leaderOf(partitionForGroup(IDS[i]!, 5)) === -1) w.b.moveLeader(partitionForGroup(IDS[i]!, 5), 1);
+  for (const i of IDS.keys())
+    if (w.b.topics.has('__transaction_state') && w.b.coordinator.leaderOf(partitionForGroup(IDS[i]!, 5)) === -1)
+      w.b.moveLeader(partitionForGroup(IDS[i]!, 5), 1);
   w.sync();
   await w.b.advance(2 * TIMEOUT_MS + 2_000);
   w.sync();

@@ -27,7 +27,7 @@ const stateOf = (b: FakeBroker, id: string): string => describeTransactions(b.co
 
 describe('transactions: requests', () => {
   describe('FindCoordinator (key type 1)', () => {
-    it('creates __transaction_state and answers the leader of the id\'s partition', () => {
+    it("creates __transaction_state and answers the leader of the id's partition", () => {
       const { b } = setup();
       const answer = findTransactionCoordinator(b.coordinator, { transactionalId: 'tx-1' });
       expect(answer.errorCode).to.equal(TxnErrors.NONE);
@@ -120,7 +120,12 @@ describe('transactions: requests', () => {
       expect(p.producerId).to.not.equal(first);
       expect(p.epoch).to.equal(0);
       expect(b.eventsOf('producer-id-allocated').at(-1)).to.deep.equal({ type: 'producer-id-allocated', producerId: p.producerId, transactionalId: 'tx-1' });
-      const retry = initProducerId(b.coordinator, { transactionalId: 'tx-1', transactionTimeoutMs: 60_000, producerId: exhausted.id, producerEpoch: exhausted.epoch });
+      const retry = initProducerId(b.coordinator, {
+        transactionalId: 'tx-1',
+        transactionTimeoutMs: 60_000,
+        producerId: exhausted.id,
+        producerEpoch: exhausted.epoch,
+      });
       expect([retry.errorCode, retry.producerId, retry.producerEpoch]).to.deep.equal([TxnErrors.NONE, p.producerId, 0]);
     });
   });
@@ -143,7 +148,13 @@ describe('transactions: requests', () => {
         { topic: 'audit', partitions: [0] },
       ]);
       expect(answer.results.map((t) => [t.topic, t.partitions.map((x) => [x.partition, x.errorCode])])).to.deep.equal([
-        ['orders', [[0, TxnErrors.OPERATION_NOT_ATTEMPTED], [7, TxnErrors.UNKNOWN_TOPIC_OR_PARTITION]]],
+        [
+          'orders',
+          [
+            [0, TxnErrors.OPERATION_NOT_ATTEMPTED],
+            [7, TxnErrors.UNKNOWN_TOPIC_OR_PARTITION],
+          ],
+        ],
         ['nope', [[0, TxnErrors.UNKNOWN_TOPIC_OR_PARTITION]]],
         ['audit', [[0, TxnErrors.OPERATION_NOT_ATTEMPTED]]],
       ]);
@@ -159,16 +170,22 @@ describe('transactions: requests', () => {
       expect(p.add('orders', [1])).to.equal(TxnErrors.NONE);
       expect(p.add('audit', [0])).to.equal(TxnErrors.NONE);
       expect(b.eventsOf('txn-begin')).to.have.length(1);
-      expect(b.eventsOf('txn-begin')[0]!.partitions).to.deep.equal([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+      expect(b.eventsOf('txn-begin')[0]!.partitions).to.deep.equal([
+        { topic: 'orders', partition: 0 },
+        { topic: 'orders', partition: 1 },
+      ]);
       const d = describeTransactions(b.coordinator, { transactionalIds: ['tx-1'] }).transactionStates[0]!;
       expect(d.transactionState).to.equal('Ongoing');
-      expect(d.topics).to.deep.equal([{ topic: 'orders', partitions: [0, 1] }, { topic: 'audit', partitions: [0] }]);
+      expect(d.topics).to.deep.equal([
+        { topic: 'orders', partitions: [0, 1] },
+        { topic: 'audit', partitions: [0] },
+      ]);
       expect(d.transactionStartTimeMs).to.equal(start);
     });
   });
 
   describe('AddOffsetsToTxn and TxnOffsetCommit', () => {
-    it('adds the group\'s __consumer_offsets partition and holds the offsets until the commit marker', async () => {
+    it("adds the group's __consumer_offsets partition and holds the offsets until the commit marker", async () => {
       const { b, p } = setup();
       p.init();
       expect(p.commitOffsets('g', 'orders', { 0: 5 })).to.equal(TxnErrors.INVALID_TXN_STATE);
@@ -183,11 +200,14 @@ describe('transactions: requests', () => {
       await b.advance(0);
       expect(b.handed).to.have.length(1);
       expect(b.handed[0]!.commit).to.equal(true);
-      expect(b.handed[0]!.offsets.map((o) => [o.partition, o.offset])).to.deep.equal([[0, 6], [1, 7]]);
+      expect(b.handed[0]!.offsets.map((o) => [o.partition, o.offset])).to.deep.equal([
+        [0, 6],
+        [1, 7],
+      ]);
       expect(b.markers.map((m) => [m.topic, m.partition, m.commit])).to.deep.equal([[CONSUMER_OFFSETS_TOPIC, offsetsPartition, true]]);
     });
 
-    it('drops the held offsets with an abort, and passes on the group coordinator\'s refusal', async () => {
+    it("drops the held offsets with an abort, and passes on the group coordinator's refusal", async () => {
       const { b, p } = setup();
       p.init();
       p.addOffsets('g');

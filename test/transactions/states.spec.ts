@@ -3,17 +3,21 @@
  * the coordinator's requests, markers and timers make every legal move between them.
  */
 import { expect } from 'chai';
-import {
-  ALL_TRANSACTION_STATES,
-  TransactionMetadata,
-  VALID_PREVIOUS_STATES,
-  type TransactionState,
-} from '../../emulator/transactions/index.js';
+import { ALL_TRANSACTION_STATES, TransactionMetadata, VALID_PREVIOUS_STATES, type TransactionState } from '../../emulator/transactions/index.js';
 import { FakeBroker, TestProducer } from './fake-port.js';
 
 describe('transactions: states', () => {
-  it('declares Kafka 3.9\'s states and legal previous states (transaction protocol v1)', () => {
-    expect(ALL_TRANSACTION_STATES).to.deep.equal(['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence']);
+  it("declares Kafka 3.9's states and legal previous states (transaction protocol v1)", () => {
+    expect(ALL_TRANSACTION_STATES).to.deep.equal([
+      'Empty',
+      'Ongoing',
+      'PrepareCommit',
+      'PrepareAbort',
+      'CompleteCommit',
+      'CompleteAbort',
+      'Dead',
+      'PrepareEpochFence',
+    ]);
     expect(VALID_PREVIOUS_STATES).to.deep.equal({
       Empty: ['Empty', 'CompleteCommit', 'CompleteAbort'],
       Ongoing: ['Ongoing', 'Empty', 'CompleteCommit', 'CompleteAbort'],
@@ -71,7 +75,12 @@ describe('transactions: states', () => {
     r.end(true);
     await b.advance(0); // c: CompleteCommit
     await b.advance(70_000); // a (CompleteAbort), b (Empty), c (CompleteCommit) -> Dead
-    expect(b.eventsOf('txn-id-expired').map((e) => e.transactionalId).sort()).to.deep.equal(['a', 'b', 'c']);
+    expect(
+      b
+        .eventsOf('txn-id-expired')
+        .map((e) => e.transactionalId)
+        .sort(),
+    ).to.deep.equal(['a', 'b', 'c']);
     const seen = new Set(b.transitions.map((t) => `${t.from}->${t.to}`));
     const legal = ALL_TRANSACTION_STATES.flatMap((to) => VALID_PREVIOUS_STATES[to].map((from) => `${from}->${to}`));
     expect([...legal].filter((m) => !seen.has(m))).to.deep.equal([]);
