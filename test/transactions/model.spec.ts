@@ -134,6 +134,9 @@ class Init implements Cmd {
     const before = { producerId: p.producerId, epoch: p.epoch };
     const answer = p.init({ recover: this.mode === 'recover' && before.producerId !== -1 });
     count(`init ${this.mode}: ${answer.errorCode}`);
+    // A recovering producer names its epoch (KIP-360): a fenced one must not get back in.
+    if (this.mode === 'recover' && before.producerId !== -1)
+      w.checkNotFenced('InitProducerId (recovering)', p, before.producerId, before.epoch, answer.errorCode);
     if (answer.errorCode === TxnErrors.NONE) {
       if (m.open !== undefined) w.violations.push(`InitProducerId of ${m.id} succeeded while a transaction was open: it was dropped without a decision`);
       w.bump(answer.producerId, answer.producerEpoch);
