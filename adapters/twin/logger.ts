@@ -10,6 +10,7 @@
  * name, and the message, level, namespace and fields come out as kafkajs writes them.
  */
 import { createRequire } from 'node:module';
+import { UNRECOVERABLE } from './retry.js';
 import type { logCreator as LogCreator, Logger, LogEntry, logLevel as LogLevel } from 'kafkajs';
 
 export type { Logger, LogEntry, logCreator as LogCreator } from 'kafkajs';
@@ -212,13 +213,18 @@ export class ConsumerLog {
   }
 
   /**
-   * The consumer crashed. As kafkajs's crash handler: the crash, then the stop it does, then
-   * (when it restarts) the wait before it starts again.
+   * The consumer crashed on `error` after `retries` retries. As kafkajs's crash handler: the
+   * crash, then the stop it does, then (when it restarts) the wait before it starts again. kafkajs
+   * crashes on what its retrier rejects with, so the line names the retrier's wrapper, with the
+   * error's message: KafkaJSNumberOfRetriesExceeded once a retriable error's retries are spent,
+   * KafkaJSNonRetriableError for any other.
    */
-  crashed(error: unknown, restart: boolean, retryTime: number): void {
+  crashed(error: unknown, restart: boolean, retryTime: number, retries: number): void {
     const { name, message, stack } = describe(error);
-    const retryCount = (error as { retryCount?: number } | null)?.retryCount;
-    this.consumer.error(`Crash: ${name}: ${message}`, { groupId: this.groupId, retryCount, stack });
+    const retriable = (error as { retriable?: boolean } | null)?.retriable !== false && !UNRECOVERABLE.has(name);
+    const wrapper = retriable ? 'KafkaJSNumberOfRetriesExceeded' : 'KafkaJSNonRetriableError';
+    const retryCount = retriable ? retries : undefined;
+    this.consumer.error(`Crash: ${wrapper}: ${message}`, { groupId: this.groupId, retryCount, stack });
     this.stopped();
     if (restart) this.consumer.error(`Restarting the consumer in ${retryTime}ms`, { retryCount, retryTime, groupId: this.groupId });
   }

@@ -87,7 +87,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const emit = (eventName: string, payload: unknown) => {
       if (eventName === CONSUMER_EVENTS.CRASH) {
         const { error, restart } = payload as { error: unknown; restart: boolean };
-        log.crashed(error, restart, retry.initialRetryTime);
+        log.crashed(error, restart, retry.initialRetryTime, retry.retries);
       }
       this.instrumentation.emit(eventName, payload);
       if (eventName === CONSUMER_EVENTS.GROUP_JOIN) log.joined(payload as GroupJoin);
