@@ -26,7 +26,7 @@ import { inKafkaMetadataOrder, inOffsetFetchOrder } from '../../protocol/hashing
 import { toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
-import { AdminLog, loggerFor, type Logger } from './logger.js';
+import { AdminLog, listenerFailed, loggerFor, type Logger } from './logger.js';
 
 /** kafkajs's admin event names. */
 export const ADMIN_EVENTS = {
@@ -71,8 +71,8 @@ export class TwinAdminTopics {
     rootLogger: Logger = loggerFor(cluster),
   ) {
     this.retry = { ...clientRetry, ...config.retry };
-    this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now());
     this.log = new AdminLog(rootLogger);
+    this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.admin, name, e));
   }
 
   /** The `Admin` namespace of the client's logger, as kafkajs's `admin.logger()`. */

@@ -108,6 +108,12 @@ function describe(e: unknown): { name: string; message: string; stack: string | 
   return { name: typeof e, message: String(e), stack: undefined };
 }
 
+/** A client's instrumentation listener failed: kafkajs logs it on the client's namespace and goes on. */
+export function listenerFailed(logger: Logger, eventName: string, error: unknown): void {
+  const { message, stack } = describe(error);
+  logger.error(`Failed to execute listener: ${message}`, { eventName, stack });
+}
+
 /** kafkajs's group join payload, in its order (the log line prints the fields in this order). */
 export interface GroupJoin {
   readonly groupId: string;

@@ -11,7 +11,7 @@ import { createDefaultPartitioner } from '../../client/partitioners.js';
 import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
-import { loggerFor, ProducerLog, type Logger } from './logger.js';
+import { listenerFailed, loggerFor, ProducerLog, type Logger } from './logger.js';
 
 /** kafkajs's producer event names. */
 export const PRODUCER_EVENTS = {
@@ -49,7 +49,7 @@ export class TwinProducer implements Producer {
     this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
     this.retry = { ...clientRetry, ...config.retry };
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
-    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now());
+    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.producer, name, e));
   }
 
   async connect(): Promise<void> {

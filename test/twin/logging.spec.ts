@@ -231,6 +231,27 @@ describe('twin logging, as kafkajs logs', () => {
     });
   });
 
+  it("logs an instrumentation listener's failure on the client's namespace, and goes on", async () => {
+    const cluster = new Cluster({ clock: 'virtual' });
+    const log = recorder();
+    const kafka = cluster.kafka({ logCreator: log.logCreator });
+    const producer = kafka.producer({ createPartitioner: () => () => 0 });
+    producer.on(producer.events.CONNECT, async () => Promise.reject(new Error('nope')));
+    const admin = kafka.admin();
+    admin.on(admin.events.CONNECT, () => {
+      throw new Error('thrown');
+    });
+    await producer.connect();
+    await admin.connect();
+    await Promise.resolve();
+    expect(lines(log.entries)).to.deep.equal(['Admin ERROR Failed to execute listener: thrown', 'Producer ERROR Failed to execute listener: nope']);
+    expect(log.entries[1]!.log).to.deep.include({ eventName: 'producer.connect' });
+    expect(log.entries[1]!.log.stack).to.include('nope');
+    await producer.disconnect();
+    await admin.disconnect();
+    cluster.close();
+  });
+
   it('logs a failed send as kafkajs\'s producer does, with the attempt and its wait', async () => {
     const cluster = new Cluster({ clock: 'virtual' });
     cluster.createTopic({ topic: 'sent', numPartitions: 1 });

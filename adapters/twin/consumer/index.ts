@@ -32,7 +32,7 @@ import { ConsumerGroup } from './group.js';
 import { Lifecycle } from './lifecycle.js';
 import { OffsetManager, key, type CommitRequest } from './offsets.js';
 import { Runner } from './runner.js';
-import { ConsumerLog, loggerFor, type GroupJoin, type Logger } from '../logger.js';
+import { ConsumerLog, listenerFailed, loggerFor, type GroupJoin, type Logger } from '../logger.js';
 
 export { CONSUMER_EVENTS } from './events.js';
 
@@ -82,7 +82,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     };
     const factories: PartitionAssigner[] = config.partitionAssigners ?? [RoundRobinAssigner as unknown as PartitionAssigner];
     const assigners = factories.map((f) => f(assignerContext as unknown as Parameters<PartitionAssigner>[0]));
-    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now());
+    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(log.consumer, name, e));
     // kafkajs logs these happenings with the event's own payload: the log line goes with the event.
     const emit = (eventName: string, payload: unknown) => {
       if (eventName === CONSUMER_EVENTS.CRASH) {
