@@ -10,6 +10,7 @@ import kafkajs from 'kafkajs';
 import type { LogEntry } from 'kafkajs';
 import { adminOf, createTopic, producerOf } from './helpers.js';
 import { conformance, scenario, type Control } from './targets.js';
+import { liftLogLevelOverride } from '../helpers.js';
 
 const { logLevel } = kafkajs;
 
@@ -25,6 +26,7 @@ function logged(c: Control) {
 }
 
 conformance('logging', () => {
+  liftLogLevelOverride();
   scenario('a consumer logs its start, its join (with the join payload) and its stop', async (c) => {
     const admin = await adminOf(c);
     const topic = await createTopic(c, admin, { topic: c.name('logged'), numPartitions: 2 });

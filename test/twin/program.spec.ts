@@ -3,10 +3,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Cluster } from '../../src/index.js';
 import { DEFAULT_START_TIME, RealClock } from '../../emulator/clock.js';
 
+const kafkajsUrl = pathToFileURL(createRequire(import.meta.url).resolve('kafkajs')).href;
 const index = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/index.js')).href;
 
 /** What a script run as its own program did: its exit code (null when still alive at `aliveAfterMs`), output and wall time. */
@@ -22,12 +24,12 @@ interface Ran {
  * `limitMs` after it printed `after` (from its start without one; starting Node on a busy machine
  * takes a while); a program still running then is killed and reported with code null.
  */
-async function runProgram(body: string, limitMs: number, after?: string): Promise<Ran> {
+async function runProgram(body: string, limitMs: number, after?: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kafka-twin-program-'));
   const file = path.join(dir, 'program.mjs');
   writeFileSync(file, `import { Cluster, logLevel } from ${JSON.stringify(index)};\n${body}\n`);
   const started = Date.now();
-  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKAJS_LOG_LEVEL: '' } });
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKAJS_LOG_LEVEL: '', ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -151,6 +153,35 @@ describe('the twin as a program', () => {
       clock.close();
       expect(clock.keepingAlive).to.equal(false);
     });
+  });
+
+  it("warns of kafkajs's default partitioner once per process, as kafkajs does, unless KAFKAJS_NO_PARTITIONER_WARNING is set", async function () {
+    this.timeout(60_000);
+    const body = `
+      import kafkajs from ${JSON.stringify(kafkajsUrl)};
+      const seen = { twin: [], kafkajs: [] };
+      const logCreator = (into) => () => (e) => into.push([e.namespace ?? null, e.label, e.log.message]);
+      const cluster = new Cluster({ clock: 'virtual' });
+      for (let i = 0; i < 2; i++) {
+        const twin = cluster.kafka({ logCreator: logCreator(seen.twin) });
+        const real = new kafkajs.Kafka({ brokers: ['127.0.0.1:1'], logCreator: logCreator(seen.kafkajs) });
+        for (const kafka of [twin, real]) {
+          kafka.producer();
+          kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+          kafka.producer();
+        }
+      }
+      console.log(JSON.stringify(seen));
+    `;
+    const warned = await runProgram(body, 20_000, undefined, { KAFKAJS_NO_PARTITIONER_WARNING: undefined });
+    expect(warned.stderr).to.equal('');
+    const seen = JSON.parse(warned.stdout) as { twin: unknown[][]; kafkajs: unknown[][] };
+    expect(seen.twin).to.deep.equal(seen.kafkajs);
+    expect(seen.twin).to.have.length(1);
+    expect(seen.twin[0]!.slice(0, 2)).to.deep.equal([null, 'WARN']);
+    expect(seen.twin[0]![2]).to.match(/^KafkaJS v2.0.0 switched default partitioner/);
+    const silenced = await runProgram(body, 20_000, undefined, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
+    expect(JSON.parse(silenced.stdout)).to.deep.equal({ twin: [], kafkajs: [] });
   });
 
   describe('startTime', () => {
