@@ -45,7 +45,11 @@ export class Bail extends Error {
  * The caller awaits it, so on the virtual clock it drives time (`cluster.drive`) through its
  * backoffs and whatever its attempts wait for, as awaiting kafkajs lets wall time pass.
  */
-export function withRetries<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number, retryTime: number) => Promise<T>): Promise<T> {
+export function withRetries<T>(
+  cluster: Cluster,
+  options: RetryOptions | undefined,
+  attempt: (retryCount: number, retryTime: number) => Promise<T>,
+): Promise<T> {
   return cluster.drive(retrying(cluster, options, attempt));
 }
 

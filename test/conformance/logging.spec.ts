@@ -40,8 +40,25 @@ conformance('logging', () => {
     expect(log.lines()).to.deep.equal(['Consumer INFO Starting', `ConsumerGroup INFO ${JOINED}`]);
     const [starting, join] = log.entries();
     expect(starting!.log).to.deep.include({ groupId });
-    expect(Object.keys(join!.log)).to.deep.equal(['timestamp', 'logger', 'message', 'groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssignment', 'groupProtocol', 'duration']);
-    expect(join!.log).to.deep.include({ groupId, leaderId: join!.log.memberId, isLeader: true, memberAssignment: { [topic]: [0, 1] }, groupProtocol: 'RoundRobinAssigner' });
+    expect(Object.keys(join!.log)).to.deep.equal([
+      'timestamp',
+      'logger',
+      'message',
+      'groupId',
+      'memberId',
+      'leaderId',
+      'isLeader',
+      'memberAssignment',
+      'groupProtocol',
+      'duration',
+    ]);
+    expect(join!.log).to.deep.include({
+      groupId,
+      leaderId: join!.log.memberId,
+      isLeader: true,
+      memberAssignment: { [topic]: [0, 1] },
+      groupProtocol: 'RoundRobinAssigner',
+    });
     expect(join!.log.duration).to.be.a('number').and.at.least(0);
     expect(join!.log.timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
@@ -66,7 +83,12 @@ conformance('logging', () => {
     await b.subscribe({ topics: [topic], fromBeginning: true });
     await b.run({ eachMessage: async () => undefined });
     await c.waitUntil(() => first.lines().filter((l) => l.endsWith(JOINED)).length === 2, { message: 'the second join logged' });
-    expect(first.lines()).to.deep.equal(['Consumer INFO Starting', `ConsumerGroup INFO ${JOINED}`, 'Runner WARN The group is rebalancing, re-joining', `ConsumerGroup INFO ${JOINED}`]);
+    expect(first.lines()).to.deep.equal([
+      'Consumer INFO Starting',
+      `ConsumerGroup INFO ${JOINED}`,
+      'Runner WARN The group is rebalancing, re-joining',
+      `ConsumerGroup INFO ${JOINED}`,
+    ]);
     const rebalancing = first.entries()[2]!;
     expect(rebalancing.log).to.deep.include({ groupId, memberId });
     expect(rebalancing.log.error).to.be.a('string').and.not.equal('');
@@ -89,7 +111,9 @@ conformance('logging', () => {
         if (calls++ === 0) throw new Error('boom');
       },
     });
-    await c.waitUntil(() => log.lines().filter((l) => l.endsWith(JOINED)).length === 2 && calls === 2, { message: 'the restart, its join, and the message again' });
+    await c.waitUntil(() => log.lines().filter((l) => l.endsWith(JOINED)).length === 2 && calls === 2, {
+      message: 'the restart, its join, and the message again',
+    });
     const atErrorOrLifecycle = log.entries().filter((e) => e.level === logLevel.ERROR || ['Starting', 'Stopped', JOINED].includes(e.log.message));
     const lines = atErrorOrLifecycle.map((e) => `${e.namespace} ${e.label} ${e.log.message}`);
     expect(lines.map((l) => l.replace(/in \d+ms$/, 'in Nms'))).to.deep.equal([

@@ -153,11 +153,30 @@ describe('twin logging, as kafkajs logs', () => {
       const join = log.entries.find((e) => e.log.message === 'Consumer has joined the group')!;
       expect(lines(log.entries)).to.deep.equal(['Consumer INFO Starting', 'ConsumerGroup INFO Consumer has joined the group']);
       expect(log.entries[0]!.log).to.deep.include({ groupId });
-      expect(Object.keys(join.log)).to.deep.equal(['timestamp', 'logger', 'message', 'groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssignment', 'groupProtocol', 'duration']);
+      expect(Object.keys(join.log)).to.deep.equal([
+        'timestamp',
+        'logger',
+        'message',
+        'groupId',
+        'memberId',
+        'leaderId',
+        'isLeader',
+        'memberAssignment',
+        'groupProtocol',
+        'duration',
+      ]);
       const memberId = join.log.memberId as string;
-      expect(join.log).to.deep.include({ groupId, leaderId: memberId, isLeader: true, memberAssignment: { [topic]: [0, 1] }, groupProtocol: 'RoundRobinAssigner' });
+      expect(join.log).to.deep.include({
+        groupId,
+        leaderId: memberId,
+        isLeader: true,
+        memberAssignment: { [topic]: [0, 1] },
+        groupProtocol: 'RoundRobinAssigner',
+      });
       // Cluster time: the instant of the join's event (a virtual cluster starts at 2024-01-01).
-      expect(join.log.timestamp).to.equal(new Date(joinedAt[0]!).toISOString()).and.match(/^2024-01-01T/);
+      expect(join.log.timestamp)
+        .to.equal(new Date(joinedAt[0]!).toISOString())
+        .and.match(/^2024-01-01T/);
 
       log.entries.length = 0;
       const second = kafka.consumer({ groupId });
@@ -176,7 +195,12 @@ describe('twin logging, as kafkajs logs', () => {
       await second.disconnect();
       await consumer.disconnect();
       const stops = lines(log.entries).filter((l) => !l.startsWith('ConsumerGroup') && !l.includes('rebalancing'));
-      expect(stops).to.deep.equal(['Runner INFO consumer not running, exiting', 'Consumer INFO Stopped', 'Runner INFO consumer not running, exiting', 'Consumer INFO Stopped']);
+      expect(stops).to.deep.equal([
+        'Runner INFO consumer not running, exiting',
+        'Consumer INFO Stopped',
+        'Runner INFO consumer not running, exiting',
+        'Consumer INFO Stopped',
+      ]);
       cluster.close();
     });
 
@@ -252,7 +276,7 @@ describe('twin logging, as kafkajs logs', () => {
     cluster.close();
   });
 
-  it('logs a failed send as kafkajs\'s producer does, with the attempt and its wait', async () => {
+  it("logs a failed send as kafkajs's producer does, with the attempt and its wait", async () => {
     const cluster = new Cluster({ clock: 'virtual' });
     cluster.createTopic({ topic: 'sent', numPartitions: 1 });
     const log = recorder();

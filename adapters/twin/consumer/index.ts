@@ -82,7 +82,11 @@ export class TwinConsumer implements Consumer, IdleProbe {
     };
     const factories: PartitionAssigner[] = config.partitionAssigners ?? [RoundRobinAssigner as unknown as PartitionAssigner];
     const assigners = factories.map((f) => f(assignerContext as unknown as Parameters<PartitionAssigner>[0]));
-    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(log.consumer, name, e));
+    this.instrumentation = new Instrumentation(
+      CONSUMER_EVENTS,
+      () => cluster.now(),
+      (name, e) => listenerFailed(log.consumer, name, e),
+    );
     // kafkajs logs these happenings with the event's own payload: the log line goes with the event.
     const emit = (eventName: string, payload: unknown) => {
       if (eventName === CONSUMER_EVENTS.CRASH) {

@@ -360,7 +360,11 @@ export class Runner {
   }
 
   /** Calls eachBatch; what it throws, other than a kafkajs error, is logged as kafkajs's runner logs it. */
-  private async callEachBatch<P>(where: { topic: string; partition: number; offset: string }, eachBatch: (payload: P) => Promise<void>, payload: P): Promise<void> {
+  private async callEachBatch<P>(
+    where: { topic: string; partition: number; offset: string },
+    eachBatch: (payload: P) => Promise<void>,
+    payload: P,
+  ): Promise<void> {
     try {
       await eachBatch(payload);
     } catch (e) {
