@@ -5,6 +5,15 @@
  * This file is the only place in `emulator/` that touches wall time (the real clock).
  */
 
+/**
+ * Where a virtual clock starts unless told otherwise: 2024-01-01T00:00:00Z. A fixed instant keeps
+ * every run of a virtual-clock cluster identical (timestamps, ids, logs), as any fixed start
+ * would; a recent one makes its record timestamps look like real ones (kcat, a log line, a
+ * date-partitioned sink read them as dates) where 0 would read as 1970, and where code that
+ * takes a small timestamp for "none" would misread them.
+ */
+export const DEFAULT_START_TIME = Date.UTC(2024, 0, 1);
+
 /** A handle returned by {@link Clock.schedule}; pass it to {@link Clock.cancel}. */
 export type TimerId = number;
 
@@ -23,8 +32,14 @@ export interface Clock {
    * and lets the work each one starts settle before the next fires. On the real clock it waits.
    */
   advance(ms: number): Promise<void>;
-  /** Cancels every pending timer. */
+  /** Cancels every pending timer (and, on the real clock, every {@link Clock.keepAlive} hold). */
   close(): void;
+  /**
+   * Keeps the process alive until the returned function is called, as a connected client's socket
+   * does; the twin's clients hold it from connect() to disconnect(). Only the real clock has
+   * anything to keep alive (its timers never do, so a forgotten cluster lets the process exit).
+   */
+  keepAlive?(): () => void;
 }
 
 interface Timer {
@@ -55,6 +70,7 @@ export class VirtualClock implements Clock {
   private readonly drives = new Set<number>();
   private lastDrive = 0;
 
+  /** @param startTime - where time starts; a bare clock counts from 0 (a cluster starts it at {@link DEFAULT_START_TIME}). */
   constructor(startTime = 0) {
     this.current = startTime;
   }
@@ -214,11 +230,34 @@ function before(a: Timer, b: Timer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
-/** Wall-clock time. Timers are unref'd so a forgotten cluster never keeps the process alive. */
+/**
+ * Wall-clock time. Timers are unref'd so a forgotten cluster never keeps the process alive; a
+ * connected client does, through {@link RealClock.keepAlive}, as kafkajs's open sockets do.
+ */
 export class RealClock implements Clock {
   readonly kind = 'real' as const;
   private readonly timers = new Map<TimerId, NodeJS.Timeout>();
   private nextId = 1;
+  private readonly holds = new Set<object>();
+  /** A ref'd timer that never fires: it keeps the event loop alive while there are holds. */
+  private keeper: ReturnType<typeof setInterval> | undefined;
+
+  /** Keeps the process alive until every returned function was called (each counts once). */
+  keepAlive(): () => void {
+    const hold = {};
+    this.holds.add(hold);
+    this.keeper ??= setInterval(() => undefined, 2 ** 31 - 1);
+    return () => {
+      if (!this.holds.delete(hold) || this.holds.size > 0) return;
+      clearInterval(this.keeper);
+      this.keeper = undefined;
+    };
+  }
+
+  /** Whether some hold keeps the process alive. */
+  get keepingAlive(): boolean {
+    return this.holds.size > 0;
+  }
 
   now(): number {
     return Date.now();
@@ -254,5 +293,9 @@ export class RealClock implements Clock {
   close(): void {
     for (const handle of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
+    // A closed cluster answers nothing more: its clients no longer hold the process.
+    this.holds.clear();
+    clearInterval(this.keeper);
+    this.keeper = undefined;
   }
 }

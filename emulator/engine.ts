@@ -18,7 +18,7 @@
  * given the state keep every mutation visible at its call site and cost nothing on the hot path.
  */
 import { errorOf, failure } from '../protocol/errors.js';
-import { RealClock, VirtualClock, type Clock } from './clock.js';
+import { DEFAULT_START_TIME, RealClock, VirtualClock, type Clock } from './clock.js';
 import { isConfigFailure, parseBrokerConfig, type BrokerConfig, type ConfigInput } from './config.js';
 import * as controller from './controller.js';
 import type { BrokerDescription } from './controller.js';
@@ -80,8 +80,10 @@ export interface ClusterOptions {
    */
   config?: Readonly<Record<string, ConfigInput>>;
   /**
-   * Start time of a virtual clock, in ms since the epoch.
-   * @defaultValue 0
+   * Start time of a virtual clock, in ms since the epoch (the real clock ignores it). The default
+   * is a fixed instant, so virtual runs stay deterministic while their timestamps read as recent
+   * dates (see {@link DEFAULT_START_TIME}); pass `Date.now()` for today's at the cost of that.
+   * @defaultValue 1704067200000 (2024-01-01T00:00:00Z)
    */
   startTime?: number;
 }
@@ -105,12 +107,13 @@ export class Engine {
 
   /** @throws RangeError or TypeError for bad options (naming the option); kafkajs's INVALID_CONFIG error for a bad broker setting. */
   constructor(options: ClusterOptions = {}) {
-    const { clock = 'real', seed = 0, config = {}, startTime = 0 } = options;
+    const { clock = 'real', seed = 0, config = {}, startTime = DEFAULT_START_TIME } = options;
     const brokerIds = checkBrokerIds(options.brokers, options.brokerIds);
     if (typeof seed !== 'number' && typeof seed !== 'string') throw new TypeError(`seed must be a number or a string, got ${typeof seed}`);
     const parsed = parseBrokerConfig(config);
     if (isConfigFailure(parsed)) throw errorOf(parsed);
     this.config = parsed;
+    if (typeof startTime !== 'number' || !Number.isFinite(startTime)) throw new RangeError(`startTime must be a finite number of ms since the epoch, got ${String(startTime)}`);
     if (clock === 'virtual') this.clock = new VirtualClock(startTime);
     else if (clock === 'real') this.clock = new RealClock();
     else if (typeof clock === 'object' && clock !== null && typeof clock.now === 'function') this.clock = clock;

@@ -64,6 +64,9 @@ export type { FetchedRecord, ProduceRecord, RecordHeader, TimestampType } from '
 export { CooperativeStickyAssigner, RangeAssigner, RoundRobinAssigner, cooperativeStickyAssign, rangeAssign, roundRobinAssign } from '../client/assignors/index.js';
 /** kafkajs's partitioners, and the murmur2 hash keyed messages land by. */
 export { Partitioners, createDefaultPartitioner, murmur2, partitionForKey } from '../client/partitioners.js';
+/** kafkajs's `logLevel` (the same object), for `cluster.kafka({ logLevel, logCreator })`; a log entry and a logger as kafkajs types them. */
+export { logLevel } from '../adapters/twin/logger.js';
+export type { LogCreator, LogEntry, Logger, LoggingConfig } from '../adapters/twin/logger.js';
 /** Options of the default partitioner. */
 export type { DefaultPartitionerOptions } from '../client/partitioners.js';
 /** kafkajs's error classes (the same classes on the twin and on a real cluster) and Kafka's error-code table. */

@@ -41,6 +41,7 @@ describe('exports', () => {
         'jsonDeserializer',
         'jsonSerializer',
         'kafkaError',
+        'logLevel',
         'murmur2',
         'partitionForKey',
         'rangeAssign',

@@ -5,7 +5,8 @@ import { KafkaJSProtocolError } from '../protocol/errors.js';
 
 /** A virtual-clock cluster with a fixed seed. */
 export function virtualCluster(options: ClusterOptions = {}): Cluster {
-  return new Cluster({ clock: 'virtual', seed: 42, ...options });
+  // The specs state cluster times from 0 (a session expiring at 10000), not from the cluster's default start.
+  return new Cluster({ clock: 'virtual', seed: 42, startTime: 0, ...options });
 }
 
 /** Runs `fn` and returns the kafkajs protocol error it throws, failing the test if it throws none or another kind. */
@@ -50,4 +51,20 @@ export function readAll(cluster: Cluster, topic: string, partition: number): str
     for (const r of records) out.push(r.value?.toString() ?? 'null');
     offset = records[records.length - 1]!.offset + 1;
   }
+}
+
+/**
+ * Lifts the suite's `KAFKAJS_LOG_LEVEL=NOTHING` (test/quiet-logs.ts) for the specs of the
+ * enclosing `describe`, so the log levels they give take effect, and puts it back after them.
+ */
+export function liftLogLevelOverride(): void {
+  let saved: string | undefined;
+  before(() => {
+    saved = process.env.KAFKAJS_LOG_LEVEL;
+    delete process.env.KAFKAJS_LOG_LEVEL;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.KAFKAJS_LOG_LEVEL;
+    else process.env.KAFKAJS_LOG_LEVEL = saved;
+  });
 }

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import kafkajs from 'kafkajs';
 import type { AdminConfig, ConsumerConfig, LogEntry, PartitionAssigner, ProducerConfig } from 'kafkajs';
 import { fromKafkaJs } from '../adapters/kafkajs/index.js';
+import { liftLogLevelOverride } from './helpers.js';
 
 const { Kafka, KafkaJSNonRetriableError, logLevel } = kafkajs;
 
@@ -42,6 +43,7 @@ function recordingKafka(): {
 }
 
 describe('fromKafkaJs (kafka-twin/kafkajs)', () => {
+  liftLogLevelOverride();
   it('hands back the producer kafkajs makes, from the same config', () => {
     const { kafka, calls, logs } = recordingKafka();
     const config: ProducerConfig = { idempotent: true, retry: { retries: 3 }, allowAutoTopicCreation: false };

@@ -26,6 +26,7 @@ import { inKafkaMetadataOrder, inOffsetFetchOrder } from '../../protocol/hashing
 import { toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
+import { AdminLog, listenerFailed, loggerFor, type Logger } from './logger.js';
 
 /** kafkajs's admin event names. */
 export const ADMIN_EVENTS = {
@@ -59,21 +60,34 @@ export class TwinAdminTopics {
   readonly events = ADMIN_EVENTS;
   protected readonly instrumentation: Instrumentation;
   protected readonly retry: RetryOptions | undefined;
+  protected readonly log: AdminLog;
+  /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
+  private release: (() => void) | undefined;
 
   constructor(
     protected readonly cluster: Cluster,
     config: AdminConfig = {},
     clientRetry?: RetryOptions,
+    rootLogger: Logger = loggerFor(cluster),
   ) {
     this.retry = { ...clientRetry, ...config.retry };
-    this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now());
+    this.log = new AdminLog(rootLogger);
+    this.instrumentation = new Instrumentation(ADMIN_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.admin, name, e));
+  }
+
+  /** The `Admin` namespace of the client's logger, as kafkajs's `admin.logger()`. */
+  logger(): Logger {
+    return this.log.admin;
   }
 
   async connect(): Promise<void> {
+    this.release ??= this.cluster.keepAlive();
     this.instrumentation.emit(ADMIN_EVENTS.CONNECT, null);
   }
 
   async disconnect(): Promise<void> {
+    this.release?.();
+    this.release = undefined;
     this.instrumentation.emit(ADMIN_EVENTS.DISCONNECT, null);
   }
 

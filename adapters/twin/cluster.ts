@@ -90,6 +90,15 @@ export class TwinCluster {
     return this.engine.onEvent(listener);
   }
 
+  /**
+   * @internal Holds the process alive for a connected client, as its socket would: the twin's
+   * clients call it on connect() and the returned function on disconnect(). Only the real clock
+   * holds anything; close() drops every hold.
+   */
+  keepAlive(): () => void {
+    return this.clock.keepAlive?.() ?? (() => undefined);
+  }
+
   /** Stops every timer; pending acks=all writes fail. The cluster must not be used afterwards. */
   close(): void {
     this.engine.close();

@@ -19,9 +19,11 @@ let nextId = 0;
 export class Instrumentation {
   private readonly emitter = new EventEmitter();
 
+  /** `failed` hears of a listener's failure (kafkajs logs it); the client goes on either way. */
   constructor(
     private readonly names: Readonly<Record<string, string>>,
     private readonly now: () => number,
+    private readonly failed: (eventName: string, error: unknown) => void = () => undefined,
   ) {}
 
   /** Registers a listener; rejects names the client does not emit, as kafkajs does. */
@@ -34,9 +36,9 @@ export class Instrumentation {
     const wrapped = (event: InstrumentationEvent<unknown>) => {
       try {
         const result: unknown = listener(event);
-        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => undefined);
-      } catch {
-        // ignored: see above
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch((e: unknown) => this.failed(eventName, e));
+      } catch (e) {
+        this.failed(eventName, e);
       }
     };
     this.emitter.on(eventName, wrapped);

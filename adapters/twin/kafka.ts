@@ -4,12 +4,13 @@
 import type { AdminConfig, ConsumerConfig, ProducerConfig, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from './cluster.js';
 import type { Kafka } from '../../client/interface.js';
+import { createLogger, warnOfDefaultPartitioner, type Logger, type LoggingConfig } from './logger.js';
 import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer/index.js';
 import { TwinProducer } from './producer.js';
 
 /** Options for `cluster.kafka()`: the parts of kafkajs's `KafkaConfig` that mean something in-process. */
-export interface TwinKafkaConfig {
+export interface TwinKafkaConfig extends LoggingConfig {
   /**
    * The client id reported to the cluster (member ids start with it).
    * @defaultValue 'kafka-twin'
@@ -30,21 +31,25 @@ export function consumersOf(cluster: Cluster): ReadonlySet<IdleProbe> {
 export class TwinKafka implements Kafka {
   private readonly clientId: string;
   private readonly retry: RetryOptions | undefined;
+  private readonly rootLogger: Logger;
 
+  /** @throws TypeError for a `logCreator` that is not kafkajs's `(logLevel) => (entry) => void`. */
   constructor(
     private readonly cluster: Cluster,
-    { clientId = 'kafka-twin', retry }: TwinKafkaConfig = {},
+    { clientId = 'kafka-twin', retry, logLevel, logCreator }: TwinKafkaConfig = {},
   ) {
     this.clientId = clientId;
     this.retry = retry;
+    this.rootLogger = createLogger({ logLevel, logCreator }, () => cluster.now());
   }
 
   producer(config?: ProducerConfig): TwinProducer {
-    return new TwinProducer(this.cluster, config, this.retry);
+    if (config?.createPartitioner == null) warnOfDefaultPartitioner(this.rootLogger);
+    return new TwinProducer(this.cluster, config, this.retry, this.rootLogger);
   }
 
   consumer(config: ConsumerConfig): TwinConsumer {
-    const consumer = new TwinConsumer(this.cluster, config, this.clientId, this.retry);
+    const consumer = new TwinConsumer(this.cluster, config, this.clientId, this.retry, this.rootLogger);
     let set = consumers.get(this.cluster);
     if (set === undefined) consumers.set(this.cluster, (set = new Set()));
     set.add(consumer);
@@ -52,6 +57,11 @@ export class TwinKafka implements Kafka {
   }
 
   admin(config?: AdminConfig): TwinAdmin {
-    return new TwinAdmin(this.cluster, config, this.retry);
+    return new TwinAdmin(this.cluster, config, this.retry, this.rootLogger);
+  }
+
+  /** The root logger (no namespace), as kafkajs's `kafka.logger()`. */
+  logger(): Logger {
+    return this.rootLogger;
   }
 }

@@ -11,6 +11,7 @@ import { createDefaultPartitioner } from '../../client/partitioners.js';
 import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
+import { listenerFailed, loggerFor, ProducerLog, type Logger } from './logger.js';
 
 /** kafkajs's producer event names. */
 export const PRODUCER_EVENTS = {
@@ -31,30 +32,43 @@ export class TwinProducer implements Producer {
   private readonly instrumentation: Instrumentation;
   private readonly retry: RetryOptions | undefined;
   private readonly allowAutoTopicCreation: boolean;
+  private readonly log: ProducerLog;
+  /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly cluster: Cluster,
     config: ProducerConfig = {},
     clientRetry?: RetryOptions,
+    rootLogger: Logger = loggerFor(cluster),
   ) {
+    this.log = new ProducerLog(rootLogger);
     if (config.transactionalId !== undefined || config.idempotent === true) {
       throw new KafkaJSNonRetriableError('Transactions and idempotent producers are not supported by kafka-twin yet (see docs/fidelity.md)');
     }
     this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
     this.retry = { ...clientRetry, ...config.retry };
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
-    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now());
+    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.producer, name, e));
   }
 
   async connect(): Promise<void> {
     this.status = 'connected';
+    this.release ??= this.cluster.keepAlive();
     this.instrumentation.emit(PRODUCER_EVENTS.CONNECT, null);
   }
 
   async disconnect(): Promise<void> {
     this.status = 'disconnecting';
     this.status = 'disconnected';
+    this.release?.();
+    this.release = undefined;
     this.instrumentation.emit(PRODUCER_EVENTS.DISCONNECT, null);
+  }
+
+  /** The `Producer` namespace of the client's logger, as kafkajs's `producer.logger()`. */
+  logger(): Logger {
+    return this.log.producer;
   }
 
   on: Producer['on'] = ((eventName: string, listener: (event: never) => void) =>
@@ -85,10 +99,11 @@ export class TwinProducer implements Producer {
     // Responses per leader broker survive retries: like kafkajs, a retry resends only to brokers
     // whose request failed (all of that broker's partitions, so records can be duplicated).
     const done = new Map<number, RecordMetadata[]>();
-    return withRetries(this.cluster, this.retry, async () => {
+    return withRetries(this.cluster, this.retry, async (retryCount, retryTime) => {
       try {
         return await this.attempt(merged, done, acks, timeout);
       } catch (e) {
+        this.log.sendFailed(e, retryCount, retryTime);
         // kafkajs retries retriable failures and hands any other error back as it is.
         if ((e as { retriable?: boolean }).retriable === false) throw new Bail(e);
         throw e;

@@ -40,15 +40,20 @@ export class Bail extends Error {
 
 /**
  * Runs `attempt` until it resolves, retrying retriable failures after kafkajs's backoff.
- * Throwing {@link Bail} from an attempt rejects with the wrapped error unchanged.
+ * Throwing {@link Bail} from an attempt rejects with the wrapped error unchanged. Each attempt is
+ * told its number and the wait before the next one, as kafkajs's retrier tells it (for its logs).
  * The caller awaits it, so on the virtual clock it drives time (`cluster.drive`) through its
  * backoffs and whatever its attempts wait for, as awaiting kafkajs lets wall time pass.
  */
-export function withRetries<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number) => Promise<T>): Promise<T> {
+export function withRetries<T>(
+  cluster: Cluster,
+  options: RetryOptions | undefined,
+  attempt: (retryCount: number, retryTime: number) => Promise<T>,
+): Promise<T> {
   return cluster.drive(retrying(cluster, options, attempt));
 }
 
-async function retrying<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number) => Promise<T>): Promise<T> {
+async function retrying<T>(cluster: Cluster, options: RetryOptions | undefined, attempt: (retryCount: number, retryTime: number) => Promise<T>): Promise<T> {
   const { maxRetryTime, initialRetryTime, factor, multiplier, retries } = { ...RETRY_DEFAULTS, ...options };
   const jitter = (time: number) => {
     const delta = factor * time;
@@ -57,7 +62,7 @@ async function retrying<T>(cluster: Cluster, options: RetryOptions | undefined, 
   let retryTime = jitter(initialRetryTime);
   for (let retryCount = 0; ; retryCount++) {
     try {
-      return await attempt(retryCount);
+      return await attempt(retryCount, retryTime);
     } catch (e) {
       if (e instanceof Bail) throw e.error;
       if (!isRetriable(e)) throw new NonRetriable(e as Error, { cause: ((e as { cause?: Error }).cause ?? e) as Error });

@@ -6,6 +6,7 @@
 import type { Cluster } from '../cluster.js';
 import type { Consumer, Producer } from '../../client/interface.js';
 import { partitionForKey } from '../../client/partitioners.js';
+import { logLevel } from '../../adapters/twin/logger.js';
 import type { ResolvedGroup, ResolvedProducer } from './scenario.js';
 
 /** The members of a run's groups, by group and name. */
@@ -20,7 +21,8 @@ export class Members {
   async start(group: ResolvedGroup, name: string): Promise<void> {
     const seen = this.delivered.get(group.id) ?? new Map<string, number>();
     this.delivered.set(group.id, seen);
-    const consumer = this.cluster.kafka({ clientId: name }).consumer({ groupId: group.id, sessionTimeout: group.sessionTimeoutMs });
+    // The run prints its own timeline: kafkajs's log lines would interleave with it.
+    const consumer = this.cluster.kafka({ clientId: name, logLevel: logLevel.NOTHING }).consumer({ groupId: group.id, sessionTimeout: group.sessionTimeoutMs });
     this.running.set(key(group.id, name), consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: group.topics, fromBeginning: group.fromBeginning });
@@ -159,7 +161,7 @@ export class ClientProducer {
   }
 
   async connect(cluster: Cluster): Promise<void> {
-    this.client = cluster.kafka({ clientId: this.spec.name }).producer();
+    this.client = cluster.kafka({ clientId: this.spec.name, logLevel: logLevel.NOTHING }).producer();
     await this.client.connect();
   }
 

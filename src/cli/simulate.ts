@@ -40,7 +40,7 @@ export interface SimulationResult {
 
 /** Runs a scenario; resolves when the run (and, for a timed run, its summary) is printed. */
 export async function simulate({ scenario, seed = scenario.seed, write, color = false, progress }: SimulateOptions): Promise<SimulationResult> {
-  const cluster = new Cluster({ brokerIds: scenario.brokerIds, clock: 'virtual', seed, config: scenario.config });
+  const cluster = new Cluster({ brokerIds: scenario.brokerIds, clock: 'virtual', seed, config: scenario.config, startTime: 0 });
   try {
     const timeline = new Timeline(write, { color, narrated: scenario.script !== undefined, groupTopics: new Map(scenario.groups.map((g) => [g.id, g.topics])) });
     const members = new Members(cluster);

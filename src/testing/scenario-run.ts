@@ -7,6 +7,7 @@ import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import type { Consumer, EachMessagePayload, Producer } from '../../client/interface.js';
 import type { Topology } from './steps.js';
+import { logLevel } from '../../adapters/twin/logger.js';
 import type { CommitEntry, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext } from './trace.js';
 
 /** The rejection a crashed instance's pending calls get when the instance is reaped. */
@@ -62,7 +63,7 @@ export class ScenarioRun {
     clusterSeed: number,
     brokerConfig: Record<string, string | number | boolean>,
   ) {
-    this.cluster = new Cluster({ brokers: topology.brokers, brokerIds: topology.brokerIds, clock: 'virtual', seed: clusterSeed, config: brokerConfig });
+    this.cluster = new Cluster({ brokers: topology.brokers, brokerIds: topology.brokerIds, clock: 'virtual', seed: clusterSeed, config: brokerConfig, startTime: 0 });
     this.consumerConfig = { ...CONSUMER_DEFAULTS, ...processor.consumerConfig };
     this.unsubscribe = this.cluster.onEvent((e) => {
       if (!('groupId' in e) || e.groupId !== topology.groupId) return;
@@ -76,7 +77,8 @@ export class ScenarioRun {
     const { input, output, instances } = this.topology;
     this.cluster.createTopic({ topic: input.topic, numPartitions: input.partitions, replicationFactor: input.replicationFactor });
     this.cluster.createTopic({ topic: output.topic, numPartitions: output.partitions, replicationFactor: output.replicationFactor });
-    this.kafka = this.cluster.kafka({ clientId: 'scenario', retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+    // A scenario reports through its result and timeline; the instances' kafkajs log lines would only be noise.
+    this.kafka = this.cluster.kafka({ clientId: 'scenario', retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 }, logLevel: logLevel.NOTHING });
     this.inputProducer = this.kafka.producer();
     await this.inputProducer.connect();
     for (let i = 0; i < instances; i++) await this.start();

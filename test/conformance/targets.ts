@@ -27,7 +27,7 @@ import { fromKafkaJs } from '../../adapters/kafkajs/index.js';
 import { settle as settleMicrotasks, VirtualClock } from '../../emulator/clock.js';
 import { Cluster } from '../../src/index.js';
 import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
-import type { AdminConfig, ConsumerConfig, KafkaConfig, ProducerConfig } from 'kafkajs';
+import type { AdminConfig, ConsumerConfig, KafkaConfig, logCreator as LogCreator, logLevel as LogLevel, ProducerConfig } from 'kafkajs';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
@@ -43,6 +43,11 @@ export interface Control {
   readonly brokers: number;
   /** The shared interface. Every client made from it is disconnected when the scenario ends. */
   readonly kafka: Kafka;
+  /**
+   * Another client like {@link kafka}, logging at `logLevel` to `logCreator`: the twin client's own
+   * logging on the twin, kafkajs's on the other targets. Its clients are disconnected at the end too.
+   */
+  loggingKafka(config: { logLevel: LogLevel; logCreator: LogCreator }): Kafka;
   /** A name no other scenario of this run (or an earlier run against the same brokers) uses. */
   name(prefix: string): string;
   /** Cluster time in ms since the epoch: the twin's clock, or wall time for real Kafka. */
@@ -127,6 +132,13 @@ class TrackingKafka implements Kafka {
   }
 }
 
+/** Wraps `inner` to track its clients, and remembers it in `list` for the session's close. */
+function track(list: TrackingKafka[], inner: Kafka): TrackingKafka {
+  const tracked = new TrackingKafka(inner);
+  list.push(tracked);
+  return tracked;
+}
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- the twin
@@ -136,12 +148,15 @@ let twinCounter = 0;
 function twinSession(brokers: number): Session {
   const clock = process.env.CONFORMANCE_TWIN_CLOCK === 'real' ? 'real' : 'virtual';
   const cluster = new Cluster({ brokers, clock, seed: 1, startTime: Date.now(), config: scriptBrokerConfig(brokers) });
-  const kafka = new TrackingKafka(cluster.kafka({ clientId: 'conformance' }));
+  // Quiet as the other targets' kafkajs: the twin client logs to the console at INFO by default.
+  const kafka = new TrackingKafka(cluster.kafka({ clientId: 'conformance', logLevel: logLevel.NOTHING }));
+  const logging: TrackingKafka[] = [];
   const virtual = cluster.clock instanceof VirtualClock ? cluster.clock : undefined;
   return {
     target: 'twin',
     brokers,
     kafka,
+    loggingKafka: (config) => track(logging, cluster.kafka({ clientId: 'conformance', ...config })),
     name: (prefix) => `${prefix}-${++twinCounter}`,
     now: () => cluster.now(),
     async waitUntil(predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) {
@@ -178,7 +193,7 @@ function twinSession(brokers: number): Session {
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
     async close() {
       // Disconnecting drives the clock (leave group, final commits); then nothing may run on.
-      await cluster.drive(kafka.disconnectAll()).catch(() => undefined);
+      await cluster.drive(Promise.all([kafka, ...logging].map((k) => k.disconnectAll()))).catch(() => undefined);
       cluster.close();
     },
   };
@@ -228,6 +243,7 @@ async function kafkaSession(wanted: number): Promise<Session> {
     );
   }
   const kafka = new TrackingKafka(inner);
+  const logging: TrackingKafka[] = [];
   const stopped = new Set<number>();
   const script = async (...args: string[]) => {
     await execScript(SCRIPTS, args, { timeout: 180_000 });
@@ -236,6 +252,7 @@ async function kafkaSession(wanted: number): Promise<Session> {
     target: 'kafka',
     brokers,
     kafka,
+    loggingKafka: (config) => track(logging, fromKafkaJs(new KafkaJs({ clientId: 'conformance', brokers: servers, ...config }))),
     name: (prefix) => `${prefix}-${run}-${++kafkaCounter}`,
     now: () => Date.now(),
     waitUntil: (predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) => pollUntil('kafka', predicate, timeoutMs, message, 100),
@@ -265,7 +282,7 @@ async function kafkaSession(wanted: number): Promise<Session> {
       return true;
     },
     async close() {
-      await kafka.disconnectAll();
+      await Promise.all([kafka, ...logging].map((k) => k.disconnectAll()));
       for (const id of stopped) await script('start-broker', String(id));
     },
   };
@@ -295,10 +312,12 @@ function wireSession(brokers: number): Session {
   // As a user writes it: cluster.wire() spreads into kafkajs's own config type.
   const config: KafkaConfig = { clientId: 'conformance', logLevel: logLevel.NOTHING, ...cluster.wire() };
   const kafka = new TrackingKafka(fromKafkaJs(new KafkaJs(config)));
+  const logging: TrackingKafka[] = [];
   return {
     target: 'kafkajs-wire',
     brokers,
     kafka,
+    loggingKafka: (logs) => track(logging, fromKafkaJs(new KafkaJs({ ...config, ...logs }))),
     name: (prefix) => `${prefix}-${++wireCounter}`,
     now: () => cluster.now(),
     waitUntil: (predicate, { timeoutMs = 60_000, message = 'a condition' } = {}) => pollUntil('kafkajs-wire', predicate, timeoutMs, message, 20),
@@ -312,7 +331,7 @@ function wireSession(brokers: number): Session {
     },
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
     async close() {
-      await kafka.disconnectAll();
+      await Promise.all([kafka, ...logging].map((k) => k.disconnectAll()));
       cluster.close();
     },
   };

@@ -15,6 +15,8 @@ export function newCluster(options: { brokers?: number; seed?: number; config?: 
     brokers: options.brokers ?? 1,
     clock: 'virtual',
     seed: options.seed ?? 1,
+    // The specs state cluster times from 0, not from the cluster's default start.
+    startTime: 0,
     config: { 'group.initial.rebalance.delay.ms': 0, ...options.config },
   });
   return cluster;

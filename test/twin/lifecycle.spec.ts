@@ -115,7 +115,7 @@ describe('twin consumer lifecycle', () => {
 
   describe('moved by the consumer', () => {
     function setup(config: Record<string, number> = {}) {
-      const cluster = new Cluster({ clock: 'virtual', seed: 3, config });
+      const cluster = new Cluster({ clock: 'virtual', seed: 3, config, startTime: 0 });
       cluster.createTopic({ topic: 't', numPartitions: 2 });
       return { cluster, kafka: cluster.kafka() };
     }

@@ -32,6 +32,7 @@ import { ConsumerGroup } from './group.js';
 import { Lifecycle } from './lifecycle.js';
 import { OffsetManager, key, type CommitRequest } from './offsets.js';
 import { Runner } from './runner.js';
+import { ConsumerLog, listenerFailed, loggerFor, type GroupJoin, type Logger } from '../logger.js';
 
 export { CONSUMER_EVENTS } from './events.js';
 
@@ -55,12 +56,16 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private readonly group: ConsumerGroup;
   private readonly offsets: OffsetManager;
   private readonly runner: Runner;
+  private readonly log: ConsumerLog;
+  /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly cluster: Cluster,
     config: ConsumerConfig,
     clientId: string,
     clientRetry?: RetryOptions,
+    rootLogger: Logger = loggerFor(cluster),
   ) {
     if (config === undefined || !config.groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.');
     const groupId = config.groupId;
@@ -68,16 +73,30 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
     const heartbeatInterval = config.heartbeatInterval ?? 3000;
     const retry = { ...RETRY_DEFAULTS, ...clientRetry, ...config.retry };
+    const log = (this.log = new ConsumerLog(rootLogger, groupId));
     const assignerContext = {
       // As kafkajs, assigners get the cached metadata: built once per metadata change, not per rebalance.
       cluster: { findTopicPartitionMetadata: (topic: string) => kafkaJsPartitionMetadataOf(this.cluster.describeTopic(topic)) },
       groupId,
-      logger: silentLogger,
+      logger: log.consumer,
     };
     const factories: PartitionAssigner[] = config.partitionAssigners ?? [RoundRobinAssigner as unknown as PartitionAssigner];
     const assigners = factories.map((f) => f(assignerContext as unknown as Parameters<PartitionAssigner>[0]));
-    this.instrumentation = new Instrumentation(CONSUMER_EVENTS, () => cluster.now());
-    const emit = (eventName: string, payload: unknown) => this.instrumentation.emit(eventName, payload);
+    this.instrumentation = new Instrumentation(
+      CONSUMER_EVENTS,
+      () => cluster.now(),
+      (name, e) => listenerFailed(log.consumer, name, e),
+    );
+    // kafkajs logs these happenings with the event's own payload: the log line goes with the event.
+    const emit = (eventName: string, payload: unknown) => {
+      if (eventName === CONSUMER_EVENTS.CRASH) {
+        const { error, restart } = payload as { error: unknown; restart: boolean };
+        log.crashed(error, restart, retry.initialRetryTime, retry.retries);
+      }
+      this.instrumentation.emit(eventName, payload);
+      if (eventName === CONSUMER_EVENTS.GROUP_JOIN) log.joined(payload as GroupJoin);
+      else if (eventName === CONSUMER_EVENTS.RECEIVED_UNSUBSCRIBED_TOPICS) log.unsubscribedTopics(payload as object);
+    };
     const { lifecycle, subscriptions } = this;
     const runConfig = () => this.runConfig;
     this.offsets = new OffsetManager(cluster, { member: () => this.group, subscriptions, runConfig, lifecycle, emit });
@@ -103,8 +122,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
         retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries },
       },
-      { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit },
+      { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit, log },
     );
+  }
+
+  /** The `Consumer` namespace of the client's logger, as kafkajs's `consumer.logger()`. */
+  logger(): Logger {
+    return this.log.consumer;
   }
 
   on: Consumer['on'] = ((eventName: string, listener: (event: never) => void) =>
@@ -113,6 +137,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   async connect(): Promise<void> {
     this.lifecycle.assertAlive();
     if (this.lifecycle.is('disconnected')) this.lifecycle.transitionTo('connected');
+    this.release ??= this.cluster.keepAlive();
     this.instrumentation.emit(CONSUMER_EVENTS.CONNECT, null);
   }
 
@@ -120,6 +145,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     await this.stop();
     // Normally from connected; a dead consumer stays dead, and a run() started during the stop goes on.
     if (this.lifecycle.canMoveTo('disconnected')) this.lifecycle.transitionTo('disconnected');
+    this.release?.();
+    this.release = undefined;
     this.instrumentation.emit(CONSUMER_EVENTS.DISCONNECT, null);
   }
 
@@ -144,12 +171,13 @@ export class TwinConsumer implements Consumer, IdleProbe {
 
   /** Starts consuming. Resolves once the consumer has joined its group, as kafkajs's does. */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
-    if (this.lifecycle.is('running')) return;
+    if (this.lifecycle.is('running')) return this.log.alreadyRunning();
     this.lifecycle.assertAlive();
     if (this.lifecycle.is('disconnected')) throw new KafkaJSError('The consumer is not connected');
     if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Either eachMessage or eachBatch must be provided');
     this.runConfig = config;
     this.lifecycle.transitionTo('running');
+    this.log.starting();
     let joined!: () => void;
     const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     const loop = this.runner.start(joined);
@@ -162,6 +190,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const wasRunning = this.lifecycle.is('running');
     await this.cluster.drive(this.runner.stop());
     if (wasRunning) this.instrumentation.emit(CONSUMER_EVENTS.STOP, null);
+    // A dead consumer's process is gone: it logs nothing more.
+    if (!this.lifecycle.is('dead')) this.log.stopped();
   }
 
   /**
@@ -179,6 +209,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     // Forgotten, not left: the coordinator learns of the death only from the missing heartbeats.
     this.group.forget();
     this.offsets.forget();
+    this.release?.();
+    this.release = undefined;
   }
 
   /** Commits the given offsets (each the next offset to read) for this member's generation. */
@@ -204,10 +236,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
   }
 
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    if (this.lifecycle.is('running')) this.log.pausing(topics, false);
     this.group.pause(topics);
   }
 
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    if (this.lifecycle.is('running')) this.log.pausing(topics, true);
     this.group.resume(topics);
   }
 
@@ -265,12 +299,3 @@ export class TwinConsumer implements Consumer, IdleProbe {
     return this.group.assignment;
   }
 }
-
-const silentLogger = {
-  info: () => undefined,
-  error: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  namespace: () => silentLogger,
-  setLogLevel: () => undefined,
-};

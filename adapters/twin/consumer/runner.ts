@@ -17,6 +17,7 @@ import { UNRECOVERABLE } from '../retry.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { ConsumerGroup } from './group.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { ConsumerLog } from '../logger.js';
 import { key, type OffsetManager } from './offsets.js';
 
 /** What the loop does about an error from a round (a join, a fetch, a handler, a commit). */
@@ -82,6 +83,8 @@ export interface RunnerDeps {
   /** The current run's handlers and settings. */
   readonly runConfig: () => ConsumerRunConfig;
   readonly emit: Emit;
+  /** kafkajs's log lines for what the loop goes through. */
+  readonly log: ConsumerLog;
 }
 
 type FetchedBatch = { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] };
@@ -129,7 +132,7 @@ export class Runner {
 
   /** The fetch loop. Never rejects: a fatal error is reported with CRASH and ends the loop. */
   private async consume(joined: () => void): Promise<void> {
-    const { group, offsets, lifecycle, emit } = this.deps;
+    const { group, offsets, lifecycle, emit, log } = this.deps;
     const { retry, heartbeatInterval, groupId } = this.options;
     let backoff = retry.initialRetryTime;
     let processingFailures = 0;
@@ -153,11 +156,14 @@ export class Runner {
         const recovery = recoveryFor(e);
         switch (recovery.kind) {
           case 'rebalance':
+            // kafkajs logs it from its fetch loop only; a join that meets a rebalance retries silently.
+            if (group.joined) log.rebalancing(group.memberId, e);
             emit(CONSUMER_EVENTS.REBALANCING, { groupId, memberId: group.memberId });
             await offsets.autoCommit().catch(() => undefined);
             group.rejoin();
             continue;
           case 'rejoin-as-new-member':
+            if (group.joined) log.unknownMember(group.memberId, e);
             group.rejoin({ asNewMember: true });
             continue;
           case 'back-off':
@@ -169,6 +175,7 @@ export class Runner {
               joined();
               // The restart starts a new retrier, as kafkajs's does.
               await this.sleep(retry.initialRetryTime);
+              if (lifecycle.is('running')) log.starting();
               backoff = retry.initialRetryTime;
               continue;
             }
@@ -188,6 +195,7 @@ export class Runner {
             emit(CONSUMER_EVENTS.CRASH, { error: e, groupId, restart: true });
             group.leave();
             await this.sleep(retry.initialRetryTime);
+            if (lifecycle.is('running')) log.starting();
             backoff = retry.initialRetryTime;
             continue;
           case 'crash':
@@ -196,6 +204,7 @@ export class Runner {
         }
       }
     }
+    if (lifecycle.is('stopping')) log.notRunning(group.memberId);
   }
 
   /** A crash kafkajs does not restart from: the consumer leaves its group and stops. */
@@ -240,6 +249,7 @@ export class Runner {
         if (result.ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: result.ranges });
       } catch (e) {
         if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
+          this.deps.log.offsetOutOfRange(topic, partition, group.memberId);
           offsets.resetPosition(topic, partition);
           continue;
         }
@@ -313,7 +323,7 @@ export class Runner {
           offsetLag: () => batchInfo.offsetLag,
           offsetLagLow: () => batchInfo.offsetLagLow,
         };
-        await eachBatch({
+        await this.callEachBatch({ topic, partition, offset: String(first) }, eachBatch, {
           batch,
           resolveOffset: (offset: string) => offsets.resolve(k, Number(offset)),
           heartbeat,
@@ -330,6 +340,7 @@ export class Runner {
           try {
             await eachMessage({ topic, partition, message, heartbeat, pause });
           } catch (e) {
+            if (!(e instanceof KafkaJSError)) this.deps.log.handlerFailed('eachMessage', { topic, partition, offset: message.offset }, e);
             // As kafkajs: commit what was processed before the failure, then let the error out.
             await offsets.autoCommit().catch(() => undefined);
             throw e;
@@ -345,6 +356,20 @@ export class Runner {
     } finally {
       // A crashed consumer's process is gone: it reports nothing more.
       if (!lifecycle.is('dead')) emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchInfo, duration: this.cluster.now() - started });
+    }
+  }
+
+  /** Calls eachBatch; what it throws, other than a kafkajs error, is logged as kafkajs's runner logs it. */
+  private async callEachBatch<P>(
+    where: { topic: string; partition: number; offset: string },
+    eachBatch: (payload: P) => Promise<void>,
+    payload: P,
+  ): Promise<void> {
+    try {
+      await eachBatch(payload);
+    } catch (e) {
+      if (!(e instanceof KafkaJSError)) this.deps.log.handlerFailed('eachBatch', where, e);
+      throw e;
     }
   }
 
