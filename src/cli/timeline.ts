@@ -238,16 +238,18 @@ export class RetentionFolder {
 export function partitionTable(cluster: Cluster, topics: readonly string[], layout: 'story' | 'status'): string[] {
   const story = layout === 'story';
   const indent = story ? '  ' : '    ';
-  const isrWidth = story ? 6 : 8;
   const rows = topics.flatMap((topic) => cluster.describeTopic(topic).partitions.map((p) => ({ topic, p, d: cluster.describePartition(topic, p.partition) })));
   const names = rows.map(({ topic, p }) => (story ? String(p.partition) : `${topic}-${p.partition}`));
   const nameWidth = story ? 9 : Math.max(11, ...names.map((n) => n.length));
-  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  replicas  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
+  // A partition being reassigned lists more replicas than its replication factor: the columns widen.
+  const replicasWidth = Math.max(8, ...rows.map(({ p }) => `[${p.replicas.join(',')}]`.length));
+  const isrWidth = Math.max(story ? 6 : 8, ...rows.map(({ p }) => `[${p.isr.join(',')}]`.length));
+  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  ${'replicas'.padEnd(replicasWidth)}  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
   rows.forEach(({ p, d }, i) => {
     const cells = [
       names[i]!.padEnd(nameWidth),
       (p.leader === -1 ? 'none' : String(p.leader)).padEnd(6),
-      `[${p.replicas.join(',')}]`.padEnd(8),
+      `[${p.replicas.join(',')}]`.padEnd(replicasWidth),
       `[${p.isr.join(',')}]`.padEnd(isrWidth),
       String(d.logStartOffset).padEnd(9),
       String(d.highWatermark),
