@@ -188,7 +188,8 @@ function finish(s: EngineState, p: Partition, removed: readonly number[]): void 
  */
 function cancel(s: EngineState, p: Partition): Failure | undefined {
   const r = p.reassignment;
-  if (r === undefined) return failure('NO_REASSIGNMENT_IN_PROGRESS', 'No partition reassignment is in progress.');
+  // Kafka 3.9 answers this one with no message (its exception carries just the code's description).
+  if (r === undefined) return failure('NO_REASSIGNMENT_IN_PROGRESS');
   const replicas = p.replicas.filter((b) => !r.adding.includes(b));
   let isr = p.isr.filter((b) => !r.adding.includes(b));
   if (isr.length === 0) {

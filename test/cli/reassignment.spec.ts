@@ -35,7 +35,7 @@ describe('simulate: partition reassignment', () => {
       '[00:25] orders-0 reassignment completed: replicas [1,4], ISR [1,4], leader 1, [2,3] removed',
       '[00:42] orders-0 reassignment to [3,4,2] started: replicas [3,4,2,1], adding [2,3], removing [1]',
       '[00:50] orders-0 reassignment cancelled: replicas [4,1], ISR [4,1], leader 1, [2,3] dropped',
-      '[00:55] reassignment of orders-0 refused: No partition reassignment is in progress.',
+      '[00:55] reassignment of orders-0 refused: No partition reassignment is in progress',
     ];
     const at = story.map(after);
     expect(at.every((i) => i >= 0), `every step is in the timeline:\n${out}`).to.equal(true);

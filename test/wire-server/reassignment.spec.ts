@@ -50,7 +50,8 @@ describe('wire: partition reassignment', () => {
           name: 't',
           partitions: [
             { partitionIndex: 0, errorCode: 0, errorMessage: null },
-            { partitionIndex: 1, errorCode: 85, errorMessage: 'No partition reassignment is in progress.' },
+            // Kafka 3.9 sends no message with this code.
+            { partitionIndex: 1, errorCode: 85, errorMessage: null },
           ],
         },
       ],
