@@ -187,6 +187,23 @@ describe('partition reassignment (engine)', () => {
     expect(cluster.describeTopic('t').partitions[0]!).to.deep.include({ replicas: [4, 1], isr: [4, 1], leader: 1 });
   });
 
+  it('a new target that adds and removes nothing keeps the lists in progress; cancelling then drops the adding replica in a new epoch (as Kafka 3.9 did on the wire)', () => {
+    // The sequence was sent to three real brokers with broker 3 stopped; these are their answers.
+    const cluster = withTopic([1, 2], 3);
+    cluster.stopBroker(3);
+    reassign(cluster, [3, 1]);
+    expect(cluster.engine.listPartitionReassignments()[0]!.partitions).to.deep.equal([
+      { partitionIndex: 0, replicas: [3, 1, 2], addingReplicas: [3], removingReplicas: [2] },
+    ]);
+    expect(cluster.describeTopic('t').partitions[0]!).to.deep.include({ leader: 1, leaderEpoch: 0, replicas: [3, 1, 2], isr: [1, 2], offlineReplicas: [3] });
+    expect(reassign(cluster, [1, 2, 3])).to.deep.equal({ partitionIndex: 0, ...ok });
+    expect(cluster.engine.listPartitionReassignments()[0]!.partitions).to.deep.equal([
+      { partitionIndex: 0, replicas: [1, 2, 3], addingReplicas: [3], removingReplicas: [2] },
+    ]);
+    expect(reassign(cluster, null)).to.deep.equal({ partitionIndex: 0, ...ok });
+    expect(cluster.describeTopic('t').partitions[0]!).to.deep.include({ leader: 1, leaderEpoch: 1, replicas: [1, 2], isr: [1, 2], offlineReplicas: [] });
+  });
+
   it('property: no acknowledged message is lost across reassignments, cancellations and broker stops; the replicas converge', async () => {
     const brokerIds = [1, 2, 3, 4];
     const target = fc.uniqueArray(fc.constantFrom(...brokerIds), { minLength: 1, maxLength: 3 });
