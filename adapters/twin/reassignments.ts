@@ -13,7 +13,8 @@ import type { TwinCluster as Cluster } from './cluster.js';
 const { KafkaJSAlterPartitionReassignmentsError } = kafkajsErrors;
 
 function checkTopicNames(topics: readonly { topic: unknown }[]): void {
-  if (topics.some(({ topic }) => typeof topic !== 'string')) throw new KafkaJSNonRetriableError('Invalid topics array, the topic names have to be a valid string');
+  if (topics.some(({ topic }) => typeof topic !== 'string'))
+    throw new KafkaJSNonRetriableError('Invalid topics array, the topic names have to be a valid string');
   if (new Set(topics.map(({ topic }) => topic)).size < topics.length)
     throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic');
 }

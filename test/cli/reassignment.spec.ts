@@ -38,7 +38,10 @@ describe('simulate: partition reassignment', () => {
       '[00:55] reassignment of orders-0 refused: No partition reassignment is in progress',
     ];
     const at = story.map(after);
-    expect(at.every((i) => i >= 0), `every step is in the timeline:\n${out}`).to.equal(true);
+    expect(
+      at.every((i) => i >= 0),
+      `every step is in the timeline:\n${out}`,
+    ).to.equal(true);
     expect([...at].sort((a, b) => a - b)).to.deep.equal(at);
     // While in progress the status table lists every replica, the stopped one outside the ISR.
     expect(out).to.match(/\n {4}orders-0 +2 +\[1,4,2,3\] +\[4,2,3\] /);
@@ -75,7 +78,13 @@ describe('simulate: partition reassignment', () => {
         message: 'unknown field (expected one of: at, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, reassign, replicas)',
       },
     ]);
-    const ok = validateScenario({ ...base, faults: [{ at: '5s', reassign: 'orders-1', replicas: [3, 1] }, { at: '6s', reassign: 'orders-1', replicas: null }] });
+    const ok = validateScenario({
+      ...base,
+      faults: [
+        { at: '5s', reassign: 'orders-1', replicas: [3, 1] },
+        { at: '6s', reassign: 'orders-1', replicas: null },
+      ],
+    });
     expect(ok.problems).to.deep.equal([]);
     expect(ok.scenario).to.deep.include({
       faults: [

@@ -40,15 +40,17 @@ type Shown = Awaited<ReturnType<typeof partition0>>;
  */
 async function shows(c: Control, admin: Admin, topic: string, expected: Shown): Promise<void> {
   let last: Shown | undefined;
-  await c.waitUntil(
-    async () => {
-      last = await partition0(admin, topic);
-      return JSON.stringify(last) === JSON.stringify(expected);
-    },
-    { message: `${topic}-0 shown as ${JSON.stringify(expected)}`, timeoutMs: 60_000 },
-  ).catch((e: unknown) => {
-    throw new Error(`${(e as Error).message}; last shown: ${JSON.stringify(last)}`);
-  });
+  await c
+    .waitUntil(
+      async () => {
+        last = await partition0(admin, topic);
+        return JSON.stringify(last) === JSON.stringify(expected);
+      },
+      { message: `${topic}-0 shown as ${JSON.stringify(expected)}`, timeoutMs: 60_000 },
+    )
+    .catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; last shown: ${JSON.stringify(last)}`);
+    });
   expect(last).to.deep.equal(expected);
 }
 
@@ -127,11 +129,20 @@ conformance('partition reassignment (three brokers)', () => {
           await promise;
         } catch (e) {
           const error = e as { name: string; errors?: { name: string; type: string; retriable: boolean; topic: string; partition: number }[] };
-          return { name: error.name, errors: error.errors?.map(({ name, type, retriable, topic: t, partition }) => ({ name, type, retriable, topic: t, partition })) };
+          return {
+            name: error.name,
+            errors: error.errors?.map(({ name, type, retriable, topic: t, partition }) => ({ name, type, retriable, topic: t, partition })),
+          };
         }
         throw new Error('expected a rejection');
       };
-      const refused = (type: string, partition: number, t = topic) => ({ name: 'KafkaJSAlterPartitionReassignmentsError', type, retriable: false, topic: t, partition });
+      const refused = (type: string, partition: number, t = topic) => ({
+        name: 'KafkaJSAlterPartitionReassignmentsError',
+        type,
+        retriable: false,
+        topic: t,
+        partition,
+      });
       expect(
         await errorsOf(
           admin.alterPartitionReassignments({
@@ -158,12 +169,19 @@ conformance('partition reassignment (three brokers)', () => {
         ],
       });
       const missing = c.name('missing');
-      expect(await errorsOf(admin.alterPartitionReassignments({ topics: [{ topic: missing, partitionAssignment: [{ partition: 0, replicas: [1] }] }] }))).to.deep.equal({
+      expect(
+        await errorsOf(admin.alterPartitionReassignments({ topics: [{ topic: missing, partitionAssignment: [{ partition: 0, replicas: [1] }] }] })),
+      ).to.deep.equal({
         name: 'KafkaJSAggregateError',
         errors: [{ ...refused('UNKNOWN_TOPIC_OR_PARTITION', 0, missing), retriable: true }],
       });
       await shows(c, admin, topic, { leader: 1, replicas: [1, 2], isr: [1, 2], offlineReplicas: [] });
-      expect(await reassignments(admin, [{ topic, partitions: [0, 5] }, { topic: missing, partitions: [0] }])).to.deep.equal({ topics: [] });
+      expect(
+        await reassignments(admin, [
+          { topic, partitions: [0, 5] },
+          { topic: missing, partitions: [0] },
+        ]),
+      ).to.deep.equal({ topics: [] });
     },
     three,
   );

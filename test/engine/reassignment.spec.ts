@@ -62,7 +62,12 @@ describe('partition reassignment (engine)', () => {
     expect([during.leader, during.replicas, during.isr, during.offlineReplicas]).to.deep.equal([1, [4, 2, 1], [2, 1], [4]]);
     const ongoing = [{ name: 't', partitions: [{ partitionIndex: 0, replicas: [4, 2, 1], addingReplicas: [4], removingReplicas: [1] }] }];
     expect(cluster.engine.listPartitionReassignments()).to.deep.equal(ongoing);
-    expect(cluster.engine.listPartitionReassignments([{ name: 't', partitionIndexes: [0, 7] }, { name: 'nope', partitionIndexes: [0] }])).to.deep.equal(ongoing);
+    expect(
+      cluster.engine.listPartitionReassignments([
+        { name: 't', partitionIndexes: [0, 7] },
+        { name: 'nope', partitionIndexes: [0] },
+      ]),
+    ).to.deep.equal(ongoing);
     expect(cluster.engine.listPartitionReassignments([{ name: 't', partitionIndexes: [] }])).to.deep.equal([]);
     // Writes go on meanwhile, to the replicas in sync.
     await cluster.produce({ topic: 't', partition: 0, records: values(2, 'w'), acks: -1 });
@@ -223,7 +228,13 @@ describe('partition reassignment (engine)', () => {
           if (s.kind === 'produce') {
             const batch = Array.from({ length: s.n }, () => `m${n++}`);
             const sent = cluster.produce({ topic: 't', partition: 0, acks: -1, timeout: 1000, records: batch.map((v) => ({ value: Buffer.from(v) })) });
-            const done = await cluster.drive(sent.then(() => true, () => false), { maxMs: 10_000 });
+            const done = await cluster.drive(
+              sent.then(
+                () => true,
+                () => false,
+              ),
+              { maxMs: 10_000 },
+            );
             if (done) acknowledged.push(...batch);
           } else if (s.kind === 'reassign') reassign(cluster, s.target);
           else if (s.kind === 'cancel') reassign(cluster, null);

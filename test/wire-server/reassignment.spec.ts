@@ -12,7 +12,13 @@ describe('wire: partition reassignment', () => {
   let client: RawClient;
   beforeEach(async () => {
     cluster = realCluster({ brokers: 3 });
-    cluster.createTopic({ topic: 't', replicaAssignment: [[1, 2], [2, 3]] });
+    cluster.createTopic({
+      topic: 't',
+      replicaAssignment: [
+        [1, 2],
+        [2, 3],
+      ],
+    });
     // Any broker takes the request, as a KRaft broker forwards it to the controller.
     client = await RawClient.connect(cluster, 2);
   });
@@ -40,8 +46,18 @@ describe('wire: partition reassignment', () => {
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, replicas: [3, 1, 2], addingReplicas: [3], removingReplicas: [2] }] }],
     };
     expect(await list(null)).to.deep.equal(ongoing);
-    expect(await list([{ name: 't', partitionIndexes: [1, 0] }, { name: 'missing', partitionIndexes: [0] }])).to.deep.equal(ongoing);
-    expect(await alter([{ partitionIndex: 0, replicas: null }, { partitionIndex: 1, replicas: null }])).to.deep.equal({
+    expect(
+      await list([
+        { name: 't', partitionIndexes: [1, 0] },
+        { name: 'missing', partitionIndexes: [0] },
+      ]),
+    ).to.deep.equal(ongoing);
+    expect(
+      await alter([
+        { partitionIndex: 0, replicas: null },
+        { partitionIndex: 1, replicas: null },
+      ]),
+    ).to.deep.equal({
       throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
@@ -60,7 +76,7 @@ describe('wire: partition reassignment', () => {
     expect(cluster.describeTopic('t').partitions[0]).to.deep.include({ replicas: [1, 2], isr: [1, 2], leader: 1 });
   });
 
-  it('answers each refused partition with Kafka 3.9\'s code and message', async () => {
+  it("answers each refused partition with Kafka 3.9's code and message", async () => {
     const answer = await alter([
       { partitionIndex: 0, replicas: [] },
       { partitionIndex: 0, replicas: [2, 2] },

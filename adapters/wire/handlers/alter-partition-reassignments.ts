@@ -19,7 +19,11 @@ export const alterPartitionReassignments = handler({
       errorMessage: null,
       responses: answers.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorCode === 0 ? null : p.errorMessage })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: p.errorCode,
+          errorMessage: p.errorCode === 0 ? null : p.errorMessage,
+        })),
       })),
     };
   },
