@@ -185,4 +185,43 @@ conformance('partition reassignment (three brokers)', () => {
     },
     three,
   );
+
+  scenario("kafkajs's own argument checks refuse bad requests before sending anything", async (c) => {
+    const admin = await adminOf(c);
+    const refusal = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (e) {
+        return { name: (e as Error).name, message: (e as Error).message };
+      }
+      throw new Error('expected a rejection');
+    };
+    const refused = (message: string) => ({ name: 'KafkaJSNonRetriableError', message });
+    const alter = (topics: unknown) => refusal(admin.alterPartitionReassignments({ topics: topics as never }));
+    expect(await alter(undefined)).to.deep.equal(refused('Invalid topics array undefined'));
+    expect(await alter([{ topic: 1 }])).to.deep.equal(refused('Invalid topics array, the topic names have to be a valid string'));
+    expect(await alter([{ topic: 'a' }, { topic: 'a' }])).to.deep.equal(refused('Invalid topics array, it cannot have multiple entries for the same topic'));
+    expect(await alter([{ topic: 'a' }])).to.deep.equal(refused('Invalid partitions array: undefined for topic: a'));
+    expect(await alter([{ topic: 'a', partitionAssignment: [{ partition: -1, replicas: [1] }] }])).to.deep.equal(
+      refused('Invalid partitions index: -1 for topic: a'),
+    );
+    expect(await alter([{ topic: 'a', partitionAssignment: [{ partition: 0 }] }])).to.deep.equal(
+      refused('Invalid replica assignment: undefined for topic: a on partition: 0'),
+    );
+    expect(await alter([{ topic: 'a', partitionAssignment: [{ partition: 0, replicas: [1, -2] }] }])).to.deep.equal(
+      refused('Invalid replica assignment: 1,-2 for topic: a on partition: 0. Replicas must be a non negative number'),
+    );
+    const list = (topics: unknown) => refusal(admin.listPartitionReassignments({ topics: topics as never }));
+    expect(await list('a')).to.deep.equal(refused('Invalid topics array a'));
+    expect(await list([{ topic: 'a' }])).to.deep.equal(refused('Invalid partition array: undefined for topic: a'));
+    expect(await list([{ topic: 'a', partitions: [0, -1] }])).to.deep.equal(
+      refused('Invalid partition array: 0,-1 for topic: a. The partition indices have to be a valid number greater than 0.'),
+    );
+    expect(
+      await list([
+        { topic: 'a', partitions: [] },
+        { topic: 'a', partitions: [] },
+      ]),
+    ).to.deep.equal(refused('Invalid topics array, it cannot have multiple entries for the same topic'));
+  });
 });
