@@ -73,8 +73,10 @@ conformance('partition reassignment (three brokers)', () => {
       // Every acknowledged message is there, served by the new leader.
       await producer.send({ topic, acks: -1, messages: messages(2, 'after') });
       const reader = await record(c, { groupId: c.name('move-reader'), topics: [topic], fromBeginning: true });
-      await c.waitUntil(() => reader.seen.length >= 7, { message: 'all seven messages read' });
-      expect(reader.values()).to.deep.equal(['before-0', 'before-1', 'before-2', 'before-3', 'before-4', 'after-0', 'after-1']);
+      const all = ['before-0', 'before-1', 'before-2', 'before-3', 'before-4', 'after-0', 'after-1'];
+      // At least once: on a fresh real cluster the group's first join may rebalance and read again from the start.
+      await c.waitUntil(() => new Set(reader.values()).size >= 7, { message: 'all seven messages read' });
+      expect([...new Set(reader.values())]).to.deep.equal(all);
     },
     three,
   );
