@@ -20,6 +20,24 @@ export interface AlterConfigsResult {
   readonly resources: ReadonlyArray<{ readonly errorCode: number; readonly errorMessage: string | null; readonly resourceType: number; readonly resourceName: string }>;
 }
 
+/**
+ * What `listPartitionReassignments` answers at run time, on both targets. kafkajs 2.2.4's typings
+ * (which the interface keeps, so a kafkajs client satisfies it) name the fields `topic` and
+ * `partitionIndex`, but its response decoder gives `name` and `partition`: cast the answer to this.
+ */
+export interface ListPartitionReassignmentsResult {
+  readonly topics: ReadonlyArray<{
+    readonly name: string;
+    readonly partitions: ReadonlyArray<{
+      readonly partition: number;
+      /** Every replica: the targets, then those being removed. */
+      readonly replicas: readonly number[];
+      readonly addingReplicas: readonly number[];
+      readonly removingReplicas: readonly number[];
+    }>;
+  }>;
+}
+
 /** Admin methods both targets implement. */
 export type Admin = Pick<
   kafkajs.Admin,
@@ -41,6 +59,8 @@ export type Admin = Pick<
   | 'describeCluster'
   | 'describeConfigs'
   | 'deleteTopicRecords'
+  | 'alterPartitionReassignments'
+  | 'listPartitionReassignments'
   | 'on'
   | 'events'
 > & {

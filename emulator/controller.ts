@@ -83,6 +83,27 @@ export function electLeader(s: EngineState, p: Partition): void {
 }
 
 /**
+ * The controller's election after a partition's replica set changed (a reassignment completed or
+ * was cancelled), as Kafka's PartitionChangeBuilder makes it: the leader stays while it is still
+ * a replica, in the ISR and running; otherwise the first running replica in the ISR, in the new
+ * assignment's order, takes over ({@link electLeader}'s rules). When replicas were removed and the
+ * leader stays, its epoch is bumped all the same, as Kafka does, so that the removed replicas'
+ * requests are fenced.
+ */
+export function electAfterReassignment(s: EngineState, p: Partition, replicasRemoved: boolean): void {
+  const stays = p.leader !== -1 && p.replicas.includes(p.leader) && p.isr.includes(p.leader) && isRunning(s, p.leader);
+  if (!stays) {
+    electLeader(s, p);
+    return;
+  }
+  if (!replicasRemoved) return;
+  p.leaderEpoch++;
+  p.topic.metadata = undefined;
+  p.replicaStates.get(p.leader)!.log.assignEpoch(p.leaderEpoch);
+  wakeDelayedFetches(s, p);
+}
+
+/**
  * Makes `leader` the partition's leader in a new epoch. `formerIsr`, for an unclean election, is
  * the ISR that held the committed records (stopped brokers, whose logs the twin still has).
  */

@@ -29,6 +29,8 @@ import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchReq
 import { GroupCoordinator } from './groups/coordinator.js';
 import { OFFSETS_TOPIC, type GroupPort } from './groups/port.js';
 import * as producing from './produce.js';
+import * as reassignments from './reassignment.js';
+import type { ListReassignmentsTopic, OngoingTopicReassignment, ReassignableTopic, ReassignableTopicAnswer } from './reassignment.js';
 import type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
 import { awaitData, failDelayedProduces } from './purgatory.js';
 import { Random } from './random.js';
@@ -46,6 +48,14 @@ export type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faul
 export type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDescription, ReplicaDescription } from './topics.js';
 export type { AlterConfigAnswer, ConfigEntry, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
 export type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
+export type {
+  ListReassignmentsTopic,
+  OngoingPartitionReassignment,
+  OngoingTopicReassignment,
+  ReassignablePartition,
+  ReassignableTopic,
+  ReassignableTopicAnswer,
+} from './reassignment.js';
 export type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 
 /** Options for {@link Engine}. */
@@ -130,6 +140,7 @@ export class Engine {
     }
     this.groupCoordinator = new GroupCoordinator(this.groupPort());
     s.coordinator = this.groupCoordinator;
+    s.afterIsrExpansion = (p) => reassignments.completeIfInSync(s, p);
   }
 
   /** What the group coordinator needs from the broker; leadership reaches it through its hooks (`EngineState.coordinator`). */
@@ -334,6 +345,21 @@ export class Engine {
   /** A topic's effective settings. */
   topicConfig(name: string): TopicConfigAnswer {
     return topicConfigs.topicConfig(this.state, name);
+  }
+
+  // ---------------------------------------------------------------- partition reassignment (reassignment.ts)
+
+  /**
+   * AlterPartitionReassignments: moves each partition to its target replicas (null: cancels the
+   * reassignment in progress). Each partition answers its own error; see reassignment.ts.
+   */
+  alterPartitionReassignments(topics: readonly ReassignableTopic[]): ReassignableTopicAnswer[] {
+    return reassignments.alterPartitionReassignments(this.state, topics);
+  }
+
+  /** ListPartitionReassignments: the reassignments in progress, of the given topics' partitions or (null) of all. */
+  listPartitionReassignments(topics: readonly ListReassignmentsTopic[] | null = null): OngoingTopicReassignment[] {
+    return reassignments.listPartitionReassignments(this.state, topics);
   }
 
   // ---------------------------------------------------------------- produce and fetch (produce.ts, fetch.ts, purgatory.ts)

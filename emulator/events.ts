@@ -61,6 +61,36 @@ export type ClusterEvent =
       })
   | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number })
   /**
+   * AlterPartitionReassignments started moving a partition: `replicas` is now the targets followed
+   * by the replicas being removed; the `adding` ones catch up from the leader and join the ISR.
+   */
+  | (Base & TopicPartition & {
+        readonly type: 'reassignment-started';
+        readonly target: readonly number[];
+        readonly replicas: readonly number[];
+        readonly adding: readonly number[];
+        readonly removing: readonly number[];
+      })
+  /**
+   * Every target replica was in sync: the `removed` replicas left the assignment and the ISR (their
+   * logs are deleted), and leadership moved to a target if the leader was not one.
+   */
+  | (Base & TopicPartition & {
+        readonly type: 'reassignment-completed';
+        readonly replicas: readonly number[];
+        readonly isr: readonly number[];
+        readonly leader: number;
+        readonly removed: readonly number[];
+      })
+  /** A reassignment in progress was cancelled: the replicas it was adding were dropped, the original ones kept. */
+  | (Base & TopicPartition & {
+        readonly type: 'reassignment-cancelled';
+        readonly replicas: readonly number[];
+        readonly isr: readonly number[];
+        readonly leader: number;
+        readonly removed: readonly number[];
+      })
+  /**
    * One broker's log cleaner cleaned its replica of a compacted partition: the range from the log
    * start to `cleanedUpTo` was rewritten keeping the last record of each key (and tombstones
    * before their delete horizon). Counts are of that range, before and after.

@@ -24,6 +24,8 @@ export function replicate(s: EngineState, p: Partition): void {
     }
   }
   updateHighWatermark(s, p);
+  // Only once every follower has fetched: completing a reassignment changes the replicas.
+  if (p.reassignment !== undefined) s.afterIsrExpansion?.(p);
 }
 
 function fetchAsFollower(s: EngineState, p: Partition, follower: Replica): void {

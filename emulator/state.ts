@@ -75,10 +75,24 @@ export interface DelayedFetch {
   readonly wake: () => void;
 }
 
+/**
+ * A reassignment in progress (AlterPartitionReassignments), as Kafka's partition registration
+ * holds it: `replicas` is then the target replicas followed by the ones being removed.
+ */
+export interface ReassignmentState {
+  /** Target replicas that were not replicas before, in ascending id order. */
+  readonly adding: readonly number[];
+  /** Replicas that are not targets, in ascending id order: they go once the targets are in sync. */
+  readonly removing: readonly number[];
+}
+
 export interface Partition {
   readonly topic: Topic;
   readonly index: number;
-  readonly replicas: readonly number[];
+  /** The assignment; replaced (never mutated) when a reassignment starts, completes or is cancelled. */
+  replicas: readonly number[];
+  /** The reassignment in progress, if any (emulator/reassignment.ts). */
+  reassignment?: ReassignmentState;
   readonly replicaStates: Map<number, Replica>;
   leader: number;
   leaderEpoch: number;
@@ -135,6 +149,12 @@ export class EngineState {
   coordinator: CoordinatorHooks | undefined;
   /** Injected request faults and latencies (faults.ts), which the front ends consult per request. */
   readonly faults: FaultTable;
+  /**
+   * Called after followers fetched and the ISR may have grown, for a partition being reassigned:
+   * the controller completes the reassignment once its target replicas are all in sync
+   * (emulator/reassignment.ts; a hook, since replication must not import the controller).
+   */
+  afterIsrExpansion: ((p: Partition) => void) | undefined = undefined;
 
   constructor(
     readonly clock: Clock,

@@ -29,6 +29,11 @@ export type KafkaJsErrors = Pick<
 > & {
   /** A failed topic creation: a KafkaJSProtocolError with the topic's name. */
   readonly KafkaJSCreateTopicError: new (e: Error, topic: string) => ProtocolError & { readonly topic: string };
+  /** One partition's failure in alterPartitionReassignments: a KafkaJSProtocolError with the topic and partition. */
+  readonly KafkaJSAlterPartitionReassignmentsError: new (e: Error, topic: string, partition: number) => ProtocolError & {
+    readonly topic: string;
+    readonly partition: number;
+  };
   /** deleteGroups's failure: the groups with their errors. */
   readonly KafkaJSDeleteGroupsError: new (message: string, groups: { groupId: string; errorCode: number; error: unknown }[]) => Error;
   /** MEMBER_ID_REQUIRED with the member id to rejoin with. */

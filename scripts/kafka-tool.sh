@@ -28,13 +28,14 @@ class_of() {
     kafka-verifiable-consumer) echo org.apache.kafka.tools.VerifiableConsumer ;;
     kafka-get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;
     kafka-configs) echo kafka.admin.ConfigCommand ;;
+    kafka-reassign-partitions) echo org.apache.kafka.tools.reassign.ReassignPartitionsCommand ;;
     kafka-broker-api-versions) echo kafka.admin.BrokerApiVersionsCommand ;;
     kafka-producer-perf-test) echo org.apache.kafka.tools.ProducerPerformance ;;
     kafka-consumer-perf-test) echo org.apache.kafka.tools.ConsumerPerformance ;;
     *) return 1 ;;
   esac
 }
-TOOLS="kafka-topics kafka-console-producer kafka-console-consumer kafka-consumer-groups kafka-verifiable-producer kafka-verifiable-consumer kafka-get-offsets kafka-configs kafka-broker-api-versions kafka-producer-perf-test kafka-consumer-perf-test"
+TOOLS="kafka-topics kafka-console-producer kafka-console-consumer kafka-consumer-groups kafka-verifiable-producer kafka-verifiable-consumer kafka-get-offsets kafka-configs kafka-reassign-partitions kafka-broker-api-versions kafka-producer-perf-test kafka-consumer-perf-test"
 
 case "${1:-}" in
   ""|-h|--help) sed -n '2,10p' "$0"; exit 2 ;;

@@ -18,7 +18,7 @@ export type { TwinConsumer } from '../adapters/twin/consumer/index.js';
 /** `cluster.groups`: the group coordinator's requests in kafkajs's error style, and DeleteGroups' outcome. */
 export type { DeleteGroupResult, TwinGroups } from '../adapters/twin/groups.js';
 /** The shared interface: kafkajs's own types, implemented by the twin and by `fromKafkaJs`. */
-export type { Admin, AlterConfigsResult, Consumer, Kafka, Producer } from '../client/interface.js';
+export type { Admin, AlterConfigsResult, Consumer, Kafka, ListPartitionReassignmentsResult, Producer } from '../client/interface.js';
 /** What the cluster's own calls take and answer (`createTopic`, `produce`, `fetch`, `describePartition`, …). */
 export type {
   BrokerDescription,

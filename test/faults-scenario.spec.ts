@@ -132,10 +132,10 @@ describe('fault injection: scenario scripts', () => {
     }).problems.map((p) => `${p.path}: ${p.message}`);
     expect(bad).to.deep.equal([
       'faults[0].broker: must be a broker id from 1 to 3',
-      'faults[1].ms: unknown field (expected one of: at, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, error, count, broker, topic, partition, when)',
+      'faults[1].ms: unknown field (expected one of: at, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, reassign, error, count, broker, topic, partition, when)',
       'faults[2].ms: is required: a duration (0 for none)',
       'faults[3].clear-faults: takes no value (write `clear-faults: true`)',
-      'faults[4]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults',
+      'faults[4]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults, reassign (a partition)',
     ]);
     const input = { ...timed, duration: '30s', faults: [{ at: '10s', 'inject-fault': 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after' }] };
     const dir = mkdtempSync(join(scratch, 'timed-'));

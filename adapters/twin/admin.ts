@@ -27,6 +27,8 @@ import { toKafkaJsPartitionMetadata } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 import { AdminLog, listenerFailed, loggerFor, type Logger } from './logger.js';
+import { alterPartitionReassignments, listPartitionReassignments } from './reassignments.js';
+import type { ListPartitionReassignmentsResponse, PartitionReassignment, TopicPartitions } from 'kafkajs';
 
 /** kafkajs's admin event names. */
 export const ADMIN_EVENTS = {
@@ -447,5 +449,17 @@ export class TwinAdmin extends TwinAdminTopics {
     if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
     const partitions = this.cluster.describeTopic(topic).partitions.map((p) => ({ partition: p.partition, offset: earliest ? '-2' : '-1' }));
     await this.setOffsets({ groupId, topic, partitions });
+  }
+
+  // ---------------------------------------------------------------- partition reassignment (reassignments.ts)
+
+  /** Moves partitions to new replicas (KIP-455); see reassignments.ts. */
+  alterPartitionReassignments(request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {
+    return alterPartitionReassignments(this.cluster, request);
+  }
+
+  /** The reassignments in progress; see reassignments.ts. */
+  listPartitionReassignments(request: { topics?: TopicPartitions[]; timeout?: number } = {}): Promise<ListPartitionReassignmentsResponse> {
+    return listPartitionReassignments(this.cluster, request);
   }
 }

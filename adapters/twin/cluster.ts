@@ -22,6 +22,10 @@ import type {
   ProduceRequest,
   ProduceResult,
   TopicMetadata,
+  ListReassignmentsTopic,
+  OngoingTopicReassignment,
+  ReassignableTopic,
+  ReassignableTopicAnswer,
 } from '../../emulator/engine.js';
 import type { Clock } from '../../emulator/clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
@@ -306,6 +310,29 @@ export class TwinCluster {
       () => orThrow(this.engine.deleteRecords(topicName, partition, offset), where).lowWatermark,
       where,
     );
+  }
+
+  // ---------------------------------------------------------------- partition reassignment
+
+  /** AlterPartitionReassignments, sent to the controller: each partition's answer, its error as data (0: accepted). */
+  alterPartitionReassignments(topics: readonly ReassignableTopic[]): ReassignableTopicAnswer[] {
+    const request = { api: 'AlterPartitionReassignments', broker: () => this.engine.controller(), topics: topics.map((t) => t.name) };
+    return this.requestFaults.sync(request, () => this.engine.alterPartitionReassignments(topics));
+  }
+
+  /** ListPartitionReassignments, sent to the controller: the reassignments in progress (of every topic when `topics` is null). */
+  listPartitionReassignments(topics: readonly ListReassignmentsTopic[] | null = null): OngoingTopicReassignment[] {
+    const request = { api: 'ListPartitionReassignments', broker: () => this.engine.controller(), topics: topics?.map((t) => t.name) ?? [] };
+    return this.requestFaults.sync(request, () => this.engine.listPartitionReassignments(topics));
+  }
+
+  /**
+   * Moves one partition to `replicas` (the first is the preferred leader), or with `null` cancels
+   * its reassignment in progress; throws kafkajs's error when Kafka would refuse it.
+   */
+  reassignPartition(topic: string, partition: number, replicas: readonly number[] | null): void {
+    const answer = this.alterPartitionReassignments([{ name: topic, partitions: [{ partitionIndex: partition, replicas }] }])[0]!.partitions[0]!;
+    if (answer.errorCode !== NONE) fail(answer, { topic, partition });
   }
 }
 

@@ -85,7 +85,10 @@ function partitionLane(t: LaneInput['topics'][number], p: number, events: readon
       closeLeader(e.time);
       leader = { since: e.time, leader: e.leader };
     }
-    if ((e.type === 'leader-changed' || e.type === 'isr-shrunk' || e.type === 'isr-expanded') && e.isr.join(',') !== inSync.isr.join(',')) {
+    // A reassignment's end removes replicas from the ISR without an isr-shrunk of its own.
+    const isrEvent =
+      e.type === 'leader-changed' || e.type === 'isr-shrunk' || e.type === 'isr-expanded' || e.type === 'reassignment-completed' || e.type === 'reassignment-cancelled';
+    if (isrEvent && e.isr.join(',') !== inSync.isr.join(',')) {
       closeIsr(e.time);
       inSync = { since: e.time, isr: e.isr };
     }

@@ -109,9 +109,17 @@ export interface MemberSpec {
   crash?: Duration;
 }
 
-/** A broker fault: exactly one of the four actions, at a time. */
+/** A broker fault (or a request fault, a latency, a reassignment): exactly one action, at a time. */
 export interface FaultSpec {
   at: Duration;
+  /**
+   * Reassigns a partition (`topic-N`) to `replicas` (AlterPartitionReassignments): the new replicas
+   * catch up and join the ISR, then the others are removed. `replicas: null` cancels the
+   * reassignment in progress.
+   */
+  reassign?: string;
+  /** With `reassign`: the target broker ids, the first the preferred leader; null cancels. */
+  replicas?: number[] | null;
   stop?: number;
   start?: number;
   isolate?: number;
@@ -256,7 +264,8 @@ export type TimedFault =
   | { atMs: number; action: 'stop' | 'start' | 'isolate' | 'heal'; broker: number }
   | { atMs: number; action: 'inject-fault'; options: InjectFaultOptions }
   | { atMs: number; action: 'set-latency'; broker: number; ms: number }
-  | { atMs: number; action: 'clear-faults' };
+  | { atMs: number; action: 'clear-faults' }
+  | { atMs: number; action: 'reassign'; topic: string; partition: number; replicas: number[] | null };
 
 /** A validated script. */
 export interface ScriptedScenario extends ResolvedCommon {
@@ -284,7 +293,7 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
   const topicNames = new Set(topics.map((t) => t.name));
   const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted);
   const groups = checkGroups(c, input, topicNames, shape.durationMs, scripted);
-  const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs, topics.map((t) => t.name));
+  const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs, topics.map((t) => t.name), topics);
   const script = scripted ? checkScript(c, input.script, { brokerIds: shape.brokerIds, tickMs: shape.tickMs, topics, producers, groups }) : undefined;
   if (c.problems.length > 0) return { problems: c.problems };
   const common: ResolvedCommon = {

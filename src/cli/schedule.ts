@@ -24,6 +24,18 @@ interface Action {
 export function scheduleActions(scenario: TimedScenario, cluster: Cluster, members: Members, timeline: Timeline): Action[] {
   const actions: Action[] = [];
   for (const f of scenario.faults) {
+    if (f.action === 'reassign') {
+      // Its events tell the story; a refusal (cancelling none in progress) is worth a line too.
+      const run = () => {
+        try {
+          cluster.reassignPartition(f.topic, f.partition, f.replicas);
+        } catch (e) {
+          timeline.write(`${timeline.stamp(cluster.now())} ${timeline.paint('fault', `reassignment of ${f.topic}-${f.partition} refused: ${e instanceof Error ? e.message : String(e)}`)}`);
+        }
+      };
+      actions.push({ atMs: f.atMs, order: 0, run });
+      continue;
+    }
     const run =
       f.action === 'inject-fault'
         ? () => void cluster.injectFault(f.options)

@@ -73,6 +73,10 @@ export function describeEvent(e: ClusterEvent): string | undefined {
       return `${at(e)} broker ${e.broker} deleted segment [${e.baseOffset}, ${e.endOffset}) by ${e.reason}; log start offset now ${e.logStartOffset}`;
     case 'records-deleted':
       return `${at(e)} records deleted up to ${e.logStartOffset}`;
+    case 'reassignment-started':
+    case 'reassignment-completed':
+    case 'reassignment-cancelled':
+      return describeReassignment(e);
     case 'group-member-left':
       return `${memberName(e.memberId)} left group ${e.groupId}`;
     case 'group-member-expired':
@@ -90,6 +94,20 @@ export function describeEvent(e: ClusterEvent): string | undefined {
       // Segment rolls and the finer consumer-group events are not part of the timeline.
       return undefined;
   }
+}
+
+type ReassignmentEvent = Extract<ClusterEvent, { type: 'reassignment-started' | 'reassignment-completed' | 'reassignment-cancelled' }>;
+
+/** A partition reassignment's step in words. */
+function describeReassignment(e: ReassignmentEvent): string {
+  const list = (ids: readonly number[]) => `[${ids.join(',')}]`;
+  if (e.type === 'reassignment-started') {
+    const moves = [e.adding.length > 0 ? `adding ${list(e.adding)}` : '', e.removing.length > 0 ? `removing ${list(e.removing)}` : ''].filter((x) => x !== '');
+    return `${at(e)} reassignment to ${list(e.target)} started: replicas ${list(e.replicas)}${moves.length > 0 ? `, ${moves.join(', ')}` : ''}`;
+  }
+  const removed = e.removed.length > 0 ? `, ${list(e.removed)} ${e.type === 'reassignment-cancelled' ? 'dropped' : 'removed'}` : '';
+  const leader = e.leader === -1 ? 'no leader' : `leader ${e.leader}`;
+  return `${at(e)} reassignment ${e.type === 'reassignment-completed' ? 'completed' : 'cancelled'}: replicas ${list(e.replicas)}, ISR ${list(e.isr)}, ${leader}${removed}`;
 }
 
 type FaultEvent = Extract<ClusterEvent, { type: 'fault-injected' | 'fault-fired' }>;
@@ -220,16 +238,18 @@ export class RetentionFolder {
 export function partitionTable(cluster: Cluster, topics: readonly string[], layout: 'story' | 'status'): string[] {
   const story = layout === 'story';
   const indent = story ? '  ' : '    ';
-  const isrWidth = story ? 6 : 8;
   const rows = topics.flatMap((topic) => cluster.describeTopic(topic).partitions.map((p) => ({ topic, p, d: cluster.describePartition(topic, p.partition) })));
   const names = rows.map(({ topic, p }) => (story ? String(p.partition) : `${topic}-${p.partition}`));
   const nameWidth = story ? 9 : Math.max(11, ...names.map((n) => n.length));
-  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  replicas  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
+  // A partition being reassigned lists more replicas than its replication factor: the columns widen.
+  const replicasWidth = Math.max(8, ...rows.map(({ p }) => `[${p.replicas.join(',')}]`.length));
+  const isrWidth = Math.max(story ? 6 : 8, ...rows.map(({ p }) => `[${p.isr.join(',')}]`.length));
+  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  ${'replicas'.padEnd(replicasWidth)}  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
   rows.forEach(({ p, d }, i) => {
     const cells = [
       names[i]!.padEnd(nameWidth),
       (p.leader === -1 ? 'none' : String(p.leader)).padEnd(6),
-      `[${p.replicas.join(',')}]`.padEnd(8),
+      `[${p.replicas.join(',')}]`.padEnd(replicasWidth),
       `[${p.isr.join(',')}]`.padEnd(isrWidth),
       String(d.logStartOffset).padEnd(9),
       String(d.highWatermark),

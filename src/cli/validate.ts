@@ -309,18 +309,31 @@ export function checkInjectFault(c: Checker, f: Json, api: unknown, path: string
 }
 
 /** Faults at given times: exactly one action each, on a broker that exists. */
-export function checkFaults(c: Checker, input: Json, brokerIds: readonly number[], end: number | undefined, topics: readonly string[] = []): TimedScenario['faults'] {
+export function checkFaults(
+  c: Checker,
+  input: Json,
+  brokerIds: readonly number[],
+  end: number | undefined,
+  topics: readonly string[] = [],
+  partitioned: readonly { readonly name: string; readonly partitions: number }[] = [],
+): TimedScenario['faults'] {
   const faults: TimedScenario['faults'] = [];
-  const all = [...FAULT_ACTIONS, ...Object.keys(REQUEST_FAULT_ACTIONS)] as const;
+  const all = [...FAULT_ACTIONS, ...Object.keys(REQUEST_FAULT_ACTIONS), 'reassign'] as const;
   const brokerProblem = (v: unknown) => !isNonNegativeInt(v) || (brokerIds.length > 0 && !brokerIds.includes(v));
   c.each(input, 'faults', (f, path) => {
     const actions = all.filter((a) => f[a] !== undefined);
     const requestAction = actions.length === 1 && actions[0]! in REQUEST_FAULT_ACTIONS ? (actions[0] as keyof typeof REQUEST_FAULT_ACTIONS) : undefined;
-    c.unknownKeys(f, ['at', ...all, ...(requestAction === undefined ? [] : REQUEST_FAULT_ACTIONS[requestAction])], path);
+    c.unknownKeys(f, ['at', ...all, ...(requestAction === undefined ? [] : REQUEST_FAULT_ACTIONS[requestAction]), ...(actions[0] === 'reassign' ? ['replicas'] : [])], path);
     const atMs = c.duration(f, 'at', `${path}.at`, true);
     if (atMs !== undefined && end !== undefined && atMs > end) c.problem(`${path}.at`, `is after the end of the run (duration ${end} ms)`);
-    if (actions.length !== 1) return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults`);
+    if (actions.length !== 1)
+      return c.problem(path, `must have exactly one of ${FAULT_ACTIONS.join(', ')} (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults, reassign (a partition)`);
     const action = actions[0]!;
+    if (action === 'reassign') {
+      const reassignment = checkReassign(c, f, path, brokerIds, partitioned);
+      if (reassignment !== undefined && atMs !== undefined) faults.push({ atMs, action, ...reassignment });
+      return;
+    }
     if (action === 'clear-faults') {
       if (f[action] !== true) return c.problem(`${path}.${action}`, 'takes no value (write `clear-faults: true`)');
       if (atMs !== undefined) faults.push({ atMs, action });
@@ -343,4 +356,42 @@ export function checkFaults(c: Checker, input: Json, brokerIds: readonly number[
     if (atMs !== undefined) faults.push({ atMs, action: action as (typeof FAULT_ACTIONS)[number], broker: broker as number });
   });
   return faults;
+}
+
+/**
+ * A timed run's `reassign: topic-N` with its `replicas`: distinct broker ids of the cluster, or
+ * null to cancel. Kafka refuses a repeated or unknown broker; the file is refused before the run.
+ */
+function checkReassign(
+  c: Checker,
+  f: Json,
+  path: string,
+  brokerIds: readonly number[],
+  topics: readonly { readonly name: string; readonly partitions: number }[],
+): { topic: string; partition: number; replicas: number[] | null } | undefined {
+  const named = f.reassign;
+  const m = typeof named === 'string' ? /^(.+)-(\d+)$/.exec(named) : null;
+  const topic = m === null ? undefined : topics.find((t) => t.name === m[1]);
+  const partition = m === null ? -1 : Number(m[2]);
+  if (topic === undefined || partition >= topic.partitions) {
+    const known = topics.map((t) => `${t.name}-0..${t.partitions - 1}`).join(', ');
+    c.problem(`${path}.reassign`, `must name a partition of the scenario's topics as topic-N (${known || 'no topics'}), got ${JSON.stringify(named)}`);
+    return undefined;
+  }
+  const replicas = f.replicas;
+  if (replicas === null) return { topic: topic.name, partition, replicas: null };
+  if (!Array.isArray(replicas) || replicas.length === 0) {
+    c.problem(`${path}.replicas`, 'is required: the target broker ids, e.g. [2, 3] (the first is the preferred leader), or null to cancel the reassignment in progress');
+    return undefined;
+  }
+  const bad = replicas.find((b) => !isNonNegativeInt(b) || (brokerIds.length > 0 && !brokerIds.includes(b)));
+  if (bad !== undefined) {
+    c.problem(`${path}.replicas`, `must hold broker ids ${describeBrokerIds(brokerIds)}, got ${JSON.stringify(bad)}`);
+    return undefined;
+  }
+  if (new Set(replicas).size !== replicas.length) {
+    c.problem(`${path}.replicas`, `must not name a broker twice, got [${replicas.join(', ')}]`);
+    return undefined;
+  }
+  return { topic: topic.name, partition, replicas: replicas as number[] };
 }

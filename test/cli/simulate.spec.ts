@@ -452,8 +452,8 @@ describe('kafka-twin simulate', () => {
     it('a fault with no action, two actions, or a broker that does not exist', async () => {
       const p = await problems({ ...valid, faults: [{ at: 0 }, { at: 0, stop: 1, start: 1 }, { at: 0, isolate: 4 }] });
       expect(p).to.deep.equal([
-        'scenario.json: faults[0]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults',
-        'scenario.json: faults[1]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults',
+        'scenario.json: faults[0]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults, reassign (a partition)',
+        'scenario.json: faults[1]: must have exactly one of stop, start, isolate, heal (a broker id), inject-fault (an API), set-latency (a broker id), clear-faults, reassign (a partition)',
         'scenario.json: faults[2].isolate: must be a broker id from 1 to 3',
       ]);
     });

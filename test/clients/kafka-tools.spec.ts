@@ -4,6 +4,9 @@
  * them. Each test asserts what the tool printed.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { killAll, requireKafkaTools, serve, tool, type Served } from './helpers.js';
 
 /** The rows of a kafka-consumer-groups table: header names to cells, by the header line's columns. */
@@ -242,5 +245,44 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     expect(again.stdout.trim().split('\n')).to.have.length(1 + end.get(other)!);
     const left = table((await tool('kafka-consumer-groups', [...b, '--describe', '--group', 'resetters'])).stdout);
     for (const r of left) expect(r['LAG']).to.equal('0');
+  });
+
+  it('kafka-reassign-partitions: executes a reassignment, verifies it completed, lists none in progress, and has none to cancel', async () => {
+    await tool('kafka-topics', [...b, '--create', '--topic', 'moving', '--replica-assignment', '1:2,2:3']);
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-twin-reassign-'));
+    try {
+      const plan = join(dir, 'plan.json');
+      writeFileSync(
+        plan,
+        JSON.stringify({
+          version: 1,
+          partitions: [
+            { topic: 'moving', partition: 0, replicas: [3, 1] },
+            { topic: 'moving', partition: 1, replicas: [1, 2, 3] },
+          ],
+        }),
+      );
+      const executed = await tool('kafka-reassign-partitions', [...b, '--reassignment-json-file', plan, '--execute']);
+      expect(executed.stdout).to.equal(
+        'Current partition replica assignment\n\n' +
+          '{"version":1,"partitions":[{"topic":"moving","partition":0,"replicas":[1,2],"log_dirs":["any","any"]},{"topic":"moving","partition":1,"replicas":[2,3],"log_dirs":["any","any"]}]}\n\n' +
+          'Save this to use as the --reassignment-json-file option during rollback\n' +
+          'Successfully started partition reassignments for moving-0,moving-1\n',
+      );
+      // Without --preserve-throttles the tool goes on to clear throttles with IncrementalAlterConfigs, which the twin does not serve.
+      const verified = await tool('kafka-reassign-partitions', [...b, '--reassignment-json-file', plan, '--verify', '--preserve-throttles']);
+      expect(verified.stdout).to.equal(
+        'Status of partition reassignment:\nReassignment of partition moving-0 is completed.\nReassignment of partition moving-1 is completed.\n\n',
+      );
+      const now = partitions((await tool('kafka-topics', [...b, '--describe', '--topic', 'moving'])).stdout);
+      // Broker 1 (partition 0) and broker 2 (partition 1) are targets and in sync: they keep leading.
+      expect(now.get(0)).to.deep.equal({ leader: 1, replicas: [3, 1], isr: [3, 1] });
+      expect(now.get(1)).to.deep.equal({ leader: 2, replicas: [1, 2, 3], isr: [1, 2, 3] });
+      expect((await tool('kafka-reassign-partitions', [...b, '--list'])).stdout).to.equal('No partition reassignments found.\n');
+      const cancelled = await tool('kafka-reassign-partitions', [...b, '--reassignment-json-file', plan, '--cancel', '--preserve-throttles']);
+      expect(cancelled.stdout).to.match(/^None of the specified partition reassignments are active\.\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

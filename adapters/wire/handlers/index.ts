@@ -4,6 +4,7 @@
  */
 import type { Handler } from '../handler.js';
 import { alterConfigs } from './alter-configs.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { advertised, apiVersionsHandler } from './api-versions.js';
 import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
@@ -16,6 +17,7 @@ import { describeConfigs } from './describe-configs.js';
 import { fetch } from './fetch.js';
 import { GROUP_HANDLERS } from './groups.js';
 import { listOffsets } from './list-offsets.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
 import { metadata } from './metadata.js';
 import { produce } from './produce.js';
 import { saslHandshake } from './sasl-handshake.js';
@@ -39,6 +41,8 @@ export const HANDLERS: readonly Handler[] = [
   describeConfigs,
   alterConfigs,
   createPartitions,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   ...GROUP_HANDLERS,
 ] as readonly Handler[] as Handler[];
 
