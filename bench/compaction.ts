@@ -54,20 +54,29 @@ export async function cleanOnce(n: number, keys: number, replication: number): P
   const segmentBytes = Math.max(64 * 1024, Math.floor((n * (VALUE + 30)) / 25));
   const cluster = new Cluster({ clock: 'virtual', seed: 1, brokers: replication, config: { 'log.cleaner.backoff.ms': BACKOFF_MS } });
   try {
-    cluster.createTopic({ topic: 'profiles', numPartitions: 1, replicationFactor: replication, config: { 'cleanup.policy': 'compact', 'segment.bytes': segmentBytes } });
+    cluster.createTopic({
+      topic: 'profiles',
+      numPartitions: 1,
+      replicationFactor: replication,
+      config: { 'cleanup.policy': 'compact', 'segment.bytes': segmentBytes },
+    });
     for (let i = 0; i < n; i += PER_REQUEST) {
       const records = Array.from({ length: Math.min(PER_REQUEST, n - i) }, (_, j) => ({ key: key(i + j, keys), value: value(i + j) }));
       await cluster.produce({ topic: 'profiles', partition: 0, acks: 1, records });
     }
     await cluster.advance(BACKOFF_MS - 1000 - cluster.now());
     const d = cluster.describePartition('profiles', 0);
-    if (d.highWatermark !== n || d.replicaStates.some((r) => r.logEndOffset !== n)) throw new Error(`the writes did not reach every replica: ${JSON.stringify(d.replicaStates.map((r) => r.logEndOffset))}`);
+    if (d.highWatermark !== n || d.replicaStates.some((r) => r.logEndOffset !== n))
+      throw new Error(`the writes did not reach every replica: ${JSON.stringify(d.replicaStates.map((r) => r.logEndOffset))}`);
     const heapBefore = heap() - empty;
     const seen = cluster.events().length;
     const started = now();
     await cluster.advance(2000);
     const ms = now() - started;
-    const cleanings = cluster.events().slice(seen).filter((e) => e.type === 'log-cleaned');
+    const cleanings = cluster
+      .events()
+      .slice(seen)
+      .filter((e) => e.type === 'log-cleaned');
     if (cleanings.length !== replication) throw new Error(`expected ${replication} cleaning(s), saw ${cleanings.length}`);
     const heapAfter = heap() - empty;
     return {

@@ -35,7 +35,16 @@ export interface Results {
 }
 
 /** The areas, in the order they run. */
-export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = { throughput, roundtrip, rebalance, memory, scaling, adapter, wire, compaction };
+export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = {
+  throughput,
+  roundtrip,
+  rebalance,
+  memory,
+  scaling,
+  adapter,
+  wire,
+  compaction,
+};
 
 /** The message printed when no broker is configured. */
 export const NO_BROKER = 'real Kafka: skipped, no broker (run npm run bench:kafka)';

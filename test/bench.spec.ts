@@ -127,7 +127,15 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
       notes: ['memory: old', 'compaction, replication 1: old', 'at least once: kept'],
       seconds: 100,
     };
-    const partial: Results = { ...previous, date: '2026-02-02T00:00:00.000Z', realKafka: NO_BROKER, rows: [row('compaction', 3)], curves: {}, notes: ['compaction memory: new'], seconds: 5 };
+    const partial: Results = {
+      ...previous,
+      date: '2026-02-02T00:00:00.000Z',
+      realKafka: NO_BROKER,
+      rows: [row('compaction', 3)],
+      curves: {},
+      notes: ['compaction memory: new'],
+      seconds: 5,
+    };
     const merged = mergeResults(previous, partial, ['compaction']);
     expect(merged.date).to.equal(previous.date);
     expect(merged.realKafka).to.equal(previous.realKafka);

@@ -92,7 +92,7 @@ export class EngineProducer {
   failed = 0;
   pending = 0;
   readonly errors = new Map<string, number>();
-  readonly acked: { partition: number; offset: number; value: string }[] = [];
+  readonly acked: { partition: number; offset: number; key: string | null; value: string }[] = [];
   private seq = 0;
   private readonly pace: Pace;
 
@@ -140,7 +140,7 @@ export class EngineProducer {
         .then((result) => {
           this.pending -= records.length;
           if (this.spec.acks === 0) return;
-          records.forEach((r, i) => this.acked.push({ partition, offset: result.baseOffset + i, value: r.value }));
+          records.forEach((r, i) => this.acked.push({ partition, offset: result.baseOffset + i, key: r.key, value: r.value }));
         }, fail);
     } catch (e) {
       fail(e);

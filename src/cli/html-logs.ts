@@ -27,7 +27,14 @@ const HEADROOM = 11;
 type Cleaning = Extract<ClusterEvent, { type: 'log-cleaned' }>;
 
 /** Draws the section's heading and one lane per partition from `y`; returns the y below them. */
-export function drawLogLanes(series: readonly LogSizeSeries[], events: readonly ClusterEvent[], g: LogGeometry, end: number, y: number, body: string[]): number {
+export function drawLogLanes(
+  series: readonly LogSizeSeries[],
+  events: readonly ClusterEvent[],
+  g: LogGeometry,
+  end: number,
+  y: number,
+  body: string[],
+): number {
   if (series.length === 0) return y;
   y += 14;
   body.push(`<text class="section" x="4" y="${y}">${escapeXml(LOG_SECTION)}</text>`);

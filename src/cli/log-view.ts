@@ -95,7 +95,8 @@ export class LogSizes {
   /** Samples after every event that may shrink a log of these topics. */
   follow(): void {
     this.cluster.onEvent((e) => {
-      if (LOG_CHANGES.has(e.type) && 'topic' in e && 'partition' in e && e.topic !== null && e.partition !== null && this.topics.includes(e.topic)) this.sampleOne(e.topic, e.partition);
+      if (LOG_CHANGES.has(e.type) && 'topic' in e && 'partition' in e && e.topic !== null && e.partition !== null && this.topics.includes(e.topic))
+        this.sampleOne(e.topic, e.partition);
     });
   }
 
