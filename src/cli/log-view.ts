@@ -86,6 +86,13 @@ const LOG_CHANGES: ReadonlySet<ClusterEvent['type']> = new Set(['log-cleaned', '
  */
 export class LogSizes {
   private readonly series = new Map<string, LogSizeSeries>();
+  /**
+   * Per partition, the records counted so far: below the high watermark `upTo` of leader `leader`
+   * from log start `start`. A tick's sample counts only what was appended since (a whole count
+   * per tick would make a long run quadratic); a shrinking event, a new leader or log start, or a
+   * high watermark going back counts again from the start.
+   */
+  private readonly counted = new Map<string, { leader: number; start: number; upTo: number; records: number }>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -96,7 +103,7 @@ export class LogSizes {
   follow(): void {
     this.cluster.onEvent((e) => {
       if (LOG_CHANGES.has(e.type) && 'topic' in e && 'partition' in e && e.topic !== null && e.partition !== null && this.topics.includes(e.topic))
-        this.sampleOne(e.topic, e.partition);
+        this.sampleOne(e.topic, e.partition, true);
     });
   }
 
@@ -104,7 +111,7 @@ export class LogSizes {
   sample(): void {
     for (const topic of this.topics) {
       if (!this.cluster.hasTopic(topic)) continue;
-      for (const p of this.cluster.describeTopic(topic).partitions) this.sampleOne(topic, p.partition);
+      for (const p of this.cluster.describeTopic(topic).partitions) this.sampleOne(topic, p.partition, false);
     }
   }
 
@@ -113,14 +120,21 @@ export class LogSizes {
     return [...this.series.values()].sort((a, b) => this.topics.indexOf(a.topic) - this.topics.indexOf(b.topic) || a.partition - b.partition);
   }
 
-  private sampleOne(topic: string, partition: number): void {
+  private sampleOne(topic: string, partition: number, recount: boolean): void {
     const d = this.cluster.engine.describePartition(topic, partition);
     const leader = d.replicaStates.find((r) => r.broker === d.leader);
     if (leader === undefined) return;
-    const answer = this.cluster.engine.fetchRanges({ topic, partition, offset: leader.logStartOffset, maxBytes: Number.MAX_SAFE_INTEGER });
-    let records = 0;
-    for (const r of answer.ranges) records += r.to - r.from;
     const key = `${topic}-${partition}`;
+    let c = this.counted.get(key);
+    if (recount || c === undefined || c.leader !== d.leader || c.start !== leader.logStartOffset || d.highWatermark < c.upTo)
+      c = { leader: d.leader, start: leader.logStartOffset, upTo: leader.logStartOffset, records: 0 };
+    if (d.highWatermark > c.upTo) {
+      const answer = this.cluster.engine.fetchRanges({ topic, partition, offset: c.upTo, maxBytes: Number.MAX_SAFE_INTEGER });
+      for (const r of answer.ranges) c.records += r.to - r.from;
+      c.upTo = d.highWatermark;
+    }
+    this.counted.set(key, c);
+    const records = c.records;
     const series = this.series.get(key) ?? { topic, partition, samples: [] };
     this.series.set(key, series);
     const sample = { time: this.cluster.now(), records, bytes: leader.size };
