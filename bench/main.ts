@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter, wire),
+ * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter, wire, compaction),
  * prints one table (figure, reference, ratio, target, met or missed by how much) and the scaling
  * curves as markdown, and writes bench/results.json, from which `npm run bench:readme` rebuilds
  * the README's table. Real-Kafka rows run when KAFKA_BOOTSTRAP_SERVERS is set (`npm run bench:kafka`).
@@ -8,10 +8,11 @@
  * BENCH_AREAS, default all. Env: BENCH_AREAS (comma list), BENCH_SCALE (multiplies every default size), and the
  * per-area sizes named in each area's options (BENCH_THROUGHPUT_N, BENCH_KAFKA_N, ...).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { adapter } from './adapter.js';
+import { compaction } from './compaction.js';
 import { type AreaResult, type BenchContext, type CurvePoint, type Row, fmtFactor, fmtNumber, keepingAlive, realKafkaFromEnv } from './lib.js';
 import { memory } from './memory.js';
 import { rebalance } from './rebalance.js';
@@ -34,7 +35,16 @@ export interface Results {
 }
 
 /** The areas, in the order they run. */
-export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = { throughput, roundtrip, rebalance, memory, scaling, adapter, wire };
+export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> = {
+  throughput,
+  roundtrip,
+  rebalance,
+  memory,
+  scaling,
+  adapter,
+  wire,
+  compaction,
+};
 
 /** The message printed when no broker is configured. */
 export const NO_BROKER = 'real Kafka: skipped, no broker (run npm run bench:kafka)';
@@ -111,7 +121,28 @@ export function toMarkdown(r: Results): string {
   return out.join('\n');
 }
 
-/** The bench entry: run, print, write bench/results.json. */
+/**
+ * A run of some areas folded into the results of an earlier run: those areas' rows, curves and
+ * notes (a note names its area first) replaced, the others kept, and a note saying when the
+ * areas were measured, as the date and machine at the top are the earlier run's.
+ */
+export function mergeResults(previous: Results, partial: Results, areas: readonly string[]): Results {
+  const ran = new Set(areas);
+  const noteArea = (note: string) => /^([a-z]+)[ :,]/.exec(note)?.[1];
+  const stale = (note: string) => ran.has(noteArea(note) ?? '') || note.startsWith(`partial run (${areas.join(', ')})`);
+  return {
+    ...previous,
+    rows: [...previous.rows.filter((r) => !ran.has(r.area)), ...partial.rows],
+    curves: { ...previous.curves, ...partial.curves },
+    notes: [
+      ...previous.notes.filter((n) => !stale(n)),
+      ...partial.notes,
+      `partial run (${areas.join(', ')}) on ${partial.date.slice(0, 10)}, ${partial.machine.cpu} (${partial.machine.cores} cores), Node ${partial.machine.node}, ${partial.seconds} s; the other rows are from the run above`,
+    ],
+  };
+}
+
+/** The bench entry: run, print, write bench/results.json (a run of some areas replaces only their rows). */
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? 1);
   if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`BENCH_SCALE must be a positive number, got '${process.env.BENCH_SCALE}'`);
@@ -127,7 +158,9 @@ async function main(): Promise<void> {
     names.length > 0 ? names : undefined,
   );
   console.log(toMarkdown(results));
-  writeFileSync(new URL('../../bench/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  const file = new URL('../../bench/results.json', import.meta.url);
+  const previous = names.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined;
+  writeFileSync(file, `${JSON.stringify(previous === undefined ? results : mergeResults(previous, results, names), null, 2)}\n`);
   console.log('\nwrote bench/results.json (npm run bench:readme puts its table into README.md)');
 }
 

@@ -5,8 +5,9 @@
  */
 import { expect } from 'chai';
 import { adapter } from '../bench/adapter.js';
+import { compaction, dedupeInMap } from '../bench/compaction.js';
 import { type BenchContext, type Row, judge, keepingAlive, quantile, realKafkaFromEnv } from '../bench/lib.js';
-import { NO_BROKER, runAll, toMarkdown } from '../bench/main.js';
+import { AREAS, NO_BROKER, mergeResults, runAll, toMarkdown, type Results } from '../bench/main.js';
 import { memory } from '../bench/memory.js';
 import { BEGIN, END, withTable } from '../bench/readme.js';
 import { rebalance } from '../bench/rebalance.js';
@@ -93,6 +94,61 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
       'kafkajs over wire() round trip p99',
       'kafkajs over listen() round trip p99',
     ]);
+  });
+
+  it('compaction: cleaner throughput at replication 1 and 3 against a Map, and the heap before and after cleaning', async () => {
+    const r = await compaction(ctx, { n: 5000, keys: 100 });
+    expectRows(r.rows, 'compaction');
+    expect(r.rows.map((row) => row.figure)).to.deep.equal([
+      'cleaner, replication 1: records cleaned per second',
+      'cleaner, replication 3: records cleaned per second',
+      'heap of the cluster after cleaning (replication 1)',
+    ]);
+    for (const row of r.rows.slice(0, 2)) expect(row.reference).to.equal('raw Map dedupe of the same records');
+    // Every replica cleans its closed segments down to one record per key.
+    expect(r.notes![0]).to.match(/^compaction, replication 1: [\d,]+ records cleaned \([\d,]+ per replica, the rest in the active segment\) down to 100 in/);
+    expect(r.notes![1]).to.match(/^compaction, replication 3: [\d,]+ records cleaned .* down to 300 in/);
+    expect(dedupeInMap(5000, 100).kept).to.equal(100);
+  });
+
+  it('every area is registered with runAll', () => {
+    expect(Object.keys(AREAS)).to.deep.equal(['throughput', 'roundtrip', 'rebalance', 'memory', 'scaling', 'adapter', 'wire', 'compaction']);
+  });
+
+  it('a run of some areas replaces only their rows and notes in the earlier results, and says when it ran', () => {
+    const machine = { cpu: 'cpu', cores: 2, memoryGiB: 4, os: 'os', node: 'v20' };
+    const row = (area: string, value: number) => ({ area, figure: 'f', value, unit: 'u' });
+    const previous: Results = {
+      date: '2026-01-01T00:00:00.000Z',
+      machine,
+      realKafka: 'real Kafka: k:9092',
+      rows: [row('memory', 1), row('compaction', 2)],
+      curves: { partitions: [{ x: 1 }] },
+      notes: ['memory: old', 'compaction, replication 1: old', 'at least once: kept'],
+      seconds: 100,
+    };
+    const partial: Results = {
+      ...previous,
+      date: '2026-02-02T00:00:00.000Z',
+      realKafka: NO_BROKER,
+      rows: [row('compaction', 3)],
+      curves: {},
+      notes: ['compaction memory: new'],
+      seconds: 5,
+    };
+    const merged = mergeResults(previous, partial, ['compaction']);
+    expect(merged.date).to.equal(previous.date);
+    expect(merged.realKafka).to.equal(previous.realKafka);
+    expect(merged.rows).to.deep.equal([row('memory', 1), row('compaction', 3)]);
+    expect(merged.curves).to.deep.equal(previous.curves);
+    expect(merged.notes).to.deep.equal([
+      'memory: old',
+      'at least once: kept',
+      'compaction memory: new',
+      'partial run (compaction) on 2026-02-02, cpu (2 cores), Node v20, 5 s; the other rows are from the run above',
+    ]);
+    // A second partial run of the same area replaces its own note too.
+    expect(mergeResults(merged, partial, ['compaction']).notes).to.deep.equal(merged.notes);
   });
 
   it('wire: RSS from /proc, and a Kafka pid only from a kafka.sh folder that serves the address', () => {

@@ -8,6 +8,7 @@ import type { Consumer, Producer } from '../../client/interface.js';
 import { partitionForKey } from '../../client/partitioners.js';
 import { logLevel } from '../../adapters/twin/logger.js';
 import type { ResolvedGroup, ResolvedProducer } from './scenario.js';
+import { SEQ_PLACEHOLDER } from './validate.js';
 
 /** The members of a run's groups, by group and name. */
 export class Members {
@@ -66,9 +67,9 @@ export class Members {
 
 const key = (groupId: string, name: string) => `${groupId}\u0000${name}`;
 
-/** A record's key and value: the producer's patterns, or `key-N` (N = seq mod keys; none with 0 keys) and `name#seq`. */
+/** A record's key and value: the producer's patterns (`{seq}`, `{seq % N}`), or `key-N` (N = seq mod keys; none with 0 keys) and `name#seq`. */
 export function recordFor(spec: ResolvedProducer, seq: number): { key: string | null; value: string } {
-  const fill = (pattern: string) => pattern.replaceAll('{seq}', String(seq));
+  const fill = (pattern: string) => pattern.replace(SEQ_PLACEHOLDER, (_, n: string | undefined) => String(n === undefined ? seq : seq % Number(n)));
   const key = spec.key !== undefined ? fill(spec.key) : spec.keys > 0 ? `key-${seq % spec.keys}` : null;
   return { key, value: spec.value !== undefined ? fill(spec.value) : `${spec.name}#${seq}` };
 }
@@ -93,7 +94,7 @@ export class EngineProducer {
   failed = 0;
   pending = 0;
   readonly errors = new Map<string, number>();
-  readonly acked: { partition: number; offset: number; value: string }[] = [];
+  readonly acked: { partition: number; offset: number; key: string | null; value: string }[] = [];
   private seq = 0;
   private readonly pace: Pace;
 
@@ -141,7 +142,7 @@ export class EngineProducer {
         .then((result) => {
           this.pending -= records.length;
           if (this.spec.acks === 0) return;
-          records.forEach((r, i) => this.acked.push({ partition, offset: result.baseOffset + i, value: r.value }));
+          records.forEach((r, i) => this.acked.push({ partition, offset: result.baseOffset + i, key: r.key, value: r.value }));
         }, fail);
     } catch (e) {
       fail(e);
@@ -173,5 +174,12 @@ export class ClientProducer {
     const messages = Array.from({ length: count }, () => recordFor(this.spec, this.seq++));
     this.sent += count;
     await this.client!.send({ topic: this.spec.topic, acks: this.spec.acks, messages });
+  }
+
+  /** Sends a tombstone: `key` with a null value, which a compacted topic's cleaner later removes with the key's older records. */
+  async tombstone(cluster: Cluster, key: string): Promise<void> {
+    if (this.client === undefined) await this.connect(cluster);
+    this.sent += 1;
+    await this.client!.send({ topic: this.spec.topic, acks: this.spec.acks, messages: [{ key, value: null }] });
   }
 }

@@ -7,6 +7,11 @@
 import type { ClusterEvent } from '../../emulator/events.js';
 import { clockTime, foldRetentionPass, memberName, type RetentionPass, type SegmentDeleted } from './timeline.js';
 
+/** Escapes text for HTML and XML. */
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
 /** A span of a lane. */
 export interface Segment {
   from: number;

@@ -6,7 +6,9 @@
  * attributes quoted) so it parses as XML too.
  */
 import type { ClusterEvent } from '../../emulator/events.js';
-import { IDLE, ISR_FULL, ISR_PARTIAL, OFFLINE, foldLanes, groupSection, lossMarks, paletteOf, retentionPasses, type Lane, type Palette, type Segment } from './html-lanes.js';
+import { IDLE, ISR_FULL, ISR_PARTIAL, OFFLINE, PARTITION_SECTION, escapeXml, foldLanes, groupSection, lossMarks, paletteOf, retentionPasses, type Lane, type Palette, type Segment } from './html-lanes.js';
+import { LOG_BYTES, LOG_RECORDS, drawLogLanes } from './html-logs.js';
+import type { LogSizeSeries } from './log-view.js';
 import { clockTime, formatDuration } from './timeline.js';
 
 /** What the page shows. */
@@ -20,12 +22,11 @@ export interface HtmlTimelineInput {
   events: readonly ClusterEvent[];
   /** The plain-text timeline, shown under the picture. */
   text: readonly string[];
+  /** Each partition's log size over the run, drawn in lanes of its own (none without). */
+  logSizes?: readonly LogSizeSeries[];
 }
 
-/** Escapes text for HTML and XML. */
-export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+export { escapeXml };
 
 /** Builds the page. Pure: the same input gives the same bytes. */
 export function renderHtml(input: HtmlTimelineInput): string {
@@ -78,8 +79,15 @@ function drawLanes(lanes: readonly Lane[], input: HtmlTimelineInput, g: Geometry
   let y = top + 6;
   let currentGroup = '';
   const groupSpans = new Map<string, { from: number; to: number }>();
+  // The log-size lanes go right under the partitions' leader lanes.
+  let logsDrawn = false;
+  const drawLogs = () => {
+    if (!logsDrawn) y = drawLogLanes(input.logSizes ?? [], input.events, g, g.end, y, body);
+    logsDrawn = true;
+  };
   for (const lane of lanes) {
     if (lane.group !== currentGroup) {
+      if (currentGroup === PARTITION_SECTION) drawLogs();
       currentGroup = lane.group;
       y += 14;
       body.push(`<text class="section" x="4" y="${y}">${escapeXml(lane.group)}</text>`);
@@ -94,6 +102,7 @@ function drawLanes(lanes: readonly Lane[], input: HtmlTimelineInput, g: Geometry
     const span = groupSpans.get(lane.group);
     if (span !== undefined) span.to = y - 6;
   }
+  drawLogs();
   // Thin lines where each generation starts, across its group's lanes.
   for (const grp of input.groups) {
     const span = groupSpans.get(groupSection(grp.id));
@@ -192,6 +201,8 @@ function drawLegend(lanes: readonly Lane[], { colors, brokers, members }: Palett
   const used = (kind: Segment['kind']) => lanes.some((l) => l.segments.some((s) => s.kind === kind) || l.isr.some((s) => s.kind === kind));
   const hasLoss = body.some((l) => l.startsWith('<path class="loss"'));
   const hasRetention = body.some((l) => l.startsWith('<path class="retention"'));
+  const hasLogs = body.some((l) => l.startsWith('<path class="logbytes"'));
+  const hasCleaning = body.some((l) => l.startsWith('<circle class="cleaning"'));
   const offline = used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : '';
   const loss = hasLoss ? ` <span class="key"><span class="diamond"></span>unclean election or truncation: acknowledged records may be lost</span>` : '';
   const retention = hasRetention
@@ -201,6 +212,14 @@ function drawLegend(lanes: readonly Lane[], { colors, brokers, members }: Palett
     `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${offline}${loss}${retention}</p>`,
     `<p class="legend"><b>ISR bar under it:</b> ${key(ISR_FULL, 'every replica in sync')} ${key(ISR_PARTIAL, 'ISR shrunk: a replica stopped or fell behind')}</p>`,
   ];
+  if (hasLogs) {
+    const cleaning = hasCleaning
+      ? ` <span class="key"><svg class="mark" width="9" height="9" viewBox="0 0 9 9"><circle cx="4.5" cy="4.5" r="3.5" fill="#fff" stroke="${LOG_RECORDS}" stroke-width="1.5" /></svg>cleaned: the latest record per key kept (compaction)</span>`
+      : '';
+    legend.push(
+      `<p class="legend"><b>Log size per partition:</b> ${key(LOG_BYTES, 'bytes')} <span class="key"><span class="line" style="background:${LOG_RECORDS}"></span>records</span> <span class="key">(each scaled to its partition's largest)</span>${cleaning}</p>`,
+    );
+  }
   if (members.length > 0) {
     const idle = used('idle') ? ` ${key(IDLE, 'idle: no partition left for it')}` : '';
     legend.push(
@@ -229,6 +248,10 @@ svg .isr-full { fill: ${ISR_FULL}; }
 svg .isr-partial { fill: ${ISR_PARTIAL}; }
 svg .loss { fill: #ffd400; stroke: #000; stroke-width: 1.2; }
 svg .retention { fill: #fff; stroke: #222; stroke-width: 1; }
+svg .logbytes { fill: ${LOG_BYTES}; }
+svg .logrecords { fill: none; stroke: ${LOG_RECORDS}; stroke-width: 1.5; }
+svg .logscale { fill: #555; font-size: 9px; }
+svg .cleaning { fill: #fff; stroke: ${LOG_RECORDS}; stroke-width: 1.5; }
 svg .axis, svg .tick { stroke: #999; stroke-width: 0.5; }
 svg .tick { stroke-dasharray: 2 3; }
 svg .fault line { stroke: #8e44ad; stroke-width: 1.5; }
@@ -238,6 +261,7 @@ svg .fault text { fill: #8e44ad; }
 .key { margin-right: 1em; white-space: nowrap; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
 .mark { margin: 0 0.3em 0 0.1em; vertical-align: middle; }
+.line { display: inline-block; width: 1.2em; height: 2px; margin-right: 0.3em; vertical-align: middle; }
 .diamond { display: inline-block; width: 0.6em; height: 0.6em; margin: 0 0.4em 0 0.15em; vertical-align: middle; background: #ffd400; border: 1px solid #000; transform: rotate(45deg); }
 pre { background: #f7f7f7; padding: 1em; white-space: pre-wrap; font-size: 12px; }
 </style>

@@ -117,6 +117,7 @@ async function run(command: 'demo' | 'simulate', args: readonly string[], write:
     durationMs: output.endMs,
     events: output.events,
     text: lines,
+    logSizes: output.logSizes,
   };
   return writePage(command, request.html, page, error, (await import('./html.js')).renderHtml);
 }

@@ -6,6 +6,7 @@
 import type { Cluster } from '../cluster.js';
 import { VirtualClock } from '../../emulator/clock.js';
 import { EngineProducer, type Members } from './clients.js';
+import type { LogSizes } from './log-view.js';
 import type { TimedScenario } from './scenario.js';
 import type { Style } from './style.js';
 import { formatDuration, lagLine, partitionTable, type Timeline } from './timeline.js';
@@ -107,6 +108,7 @@ export async function playSchedule(
   timeline: Timeline,
   members: Members,
   progress: ((fraction: number) => void) | undefined,
+  logSizes: LogSizes,
 ): Promise<EngineProducer[]> {
   const clock = cluster.clock;
   if (!(clock instanceof VirtualClock)) throw new Error('simulate needs the virtual clock');
@@ -119,6 +121,7 @@ export async function playSchedule(
   let last = 0;
   for (;;) {
     const now = cluster.now();
+    logSizes.sample();
     for (const p of producers) p.produce(cluster, now, now - last);
     last = now;
     for (; next < actions.length && actions[next]!.atMs <= now; next++) {
@@ -135,6 +138,7 @@ export async function playSchedule(
     await clock.advanceTo(Math.min(end, now - (now % scenario.tickMs) + scenario.tickMs, actions[next]?.atMs ?? end, nextStatus));
   }
   await clock.advance(0);
+  logSizes.sample();
   printStatus(scenario, cluster, timeline, 'end of run');
   return producers;
 }

@@ -7,6 +7,7 @@
 import type { Cluster } from '../cluster.js';
 import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ClientProducer, Members } from './clients.js';
+import { logLines, type LogSizes } from './log-view.js';
 import type { ResolvedGroup, ResolvedProducer, ResolvedScenario } from './scenario.js';
 import { formatDuration, lagRows, partitionTable, type Timeline } from './timeline.js';
 import { Checker, FAULT_ACTIONS, PLACEHOLDER, checkInjectFault, describeBrokerIds, isName, isNonNegativeInt, isObject, parseDuration, type Json } from './validate.js';
@@ -28,6 +29,8 @@ export interface ScriptRun {
   readonly picked: Map<string, number>;
   /** Counters remembered by `mark`. */
   readonly marks: Map<string, Counters>;
+  /** Each partition's log size over the run, for the page. */
+  readonly logSizes: LogSizes;
   counters(): Counters;
 }
 
@@ -128,10 +131,37 @@ class Send implements ScriptStep {
     for (let t = 0; t < this.ms; t += r.tickMs) {
       await producer.send(r.cluster, r.tickMs);
       await r.cluster.advance(r.tickMs);
+      r.logSizes.sample();
     }
   }
   toString(): string {
     return `send: ${formatDuration(this.ms)} (producer ${this.producer})`;
+  }
+}
+
+class Tombstone implements ScriptStep {
+  constructor(
+    readonly producer: string,
+    readonly key: string,
+  ) {}
+  run(r: ScriptRun): Promise<void> {
+    return r.producers.get(this.producer)!.tombstone(r.cluster, this.key);
+  }
+  toString(): string {
+    return `tombstone: ${this.key} (producer ${this.producer})`;
+  }
+}
+
+class Log implements ScriptStep {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+  run(r: ScriptRun): void {
+    for (const line of logLines(r.cluster, this.topic, this.partition)) r.timeline.write(line);
+  }
+  toString(): string {
+    return `log: ${this.topic}-${this.partition}`;
   }
 }
 
@@ -309,6 +339,16 @@ class Scope {
     return undefined;
   }
 
+  /** A partition, `topic-N`, of a topic that exists at this step. */
+  partition(v: unknown, path: string): { topic: string; partition: number } | undefined {
+    const m = typeof v === 'string' ? /^(.+)-(\d+)$/.exec(v) : null;
+    if (m === null) return void this.c.problem(path, 'must be a partition: a topic name, a dash and its number, like "orders-0"');
+    const topic = this.topic(m[1], path);
+    if (topic === undefined) return undefined;
+    if (Number(m[2]) >= topic.partitions) return void this.c.problem(path, `topic '${topic.name}' has ${topic.partitions} partition(s), numbered from 0`);
+    return { topic: topic.name, partition: Number(m[2]) };
+  }
+
   /** A producer or group by name, or the only one when the step names none. */
   one<T extends { name: string } | { id: string }>(what: 'producer' | 'group', list: readonly T[], v: unknown, path: string): T | undefined {
     const named = (x: T) => ('name' in x ? x.name : x.id);
@@ -413,6 +453,16 @@ const KINDS: Record<string, StepKind> = {
       return mapDefined(producer, (p) => new Send(p.name, ms));
     },
   },
+  tombstone: {
+    options: ['producer'],
+    parse(v, step, path, s, stepPath) {
+      const producer = s.one('producer', s.setup.producers, step.producer, `${stepPath}.producer`);
+      if (producer !== undefined) s.topic(producer.topic, `${stepPath}.producer`);
+      if (typeof v !== 'string' || v === '') return void s.c.problem(path, 'must be the key of the record to delete, a non-empty string');
+      return mapDefined(producer, (p) => new Tombstone(p.name, v));
+    },
+  },
+  log: { parse: (v, _, path, s) => mapDefined(s.partition(v, path), (p) => new Log(p.topic, p.partition)) },
   join: {
     options: ['group'],
     parse(v, step, path, s, stepPath) {

@@ -9,6 +9,7 @@ import type { ClusterEvent } from '../../emulator/events.js';
 import { ClientProducer, Members } from './clients.js';
 import type { ResolvedScenario, ScriptedScenario } from './scenario.js';
 import { playSchedule, printHeading } from './schedule.js';
+import { LogSizes, type LogSizeSeries } from './log-view.js';
 import { Create, type Counters, type ScriptRun } from './script.js';
 import { summarize, type GroupOutcome, type ProducerOutcome } from './summary.js';
 import { Timeline } from './timeline.js';
@@ -36,6 +37,8 @@ export interface SimulationResult {
   producers: ProducerOutcome[];
   /** Per group of a timed run: what its members processed (none for a script). */
   groups: GroupOutcome[];
+  /** Each partition's log size (the leader's records and bytes) over the run. */
+  logSizes: LogSizeSeries[];
 }
 
 /** Runs a scenario; resolves when the run (and, for a timed run, its summary) is printed. */
@@ -44,33 +47,37 @@ export async function simulate({ scenario, seed = scenario.seed, write, color = 
   try {
     const timeline = new Timeline(write, { color, narrated: scenario.script !== undefined, groupTopics: new Map(scenario.groups.map((g) => [g.id, g.topics])) });
     const members = new Members(cluster);
+    const logSizes = new LogSizes(cluster, scenario.topics.map((t) => t.name));
+    logSizes.follow();
     if (scenario.script !== undefined) {
       timeline.follow(cluster);
-      await runScript(scenario, cluster, timeline, members);
-      return { events: cluster.events(), endMs: cluster.now(), producers: [], groups: [] };
+      await runScript(scenario, cluster, timeline, members, logSizes);
+      return { events: cluster.events(), endMs: cluster.now(), producers: [], groups: [], logSizes: logSizes.all() };
     }
     printHeading(scenario, seed, timeline);
     timeline.follow(cluster);
-    const producers = await playSchedule(scenario, cluster, timeline, members, progress);
+    const producers = await playSchedule(scenario, cluster, timeline, members, progress, logSizes);
     const endMs = cluster.now();
     const outcome = summarize(scenario, cluster, timeline, producers, members);
-    return { events: cluster.events(), endMs, ...outcome };
+    return { events: cluster.events(), endMs, ...outcome, logSizes: logSizes.all() };
   } finally {
     cluster.close();
   }
 }
 
 /** Runs a script's steps in order, each finished before the next; topics no step creates exist first. */
-async function runScript(scenario: ScriptedScenario, cluster: Cluster, timeline: Timeline, members: Members): Promise<void> {
+async function runScript(scenario: ScriptedScenario, cluster: Cluster, timeline: Timeline, members: Members, logSizes: LogSizes): Promise<void> {
   const createdByStep = new Set(scenario.script.filter((s) => s instanceof Create).map((s) => s.topic.name));
   for (const t of scenario.topics)
     if (!createdByStep.has(t.name)) cluster.createTopic({ topic: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config });
   const producers = new Map(scenario.producers.map((p) => [p.name, new ClientProducer(p)]));
   const counters = (): Counters => ({ sent: [...producers.values()].reduce((n, p) => n + p.sent, 0), delivered: members.deliveredTotal() });
-  const run: ScriptRun = { cluster, timeline, tickMs: scenario.tickMs, producers, members, picked: new Map(), marks: new Map(), counters };
+  const run: ScriptRun = { cluster, timeline, tickMs: scenario.tickMs, producers, members, picked: new Map(), marks: new Map(), logSizes, counters };
+  logSizes.sample();
   for (const [i, step] of scenario.script.entries()) {
     try {
       await step.run(run);
+      logSizes.sample();
     } catch (e) {
       throw new Error(`script[${i}] (${String(step)}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

@@ -1,6 +1,6 @@
 /**
  * The end of a timed run: every acknowledged record checked against the final logs (kept, lost,
- * or deleted by retention), and per group what its members processed, twice, or never.
+ * deleted by retention, or compacted away), and per group what its members processed, twice, or never.
  */
 import type { Cluster } from '../cluster.js';
 import type { EngineProducer, Members } from './clients.js';
@@ -15,6 +15,8 @@ export interface ProducerOutcome {
   failed: number;
   lost: number;
   deletedByRetention: number;
+  /** Removed by the log cleaner of a compacted topic: the log holds a later record of its key. */
+  compactedAway: number;
 }
 
 /** What one group's members processed. */
@@ -26,7 +28,8 @@ export interface GroupOutcome {
   lag: number;
 }
 
-type FinalLog = { start: number; values: Map<number, string> } | undefined;
+/** A partition's final log: its start, the value at each offset, and each key's last offset. */
+type FinalLog = { start: number; values: Map<number, string>; lastOfKey: Map<string, number> } | undefined;
 
 /** Reads each partition's final log once, from its log start offset; undefined for a partition that cannot be read (offline). */
 function finalLogs(cluster: Cluster): (topic: string, partition: number) => FinalLog {
@@ -34,14 +37,18 @@ function finalLogs(cluster: Cluster): (topic: string, partition: number) => Fina
   const read = (topic: string, partition: number): FinalLog => {
     try {
       const values = new Map<number, string>();
+      const lastOfKey = new Map<string, number>();
       const start = cluster.describePartition(topic, partition).logStartOffset;
       for (let offset = start; ; ) {
         const r = cluster.fetch({ topic, partition, offset, maxBytes: 64 * 1024 * 1024 });
         if (r.records.length === 0) break;
-        for (const rec of r.records) values.set(Number(rec.offset), rec.value?.toString() ?? '');
+        for (const rec of r.records) {
+          values.set(Number(rec.offset), rec.value?.toString() ?? '');
+          if (rec.key !== null) lastOfKey.set(rec.key.toString(), Number(rec.offset));
+        }
         offset = Number(r.records[r.records.length - 1]!.offset) + 1;
       }
-      return { start, values };
+      return { start, values, lastOfKey };
     } catch {
       return undefined;
     }
@@ -57,12 +64,17 @@ function finalLogs(cluster: Cluster): (topic: string, partition: number) => Fina
 function summarizeProducer(p: EngineProducer, logOf: (topic: string, partition: number) => FinalLog, timeline: Timeline): ProducerOutcome {
   let lost = 0;
   let deletedByRetention = 0;
+  let compactedAway = 0;
   let unavailable = 0;
   for (const a of p.acked) {
     const log = logOf(p.spec.topic, a.partition);
     if (log === undefined) unavailable++;
     else if (a.offset < log.start) deletedByRetention++;
-    else if (log.values.get(a.offset) !== a.value) lost++;
+    else if (log.values.get(a.offset) === a.value) continue;
+    // Nothing at its offset any more, and a later record of its key kept: the cleaner's doing. A
+    // truncated record is either gone past the end or replaced by another at the same offset.
+    else if (!log.values.has(a.offset) && a.key !== null && (log.lastOfKey.get(a.key) ?? -1) > a.offset) compactedAway++;
+    else lost++;
   }
   const { spec } = p;
   const errors = [...p.errors].map(([t, n]) => `${t} ${n}`).join(', ');
@@ -71,10 +83,11 @@ function summarizeProducer(p: EngineProducer, logOf: (topic: string, partition: 
     `    producer ${spec.name} (acks=${spec.acks === -1 ? 'all' : spec.acks}): ${p.sent} sent, ${acknowledged}, ${p.failed} failed${errors ? ` (${errors})` : ''}${p.pending > 0 ? `, ${p.pending} still waiting` : ''}`,
   );
   if (spec.acks !== 0) {
-    const verdict = `      acknowledged and later lost: ${lost}${deletedByRetention > 0 ? `; deleted by retention: ${deletedByRetention}` : ''}${unavailable > 0 ? `; on offline partitions: ${unavailable}` : ''}`;
+    const compacted = compactedAway > 0 ? `; compacted away (a later record of the key kept): ${compactedAway}` : '';
+    const verdict = `      acknowledged and later lost: ${lost}${deletedByRetention > 0 ? `; deleted by retention: ${deletedByRetention}` : ''}${compacted}${unavailable > 0 ? `; on offline partitions: ${unavailable}` : ''}`;
     timeline.write(timeline.paint(lost > 0 ? 'loss' : 'ok', verdict));
   }
-  return { name: spec.name, sent: p.sent, acknowledged: p.acked.length, failed: p.failed, lost, deletedByRetention };
+  return { name: spec.name, sent: p.sent, acknowledged: p.acked.length, failed: p.failed, lost, deletedByRetention, compactedAway };
 }
 
 /** Prints the summary of a timed run and returns its numbers. */

@@ -26,6 +26,13 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** A size in bytes for people: 712 B, 3.4 KiB, 11 KiB, 2.5 MiB (one decimal below 10 of the unit). */
+export function formatBytes(bytes: number): string {
+  if (Math.abs(bytes) < 1024) return `${bytes} B`;
+  const [value, unit] = Math.abs(bytes) < 1024 * 1024 ? [bytes / 1024, 'KiB'] : [bytes / (1024 * 1024), 'MiB'];
+  return `${Math.abs(value) < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
 /** Short name of a member: its client id (member ids are `clientId-uuid`). */
 export function memberName(memberId: string): string {
   return memberId.replace(/-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, '');
@@ -77,6 +84,8 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'reassignment-completed':
     case 'reassignment-cancelled':
       return describeReassignment(e);
+    case 'log-cleaned':
+      return `${at(e)} cleaned on broker ${e.broker}: ${e.recordsBefore} → ${e.recordsAfter} records, ${formatBytes(e.bytesFreed)} freed${e.tombstonesRemoved > 0 ? `, ${e.tombstonesRemoved} tombstone(s) removed` : ''}`;
     case 'group-member-left':
       return `${memberName(e.memberId)} left group ${e.groupId}`;
     case 'group-member-expired':

@@ -61,14 +61,8 @@ export class Checker {
     for (const [k, value] of Object.entries(v)) {
       const def = known[k];
       if (def === undefined) this.problem(`${path}["${k}"]`, 'unknown setting');
-      else if (
-        def.kind === 'boolean'
-          ? typeof value !== 'boolean' && value !== 'true' && value !== 'false'
-          : def.kind === 'string'
-            ? typeof value !== 'string'
-            : typeof value !== 'number' && !(typeof value === 'string' && /^-?\d+$/.test(value))
-      )
-        this.problem(`${path}["${k}"]`, `must be ${def.kind === 'boolean' ? 'a boolean' : def.kind === 'string' ? 'a string' : 'an integer'}`);
+      else if (!SETTING_KINDS[def.kind as keyof typeof SETTING_KINDS]?.ok(value))
+        this.problem(`${path}["${k}"]`, `must be ${SETTING_KINDS[def.kind as keyof typeof SETTING_KINDS]?.what ?? `a ${def.kind}`}`);
       else out[k] = value as ConfigValue;
     }
     return out;
@@ -172,17 +166,32 @@ export function checkTopics(c: Checker, input: Json, brokers: number): ResolvedS
 const TIMED_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'acks', 'from', 'until'];
 const SCRIPT_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'key', 'value', 'acks'];
 
+/** How a setting's value may be written in a scenario, by its kind (Kafka's ConfigDef types); the engine checks the value itself. */
+const SETTING_KINDS = {
+  boolean: { ok: (v: unknown) => typeof v === 'boolean' || v === 'true' || v === 'false', what: 'a boolean' },
+  string: { ok: (v: unknown) => typeof v === 'string', what: 'a string' },
+  // A list (cleanup.policy) is written as Kafka writes it: comma-separated, "compact,delete".
+  list: { ok: (v: unknown) => typeof v === 'string', what: 'a string (a comma-separated list)' },
+  int: { ok: (v: unknown) => Number.isInteger(v) || (typeof v === 'string' && /^-?\d+$/.test(v)), what: 'an integer' },
+  long: { ok: (v: unknown) => Number.isInteger(v) || (typeof v === 'string' && /^-?\d+$/.test(v)), what: 'an integer' },
+  double: { ok: (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)), what: 'a number' },
+} as const;
+
 /** A placeholder in text: a name in braces (`{seq}`, `{sent since away}`); other braces are text, as in JSON. */
 export const PLACEHOLDER = /\{([A-Za-z][\w .-]*)\}/g;
 
-/** A record key or value pattern: any text, where `{seq}` is the producer's record number. */
+/** `{seq}` or `{seq % N}` in a record pattern: the producer's record number, or its remainder by N (so keys repeat). */
+export const SEQ_PLACEHOLDER = /\{seq(?:\s*%\s*(\d+))?\}/g;
+
+/** A record key or value pattern: any text, where `{seq}` is the producer's record number and `{seq % N}` its remainder by N. */
 function checkPattern(c: Checker, v: unknown, path: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string') {
     c.problem(path, 'must be a string, with {seq} for the record number');
     return undefined;
   }
-  for (const m of v.matchAll(PLACEHOLDER)) if (m[1] !== 'seq') c.problem(path, `unknown placeholder {${m[1]}} (only {seq}, the record number)`);
+  for (const m of v.matchAll(PLACEHOLDER)) if (m[1] !== 'seq') c.problem(path, `unknown placeholder {${m[1]}} (only {seq}, the record number, and {seq % N})`);
+  for (const m of v.matchAll(SEQ_PLACEHOLDER)) if (m[1] !== undefined && !(Number(m[1]) > 0)) c.problem(path, `${m[0]}: N must be a positive integer`);
   return v;
 }
 

@@ -59,7 +59,7 @@ const PROBE = `<script>
 (() => {
   const box = (el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; };
   const svg = document.getElementById('timeline');
-  const boxes = [...svg.querySelectorAll('rect, text, path, line')].map((el) => ({
+  const boxes = [...svg.querySelectorAll('rect, text, path, line, circle')].map((el) => ({
     cls: el.getAttribute('class') || el.parentNode.getAttribute('class') || '',
     fill: getComputedStyle(el).fill,
     text: el.tagName === 'text' ? el.firstChild.textContent : '',
@@ -179,8 +179,11 @@ describe('kafka-twin --html in headless Chromium', function () {
         expect(overlap(boxes[i]!, boxes[j]!), `${what} '${boxes[i]!.text}' and '${boxes[j]!.text}' overlap`).to.equal(false);
   }
 
-  /** What every page must show, whatever its scenario. */
-  function expectTimeline({ layout, png }: { layout: Layout; png: Png }, lanes: string[]): Box[] {
+  /**
+   * What every page must show, whatever its scenario. `minPainted`: the share of the SVG's area
+   * that must be painted; a page of one partition whose group joins only at the end is sparser.
+   */
+  function expectTimeline({ layout, png }: { layout: Layout; png: Png }, lanes: string[], minPainted = 0.15): Box[] {
     const { svg, boxes } = layout;
     expect(svg.w, 'the SVG is drawn at its full width').to.be.above(1000);
     expect(svg.x + svg.w, 'the SVG fits the window').to.be.at.most(layout.viewport);
@@ -206,7 +209,7 @@ describe('kafka-twin --html in headless Chromium', function () {
         total++;
         if (r < 235 || g < 235 || b < 235) painted++;
       }
-    expect(painted / total, 'share of the SVG area painted').to.be.above(0.15);
+    expect(painted / total, 'share of the SVG area painted').to.be.above(minPainted);
 
     // Leader bars span the whole run: from the 00:00 tick to the last.
     const axis = boxes.find((b) => b.cls === 'axis')!;
@@ -257,6 +260,38 @@ describe('kafka-twin --html in headless Chromium', function () {
     const faults = boxes.filter((b) => b.cls === 'fault' && b.text !== '');
     expect(faults.map((b) => b.text)).to.deep.equal(['B2 stopped', 'B1 stopped', 'B2 started', 'B1 started']);
     expect(new Set(faults.map((b) => Math.round(b.y))).size, 'label rows').to.equal(2);
+  });
+
+  it('the compaction example: the log-size lane, its area and line dropping at each cleaning, marked by circles', async () => {
+    const page = await render('compaction', ['simulate', join(examples, 'compaction.yaml')]);
+    const boxes = expectTimeline(page, ['partition profiles-0', 'owner profile-cache profiles-0'], 0.1);
+    const lane = boxes.filter((b) => b.lane === 'log profiles-0');
+    const track = lane.find((b) => b.cls === 'track')!;
+    const area = lane.find((b) => b.cls === 'logbytes')!;
+    const line = lane.find((b) => b.cls === 'logrecords')!;
+    expect(rgb(area.fill)).to.deep.equal([0xa0, 0xcb, 0xe8]);
+    expect(area.w, 'the area spans the run').to.be.closeTo(track.w, 1);
+    expect(line.w, 'the line spans the run').to.be.closeTo(track.w, 2);
+    // Just above the track's bottom edge the area is painted nearly all the way across: the log
+    // only starts empty, and a cleaning leaves a tenth of it or more.
+    const y = Math.floor(track.y + track.h - 2);
+    const xs: number[] = [];
+    for (let x = Math.ceil(track.x + 30); x < track.x + track.w - 4; x += 3) xs.push(x);
+    const painted = xs.filter((x) => near(page.png.pixel(x, y), [0xa0, 0xcb, 0xe8])).length;
+    expect(painted / xs.length, 'share of the lane with the bytes area at its foot').to.be.at.least(0.8);
+    // Higher up, the area is tall before the first cleaning (01:30) and low after it.
+    const at = (ms: number) => Math.round(track.x + (ms / (4 * 60_000 + 3000)) * track.w);
+    const high = Math.floor(track.y + 20);
+    expect(near(page.png.pixel(at(60_000), high), [0xa0, 0xcb, 0xe8]), 'full log at 01:00').to.equal(true);
+    expect(near(page.png.pixel(at(120_000), high), [0xa0, 0xcb, 0xe8]), 'cleaned log at 02:00').to.equal(false);
+    const cleanings = lane.filter((b) => b.cls === 'cleaning');
+    expect(cleanings, 'one circle per cleaning (the three replicas together)').to.have.length(3);
+    for (const c of cleanings) expect(c.w * c.h, 'a cleaning mark is drawn').to.be.above(30);
+    expect(boxes.filter((b) => b.cls === 'section' && b.text !== '').map((b) => b.text)).to.deep.equal([
+      'Leader (and ISR below) per partition',
+      'Log size per partition (the leader: records, bytes)',
+      'Group profile-cache: owner per partition',
+    ]);
   });
 
   it('an example scenario with one group of five members: every owner bar and the idle lane', async () => {

@@ -152,6 +152,28 @@ describe('kafka-twin simulate: scripts', () => {
     ]);
   });
 
+  it("log prints the leader's segments and records; tombstone writes a null value; a log with no leader says so", async () => {
+    const scenario = scripted({
+      brokers: 1,
+      topics: [{ name: 't', partitions: 1, config: { 'cleanup.policy': 'compact', 'segment.bytes': 200 } }],
+      producers: [{ name: 'p', topic: 't', rate: 2, key: 'k{seq % 2}', value: 'v{seq}' }],
+      script: [{ send: '2s' }, { tombstone: 'k0' }, { log: 't-0' }, { stop: 1 }, { log: 't-0' }],
+    });
+    const lines: string[] = [];
+    await simulate({ scenario, write: (l) => lines.push(l) });
+    // Two sends of 2 records, 166 bytes: a third batch would pass segment.bytes, so the tombstone opens a segment.
+    expect(lines.slice(1, 7)).to.deep.equal([
+      '  t-0 on broker 1 (the leader): offsets [0, 5), 5 record(s), 236 B in 2 segment(s)',
+      '    segment [0, 4): 4 record(s), 166 B',
+      '      0 k0=v0  1 k1=v1  2 k0=v2  3 k1=v3',
+      '    segment [4, 5), active: 1 record(s), 70 B',
+      '      4 k0 (tombstone)',
+      '[00:02] broker 1 stopped',
+    ]);
+    expect(lines[lines.length - 1]).to.equal('  t-0 has no leader: its log cannot be read');
+    expect(scenario.script.map(String)).to.deep.equal(['send: 2s (producer p)', 'tombstone: k0 (producer p)', 'log: t-0', 'stop: 1', 'log: t-0']);
+  });
+
   it('a step that fails names itself', async () => {
     const scenario = scripted({ brokers: 1, topics: [{ name: 't', partitions: 1 }], script: [{ stop: 1 }, { pick: 'v', leaderOf: 't-0' }] });
     let failure: Error | undefined;
@@ -170,6 +192,7 @@ describe('kafka-twin simulate: scripts', () => {
       script: [{ send: '1s', producer: 'p' }],
     }).producers;
     expect(recordFor(patterned!, 7)).to.deep.equal({ key: 'k-7', value: '{"n":7}' });
+    expect(recordFor({ ...patterned!, key: 'user-{seq % 3}', value: 'v{seq}/{seq %10}' }, 7)).to.deep.equal({ key: 'user-1', value: 'v7/7' });
     expect(recordFor(plain!, 7)).to.deep.equal({ key: 'key-1', value: 'q#7' });
     expect(recordFor({ ...plain!, keys: 0 }, 7)).to.deep.equal({ key: null, value: 'q#7' });
   });
@@ -212,8 +235,48 @@ describe('kafka-twin simulate: scripts', () => {
       });
       expect(p).to.deep.equal([
         'script.json: producers[0]: has both keys and key: keys numbers the keys, key is a pattern',
-        'script.json: producers[0].key: unknown placeholder {sq} (only {seq}, the record number)',
+        'script.json: producers[0].key: unknown placeholder {sq} (only {seq}, the record number, and {seq % N})',
         'script.json: producers[0].value: must be a string, with {seq} for the record number',
+      ]);
+    });
+
+    it('{seq % N}: N must be a positive integer', async () => {
+      const p = await problems({
+        brokers: 1,
+        topics: [{ name: 't', partitions: 1 }],
+        producers: [{ name: 'p', topic: 't', rate: 1, key: 'k-{seq % 0}' }],
+        script: [{ send: '1s' }],
+      });
+      expect(p).to.deep.equal(['script.json: producers[0].key: {seq % 0}: N must be a positive integer']);
+    });
+
+    it('tombstone and log steps: a key, a producer, and a partition of a topic that exists', async () => {
+      const p = await problems({
+        ...base,
+        topics: [...base.topics, { name: 'c', partitions: 1 }],
+        script: [
+          { tombstone: 'k' },
+          { tombstone: '', producer: 'pa' },
+          { tombstone: 7, producer: 'pa' },
+          { tombstone: 'k', producer: 'nobody' },
+          { log: 'a' },
+          { log: 'a-2' },
+          { log: 'zz-0' },
+          { log: 'c-0' },
+          { create: 'c' },
+          { log: 'c-0', producer: 'pa' },
+        ],
+      });
+      expect(p).to.deep.equal([
+        'script.json: script[0].producer: is required: there are 2 producers',
+        'script.json: script[1].tombstone: must be the key of the record to delete, a non-empty string',
+        'script.json: script[2].tombstone: must be the key of the record to delete, a non-empty string',
+        'script.json: script[3].producer: unknown producer "nobody" (not in producers)',
+        'script.json: script[4].log: must be a partition: a topic name, a dash and its number, like "orders-0"',
+        "script.json: script[5].log: topic 'a' has 2 partition(s), numbered from 0",
+        'script.json: script[6].log: unknown topic "zz" (not in topics)',
+        "script.json: script[7].log: topic 'c' does not exist yet at this step (a later step creates it)",
+        'script.json: script[9].producer: unknown field (expected one of: log)',
       ]);
     });
 
@@ -253,7 +316,7 @@ describe('kafka-twin simulate: scripts', () => {
           { connect: 'p9' },
         ],
       });
-      const actions = 'section, say, create, partitions, connect, send, join, leave, crash, pick, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, wait, committed, lag, mark';
+      const actions = 'section, say, create, partitions, connect, send, tombstone, log, join, leave, crash, pick, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, wait, committed, lag, mark';
       expect(p).to.deep.equal([
         `script.json: script[0]: must have exactly one action: ${actions}`,
         `script.json: script[1]: must have exactly one action: ${actions}`,

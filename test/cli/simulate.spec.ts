@@ -83,6 +83,33 @@ describe('kafka-twin simulate', () => {
       expect(files).to.deep.equal(['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']);
     });
 
+    it('every example file is one these specs run (demo.yaml in script.spec, faults.yaml in faults-scenario.spec)', () => {
+      const all = readdirSync(examples).filter((f) => /\.(json|ya?ml)$/.test(f));
+      expect(all.sort()).to.deep.equal([...files, 'compaction.yaml', 'demo.yaml', 'faults.yaml'].sort());
+    });
+
+    it('compaction.yaml: prints the golden timeline; the log before and after cleanings, a tombstone gone only after its horizon', async () => {
+      const { code, out, err } = await run(['simulate', join(examples, 'compaction.yaml')]);
+      expect(err).to.equal('');
+      expect(code).to.equal(0);
+      expectGolden('compaction.txt', out);
+      // Before: 60 records in the active segment, which the cleaner never touches.
+      expect(out).to.contain('  profiles-0 on broker 3 (the leader): offsets [0, 60), 60 record(s), 2.7 KiB in 1 segment(s)\n    segment [0, 60), active: 60 record(s)');
+      // Each broker cleans its own replica: the last profile per user stays, at its old offset.
+      for (const b of [1, 2, 3]) expect(out).to.contain(`[01:30] profiles-0 cleaned on broker ${b}: 60 → 10 records, 2.3 KiB freed\n`);
+      expect(out).to.contain('    segment [0, 60): 10 record(s), 465 B\n      50 user-0=v50  51 user-1=v51');
+      // The tombstone removes user-3's profile at once and stays itself...
+      expect(out).to.match(/\[02:30\] profiles-0 cleaned on broker 1: 21 → 10 records, 481 B freed\n/);
+      expect(out).to.contain('    segment [0, 71): 10 record(s), 523 B\n      60 user-0=v60          61 user-1=v61          62 user-2=v62          64 user-4=v64\n');
+      expect(out).to.contain('      69 user-9=v69          70 user-3 (tombstone)\n');
+      // ...past its horizon (03:30) while nothing is dirty, and goes with the next cleaning.
+      const [beforeLast, afterLast] = out.split('[03:45] profiles-0 cleaned on broker 1: 20 → 9 records, 532 B freed, 1 tombstone(s) removed');
+      expect(afterLast, 'the cleaning at 03:45 removes the tombstone').to.be.a('string');
+      expect(beforeLast!.slice(beforeLast!.lastIndexOf('nothing new to clean'))).to.contain('70 user-3 (tombstone)');
+      expect(afterLast).not.to.contain('tombstone)');
+      expect(out).to.contain('19 records delivered to cache-1, out of 91 sent');
+    });
+
     for (const f of ['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']) {
       it(`${f}: prints the golden timeline`, async () => {
         const { code, out, err } = await run(['simulate', join(examples, f)]);
@@ -214,7 +241,10 @@ describe('kafka-twin simulate', () => {
       expect(passes[0]).to.match(/^clicks-\d: retention deleted offsets \[0, \d+\) at \d\d:\d\d; log start offset now \d+$/);
       expect(html).to.contain('retention deleted old segments: the log start offset moved');
       const sections = [...html.matchAll(/<text class="section"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-      expect(sections).to.deep.equal(['Leader (and ISR below) per partition', 'Group live: owner per partition', 'Group reports: owner per partition']);
+      expect(sections).to.deep.equal(['Leader (and ISR below) per partition', 'Log size per partition (the leader: records, bytes)', 'Group live: owner per partition', 'Group reports: owner per partition']);
+      // Retention shows on the log-size lanes too: a triangle per pass, the area dropping at each.
+      expect(html.match(/data-lane="log clicks-\d"/g)).to.have.length(2);
+      expect(html).to.match(/data-lane="log clicks-0">[\s\S]*?<path class="retention"[^>]*><title>clicks-0: retention deleted offsets \[0, \d+\)/);
     });
 
     it('demo takes --json, --html and colour too, with the same timeline', async () => {
@@ -249,7 +279,7 @@ describe('kafka-twin simulate', () => {
       await run(['simulate', join(examples, 'idle-consumers.json'), '--html', out]);
       const html = readFileSync(out, 'utf8');
       const legends = [...html.matchAll(/<p class="legend"><b>([^<]*)<\/b>/g)].map((m) => m[1]);
-      expect(legends).to.deep.equal(['Leader per partition:', 'ISR bar under it:', 'Group members:']);
+      expect(legends).to.deep.equal(['Leader per partition:', 'ISR bar under it:', 'Log size per partition:', 'Group members:']);
       const gens = [...html.matchAll(/<text class="genlabel"[^>]*>gen (\d+)</g)].map((m) => Number(m[1]));
       expect(gens).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
       expect(html.match(/<line class="generation"/g)).to.have.length(7);
@@ -258,6 +288,31 @@ describe('kafka-twin simulate', () => {
       for (const isr of ['#59a14f', '#e15759']) expect(leaderFills.has(isr)).to.equal(false);
       const ticks = [...html.matchAll(/<text class="ticklabel"[^>]*>(\d\d:\d\d)</g)].map((m) => m[1]);
       expect(ticks).to.deep.equal(['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00']);
+    });
+
+    it('--html: a log-size lane per partition, records and bytes over time, each cleaning marked', async () => {
+      const out = join(scratch, 'compaction.html');
+      expect((await run(['simulate', join(examples, 'compaction.yaml'), '--html', out])).code).to.equal(0);
+      const html = readFileSync(out, 'utf8');
+      expectWellFormed(html);
+      const lane = /<g class="lane" data-lane="log profiles-0">([\s\S]*?)<\/g>/.exec(html)?.[1] ?? '';
+      expect(lane).to.contain('>up to 70 records, 3.2 KiB</text>');
+      // Bytes as an area (closed), records as a line; both step down where the cleanings were.
+      const area = /<path class="logbytes" d="([^"]*)"/.exec(lane)?.[1] ?? '';
+      const line = /<path class="logrecords" d="([^"]*)"/.exec(lane)?.[1] ?? '';
+      expect(area).to.match(/^M[\d.]+ [\d.]+ V[\d.]+ (H[\d.]+ V[\d.]+ )+H[\d.]+ V[\d.]+ Z$/);
+      expect(line).to.match(/^M[\d.]+ [\d.]+ (H[\d.]+ V[\d.]+ )+H[\d.]+$/);
+      const cleanings = [...lane.matchAll(/<circle class="cleaning"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+      expect(cleanings).to.deep.equal([
+        'profiles-0 cleaned at 01:30 on broker 1, 2, 3: below offset 60, 60 → 10 records, 2.3 KiB freed',
+        'profiles-0 cleaned at 02:30 on broker 1, 2, 3: below offset 71, 21 → 10 records, 481 B freed',
+        'profiles-0 cleaned at 03:45 on broker 1, 2, 3: below offset 81, 20 → 9 records, 532 B freed, 1 tombstone(s) removed',
+      ]);
+      expect(html).to.contain('cleaned: the latest record per key kept (compaction)');
+      // A page of a run without a cleaning has no such legend entry.
+      const idle = join(scratch, 'idle-no-cleaning.html');
+      await run(['simulate', join(examples, 'idle-consumers.json'), '--html', idle]);
+      expect(readFileSync(idle, 'utf8')).not.to.contain('cleaned: the latest record per key kept');
     });
 
     it('--html widens the label column for long topic names instead of cutting them off', async () => {
@@ -400,6 +455,35 @@ describe('kafka-twin simulate', () => {
         'scenario.json: config["log.retention.hour"]: unknown setting',
         'scenario.json: topics[0].config["retention.ms"]: must be an integer',
       ]);
+    });
+
+    it('a timed run on a compacted topic: what the cleaner removed is compacted away, not lost', async () => {
+      const scenario = {
+        brokers: 1,
+        duration: '3m',
+        topics: [{ name: 'users', partitions: 1, config: { 'cleanup.policy': 'compact', 'segment.ms': 30000 } }],
+        producers: [{ name: 'p', topic: 'users', rate: 2, keys: 5 }],
+      };
+      const { code, out } = await run(['simulate', scenarioFile(scenario)]);
+      expect(code).to.equal(0);
+      expect(out).to.match(/\[02:15\] users-0 cleaned on broker 1: \d+ → 5 records, [\d.]+ KiB freed\n/);
+      const verdict = /acknowledged and later lost: 0; compacted away \(a later record of the key kept\): (\d+)\n/.exec(out);
+      expect(verdict, out).to.not.equal(null);
+      // 360 written over 5 keys; what is left is the last of each key in the cleaned part and the dirty tail.
+      expect(Number(verdict![1])).to.be.within(250, 355);
+    });
+
+    it('settings of every kind: a list as a string, a double as a number', async () => {
+      const config = { 'cleanup.policy': ['compact'], 'min.cleanable.dirty.ratio': 'half', 'min.compaction.lag.ms': 1.5 };
+      const p = await problems({ ...valid, config: { 'log.cleaner.min.cleanable.ratio': true }, topics: [{ ...valid.topics[0], config }] });
+      expect(p).to.deep.equal([
+        'scenario.json: config["log.cleaner.min.cleanable.ratio"]: must be a number',
+        'scenario.json: topics[0].config["cleanup.policy"]: must be a string (a comma-separated list)',
+        'scenario.json: topics[0].config["min.cleanable.dirty.ratio"]: must be a number',
+        'scenario.json: topics[0].config["min.compaction.lag.ms"]: must be an integer',
+      ]);
+      const ok = scenarioFile({ ...valid, topics: [{ ...valid.topics[0], config: { 'cleanup.policy': 'compact,delete', 'min.cleanable.dirty.ratio': 0.25 } }] });
+      expect((await run(['simulate', ok])).code).to.equal(0);
     });
 
     it('a malformed duration', async () => {
