@@ -54,6 +54,8 @@ export async function cleanOnce(n: number, keys: number, replication: number): P
   const segmentBytes = Math.max(64 * 1024, Math.floor((n * (VALUE + 30)) / 25));
   const cluster = new Cluster({ clock: 'virtual', seed: 1, brokers: replication, config: { 'log.cleaner.backoff.ms': BACKOFF_MS } });
   try {
+    // The cleaner's first pass comes log.cleaner.backoff.ms after the cluster's start time.
+    const start = cluster.now();
     cluster.createTopic({
       topic: 'profiles',
       numPartitions: 1,
@@ -64,7 +66,7 @@ export async function cleanOnce(n: number, keys: number, replication: number): P
       const records = Array.from({ length: Math.min(PER_REQUEST, n - i) }, (_, j) => ({ key: key(i + j, keys), value: value(i + j) }));
       await cluster.produce({ topic: 'profiles', partition: 0, acks: 1, records });
     }
-    await cluster.advance(BACKOFF_MS - 1000 - cluster.now());
+    await cluster.advance(start + BACKOFF_MS - 1000 - cluster.now());
     const d = cluster.describePartition('profiles', 0);
     if (d.highWatermark !== n || d.replicaStates.some((r) => r.logEndOffset !== n))
       throw new Error(`the writes did not reach every replica: ${JSON.stringify(d.replicaStates.map((r) => r.logEndOffset))}`);

@@ -83,9 +83,9 @@ describe('kafka-twin simulate', () => {
       expect(files).to.deep.equal(['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']);
     });
 
-    it('every example file is one these specs run (demo.yaml in script.spec, faults.yaml in faults-scenario.spec)', () => {
+    it('every example file is one these specs run (demo.yaml in script.spec, faults.yaml in faults-scenario.spec, reassignment.yaml in reassignment.spec)', () => {
       const all = readdirSync(examples).filter((f) => /\.(json|ya?ml)$/.test(f));
-      expect(all.sort()).to.deep.equal([...files, 'compaction.yaml', 'demo.yaml', 'faults.yaml'].sort());
+      expect(all.sort()).to.deep.equal([...files, 'compaction.yaml', 'demo.yaml', 'faults.yaml', 'reassignment.yaml'].sort());
     });
 
     it('compaction.yaml: prints the golden timeline; the log before and after cleanings, a tombstone gone only after its horizon', async () => {
