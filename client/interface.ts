@@ -6,13 +6,29 @@
  */
 import type * as kafkajs from 'kafkajs';
 
-/** Producer methods both targets implement. */
-export type Producer = Pick<kafkajs.Producer, 'connect' | 'disconnect' | 'send' | 'sendBatch' | 'on' | 'events'>;
+/** Producer methods both targets implement: all of kafkajs's. */
+export type Producer = Pick<
+  kafkajs.Producer,
+  'connect' | 'disconnect' | 'send' | 'sendBatch' | 'isIdempotent' | 'transaction' | 'logger' | 'on' | 'events'
+>;
 
-/** Consumer methods both targets implement. */
+/** Consumer methods both targets implement: all of kafkajs's. */
 export type Consumer = Pick<
   kafkajs.Consumer,
-  'connect' | 'disconnect' | 'subscribe' | 'run' | 'stop' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'paused' | 'describeGroup' | 'on' | 'events'
+  | 'connect'
+  | 'disconnect'
+  | 'subscribe'
+  | 'run'
+  | 'stop'
+  | 'commitOffsets'
+  | 'seek'
+  | 'pause'
+  | 'resume'
+  | 'paused'
+  | 'describeGroup'
+  | 'logger'
+  | 'on'
+  | 'events'
 >;
 
 /** The result of `alterConfigs`: kafkajs types it `any`; this is what it answers (the broker's resources; kafkajs drops the throttle time). */
@@ -20,7 +36,7 @@ export interface AlterConfigsResult {
   readonly resources: ReadonlyArray<{ readonly errorCode: number; readonly errorMessage: string | null; readonly resourceType: number; readonly resourceName: string }>;
 }
 
-/** Admin methods both targets implement. */
+/** Admin methods both targets implement: all of kafkajs's, `alterConfigs` typed by what it answers. */
 export type Admin = Pick<
   kafkajs.Admin,
   | 'connect'
@@ -41,6 +57,12 @@ export type Admin = Pick<
   | 'describeCluster'
   | 'describeConfigs'
   | 'deleteTopicRecords'
+  | 'createAcls'
+  | 'describeAcls'
+  | 'deleteAcls'
+  | 'alterPartitionReassignments'
+  | 'listPartitionReassignments'
+  | 'logger'
   | 'on'
   | 'events'
 > & {
@@ -68,6 +90,7 @@ export type {
   ITopicConfig,
   ITopicMetadata,
   KafkaMessage,
+  Logger,
   Message,
   PartitionAssigner,
   ProducerBatch,
