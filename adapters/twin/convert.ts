@@ -76,13 +76,19 @@ export interface TwinKafkaMessage {
   batchContext: BatchContext;
 }
 
+function minTimestamp(batch: RecordBatch): number {
+  let min = batch.maxTimestamp;
+  for (let i = 0; i < batch.count; i++) min = Math.min(min, batch.timestamps[i]!);
+  return min;
+}
+
 /** The record batch header of `batch` as kafkajs decodes it. */
 function batchContextOf(batch: RecordBatch): BatchContext {
   return {
     firstOffset: String(batch.baseOffset),
-    // Kafka keeps the producer's first timestamp here even under LogAppendTime; the twin keeps
-    // only the final timestamps, so under LogAppendTime this is the append time (docs/fidelity.md).
-    firstTimestamp: String(batch.timestamps[0] ?? batch.maxTimestamp),
+    // Kafka keeps the producer's base timestamp, which kafkajs's producer makes the smallest of its
+    // records'. The twin keeps only the final timestamps, so under LogAppendTime this is the append time (docs/fidelity.md).
+    firstTimestamp: String(minTimestamp(batch)),
     partitionLeaderEpoch: batch.leaderEpoch,
     inTransaction: false,
     isControlBatch: false,

@@ -135,9 +135,14 @@ export function encodeRanges(ranges: readonly RecordRange[]): Buffer {
   const flush = () => {
     if (current === undefined) return;
     const { batch, from, to } = current.range;
-    const first = batch.timestamps[from]!;
+    // The log keeps no batch header: the base timestamp is the smallest, as kafkajs's producer writes it
+    // (it sorts its records' timestamps; Kafka keeps whatever the producer wrote).
+    let first = batch.timestamps[from]!;
     let max = first;
-    for (let i = from; i < to; i++) max = Math.max(max, batch.timestamps[i]!);
+    for (let i = from; i < to; i++) {
+      max = Math.max(max, batch.timestamps[i]!);
+      first = Math.min(first, batch.timestamps[i]!);
+    }
     const logAppendTime = batch.timestampType === 'LogAppendTime';
     encodeRecordBatch(
       {
