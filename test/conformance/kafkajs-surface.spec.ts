@@ -209,6 +209,7 @@ conformance('kafkajs surface: consumer', () => {
       Array(2).fill(['magicByte', 'attributes', 'timestamp', 'offset', 'key', 'value', 'headers', 'isControlRecord', 'batchContext']),
     );
     const [first, second] = seen as (KafkaMessage & { magicByte: number; isControlRecord: boolean; batchContext: unknown })[];
+    expect(seen.map((m) => m.timestamp)).to.deep.equal([String(t0 + 1000), String(t0)]);
     expect({ magicByte: first!.magicByte, isControlRecord: first!.isControlRecord, attributes: first!.attributes }).to.deep.equal({
       magicByte: 2,
       isControlRecord: false,
