@@ -6,13 +6,29 @@
  */
 import type * as kafkajs from 'kafkajs';
 
-/** Producer methods both targets implement. */
-export type Producer = Pick<kafkajs.Producer, 'connect' | 'disconnect' | 'send' | 'sendBatch' | 'on' | 'events'>;
+/** Producer methods both targets implement: all of kafkajs's. */
+export type Producer = Pick<
+  kafkajs.Producer,
+  'connect' | 'disconnect' | 'send' | 'sendBatch' | 'isIdempotent' | 'transaction' | 'logger' | 'on' | 'events'
+>;
 
-/** Consumer methods both targets implement. */
+/** Consumer methods both targets implement: all of kafkajs's. */
 export type Consumer = Pick<
   kafkajs.Consumer,
-  'connect' | 'disconnect' | 'subscribe' | 'run' | 'stop' | 'commitOffsets' | 'seek' | 'pause' | 'resume' | 'paused' | 'describeGroup' | 'on' | 'events'
+  | 'connect'
+  | 'disconnect'
+  | 'subscribe'
+  | 'run'
+  | 'stop'
+  | 'commitOffsets'
+  | 'seek'
+  | 'pause'
+  | 'resume'
+  | 'paused'
+  | 'describeGroup'
+  | 'logger'
+  | 'on'
+  | 'events'
 >;
 
 /** The result of `alterConfigs`: kafkajs types it `any`; this is what it answers (the broker's resources; kafkajs drops the throttle time). */
@@ -38,7 +54,7 @@ export interface ListPartitionReassignmentsResult {
   }>;
 }
 
-/** Admin methods both targets implement. */
+/** Admin methods both targets implement: all of kafkajs's, `alterConfigs` typed by what it answers. */
 export type Admin = Pick<
   kafkajs.Admin,
   | 'connect'
@@ -59,8 +75,12 @@ export type Admin = Pick<
   | 'describeCluster'
   | 'describeConfigs'
   | 'deleteTopicRecords'
+  | 'createAcls'
+  | 'describeAcls'
+  | 'deleteAcls'
   | 'alterPartitionReassignments'
   | 'listPartitionReassignments'
+  | 'logger'
   | 'on'
   | 'events'
 > & {
@@ -88,6 +108,7 @@ export type {
   ITopicConfig,
   ITopicMetadata,
   KafkaMessage,
+  Logger,
   Message,
   PartitionAssigner,
   ProducerBatch,

@@ -20,13 +20,75 @@ import {
 } from './config.js';
 import { failed, topicOf, type Answer, type EngineState } from './state.js';
 
+/** Kafka's Long.MAX_VALUE, as its settings print it. */
+const LONG_MAX_VALUE = '9223372036854775807';
+
+/** Where else a topic setting's value is set (DescribeConfigs' synonyms), most specific first. */
+export interface ConfigSynonym {
+  readonly name: string;
+  readonly value: string;
+  readonly source: ConfigSource;
+}
+
 /** One topic setting as DescribeConfigs reports it. */
 export interface ConfigEntry {
   readonly name: string;
   readonly value: string;
   readonly source: ConfigSource;
   readonly isDefault: boolean;
+  /** Topic settings can all be altered. */
+  readonly readOnly: boolean;
+  /** No topic setting is a password. */
+  readonly isSensitive: boolean;
+  /** The topic's override, the broker's static setting and the broker default behind the value (Kafka's includeSynonyms). */
+  readonly synonyms: readonly ConfigSynonym[];
 }
+
+/**
+ * Every setting Kafka 3.9's DescribeConfigs lists for a topic, in the order it lists them, each
+ * with the broker setting Kafka names as its default synonym (none where Kafka's broker default is
+ * null, as for retention.ms and segment.ms) and, for those the twin does not model, Kafka's
+ * default value. The twin models the ones in TOPIC_CONFIGS; the others are described with
+ * Kafka's defaults only, so a tool listing a topic's settings sees what Kafka shows.
+ */
+const KAFKA_TOPIC_SETTINGS: readonly (readonly [name: string, synonym: string | null, unmodelledDefault?: string])[] = [
+  ['compression.type', 'compression.type', 'producer'],
+  ['remote.log.delete.on.disable', null, 'false'],
+  ['leader.replication.throttled.replicas', null, ''],
+  ['remote.storage.enable', null, 'false'],
+  ['message.downconversion.enable', 'log.message.downconversion.enable', 'true'],
+  ['min.insync.replicas', 'min.insync.replicas'],
+  ['segment.jitter.ms', null, '0'],
+  ['remote.log.copy.disable', null, 'false'],
+  ['local.retention.ms', 'log.local.retention.ms', '-2'],
+  ['cleanup.policy', 'log.cleanup.policy'],
+  ['flush.ms', null, LONG_MAX_VALUE],
+  ['follower.replication.throttled.replicas', null, ''],
+  ['compression.lz4.level', 'compression.lz4.level', '9'],
+  ['segment.bytes', 'log.segment.bytes'],
+  ['retention.ms', null],
+  ['compression.gzip.level', 'compression.gzip.level', '-1'],
+  ['flush.messages', 'log.flush.interval.messages', LONG_MAX_VALUE],
+  ['compression.zstd.level', 'compression.zstd.level', '3'],
+  ['message.format.version', 'log.message.format.version', '3.0-IV1'],
+  ['max.compaction.lag.ms', 'log.cleaner.max.compaction.lag.ms'],
+  ['file.delete.delay.ms', 'log.segment.delete.delay.ms', '60000'],
+  ['max.message.bytes', 'message.max.bytes'],
+  ['min.compaction.lag.ms', 'log.cleaner.min.compaction.lag.ms'],
+  ['message.timestamp.type', 'log.message.timestamp.type'],
+  ['local.retention.bytes', 'log.local.retention.bytes', '-2'],
+  ['preallocate', 'log.preallocate', 'false'],
+  ['min.cleanable.dirty.ratio', 'log.cleaner.min.cleanable.ratio'],
+  ['index.interval.bytes', 'log.index.interval.bytes', '4096'],
+  ['unclean.leader.election.enable', 'unclean.leader.election.enable'],
+  ['retention.bytes', 'log.retention.bytes'],
+  ['delete.retention.ms', 'log.cleaner.delete.retention.ms'],
+  ['message.timestamp.after.max.ms', 'log.message.timestamp.after.max.ms', LONG_MAX_VALUE],
+  ['message.timestamp.before.max.ms', 'log.message.timestamp.before.max.ms', LONG_MAX_VALUE],
+  ['segment.ms', null],
+  ['message.timestamp.difference.max.ms', 'log.message.timestamp.difference.max.ms', LONG_MAX_VALUE],
+  ['segment.index.bytes', 'log.index.size.max.bytes', '10485760'],
+];
 
 /** DescribeConfigs' answer for one topic: its settings, or the topic's error and none. */
 export interface DescribeConfigAnswer extends Answer {
@@ -53,13 +115,45 @@ export function parseTopicOverridesFor(topic: string, config: unknown): Partial<
   return parseTopicOverrides(config as Readonly<Record<string, unknown>>);
 }
 
-/** A topic's settings with their sources. */
+/** The table above, plus any setting the twin models that it lacks (at the end, its broker setting as synonym). */
+const DESCRIBED: typeof KAFKA_TOPIC_SETTINGS = [
+  ...KAFKA_TOPIC_SETTINGS,
+  ...(Object.keys(TOPIC_CONFIGS) as TopicConfigName[])
+    .filter((key) => !KAFKA_TOPIC_SETTINGS.some(([name]) => name === key))
+    .map((key) => [key, TOPIC_CONFIGS[key].broker] as const),
+];
+
+/**
+ * A setting's value as Kafka prints it: the twin keeps Kafka's Long.MAX_VALUE ("no limit") as the
+ * largest exact JS integer, and prints it back as Kafka's.
+ */
+function kafkaString(value: ConfigInput): string {
+  return value === Number.MAX_SAFE_INTEGER ? LONG_MAX_VALUE : String(value);
+}
+
+/** A modelled setting as Kafka describes it: the effective value, its source, and the synonyms behind it. */
+function describeModelled(s: EngineState, topic: { overrides: Partial<Record<TopicConfigName, ConfigInput>>; config: TopicConfig }, key: TopicConfigName, synonym: string | null): ConfigEntry {
+  const source = topicConfigSource(key, topic.overrides, s.userConfig);
+  const synonyms: ConfigSynonym[] = [];
+  const override = topic.overrides[key];
+  if (override !== undefined) synonyms.push({ name: key, value: kafkaString(override), source: 'TOPIC_CONFIG' });
+  const brokerKey = TOPIC_CONFIGS[key].broker;
+  if (brokerKey in s.userConfig) {
+    synonyms.push({ name: brokerKey, value: kafkaString((s.config as unknown as Record<string, ConfigInput>)[brokerKey]!), source: 'STATIC_BROKER_CONFIG' });
+  }
+  if (synonym !== null) synonyms.push({ name: synonym, value: kafkaString(TOPIC_CONFIGS[key].default), source: 'DEFAULT_CONFIG' });
+  return { name: key, value: kafkaString(topic.config[key]), source, isDefault: source === 'DEFAULT_CONFIG', readOnly: false, isSensitive: false, synonyms };
+}
+
+/** A topic's settings as Kafka 3.9 describes them: every one Kafka lists, in its order, with sources and synonyms. */
 export function describeTopicConfig(s: EngineState, name: string): DescribeConfigAnswer {
   const topic = topicOf(s, name);
   if (failed(topic)) return { name, ...topic, configs: [] };
-  const configs = (Object.keys(TOPIC_CONFIGS) as TopicConfigName[]).map((key) => {
-    const source = topicConfigSource(key, topic.overrides, s.userConfig);
-    return { name: key, value: String(topic.config[key]), source, isDefault: source === 'DEFAULT_CONFIG' };
+  const configs = DESCRIBED.map(([key, synonym, unmodelledDefault]): ConfigEntry => {
+    if (key in TOPIC_CONFIGS) return describeModelled(s, topic, key as TopicConfigName, synonym);
+    const value = unmodelledDefault ?? '';
+    const synonyms = synonym === null ? [] : [{ name: synonym, value, source: 'DEFAULT_CONFIG' as const }];
+    return { name: key, value, source: 'DEFAULT_CONFIG', isDefault: true, readOnly: false, isSensitive: false, synonyms };
   });
   return { name, errorCode: NONE, errorMessage: null, configs };
 }

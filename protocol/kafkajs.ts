@@ -43,3 +43,11 @@ export type KafkaJsErrors = Pick<
 export const kafkajsErrors = require('kafkajs/src/errors') as KafkaJsErrors;
 export const AssignerProtocol = require('kafkajs/src/consumer/assignerProtocol') as KafkaJs['AssignerProtocol'];
 export const ConfigResourceTypes = require('kafkajs/src/protocol/configResourceTypes') as KafkaJs['ConfigResourceTypes'];
+
+/** kafkajs's ACL enums (resource, operation, permission and pattern types), by which its admin validates ACL requests. */
+export const AclEnums = {
+  resourceTypes: require('kafkajs/src/protocol/aclResourceTypes') as Readonly<Record<string, number>>,
+  operationTypes: require('kafkajs/src/protocol/aclOperationTypes') as Readonly<Record<string, number>>,
+  permissionTypes: require('kafkajs/src/protocol/aclPermissionTypes') as Readonly<Record<string, number>>,
+  patternTypes: require('kafkajs/src/protocol/resourcePatternTypes') as Readonly<Record<string, number>>,
+} as const;

@@ -3,8 +3,13 @@
  * sends the request to the engine, and shapes the answer (and the error) as kafkajs would.
  */
 import type {
+  AclEntry,
+  AclFilter,
   AdminConfig,
+  DeleteAclResponse,
+  DescribeAclResponse,
   DeleteGroupsResult,
+  ConfigEntries,
   DescribeConfigResponse,
   FetchOffsetsPartition,
   GroupDescriptions,
@@ -12,14 +17,17 @@ import type {
   ITopicMetadata,
   ITopicPartitionConfig,
   IResourceConfig,
+  ListPartitionReassignmentsResponse,
+  PartitionReassignment,
   ResourceConfigQuery,
   RetryOptions,
   SeekEntry,
+  TopicPartitions,
 } from 'kafkajs';
 import type { PartitionMetadata } from '../../emulator/engine.js';
 import type { TwinCluster as Cluster } from './cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
-import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError } from '../../protocol/errors.js';
+import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError, type TwinErrorType } from '../../protocol/errors.js';
 import { ConfigResourceTypes, kafkajsErrors } from '../../protocol/kafkajs.js';
 import type { AlterConfigsResult } from '../../client/interface.js';
 import { inKafkaMetadataOrder, inOffsetFetchOrder } from '../../protocol/hashing.js';
@@ -28,7 +36,7 @@ import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 import { AdminLog, listenerFailed, loggerFor, type Logger } from './logger.js';
 import { alterPartitionReassignments, listPartitionReassignments } from './reassignments.js';
-import type { ListPartitionReassignmentsResponse, PartitionReassignment, TopicPartitions } from 'kafkajs';
+import * as acls from './acls.js';
 
 /** kafkajs's admin event names. */
 export const ADMIN_EVENTS = {
@@ -287,8 +295,12 @@ export class TwinAdminTopics {
     };
   }
 
-  /** Topic settings (the ones the twin models) and broker settings, in kafkajs's response shape. */
-  async describeConfigs({ resources }: { resources: ResourceConfigQuery[]; includeSynonyms: boolean }): Promise<DescribeConfigResponse> {
+  /**
+   * Topic settings as Kafka 3.9 describes them (every setting it lists, with sources, and with
+   * synonyms when `includeSynonyms`), and the broker settings the twin models, in kafkajs's
+   * response shape.
+   */
+  async describeConfigs({ resources, includeSynonyms }: { resources: ResourceConfigQuery[]; includeSynonyms: boolean }): Promise<DescribeConfigResponse> {
     if (!resources || !Array.isArray(resources)) throw new KafkaJSNonRetriableError(`Invalid resources array ${String(resources)}`);
     if (resources.length === 0) throw new KafkaJSNonRetriableError('Resources array cannot be empty');
     const valid = Object.values(ConfigResourceTypes) as number[];
@@ -300,15 +312,7 @@ export class TwinAdminTopics {
       throttleTime: 0,
       resources: resources.map((r) => {
         const wanted = (name: string) => !r.configNames || r.configNames.length === 0 || r.configNames.includes(name);
-        let entries: {
-          configName: string;
-          configValue: string;
-          readOnly: boolean;
-          isDefault: boolean;
-          configSource: number;
-          isSensitive: boolean;
-          configSynonyms: never[];
-        }[];
+        let entries: ConfigEntries[];
         if (r.type === ConfigResourceTypes.TOPIC) {
           entries = this.cluster
             .describeTopicConfig(r.name)
@@ -316,11 +320,11 @@ export class TwinAdminTopics {
             .map((e) => ({
               configName: e.name,
               configValue: e.value,
-              readOnly: false,
+              readOnly: e.readOnly,
               isDefault: e.isDefault,
               configSource: CONFIG_SOURCE[e.source],
-              isSensitive: false,
-              configSynonyms: [],
+              isSensitive: e.isSensitive,
+              configSynonyms: includeSynonyms ? e.synonyms.map((y) => ({ configName: y.name, configValue: y.value, configSource: CONFIG_SOURCE[y.source] })) : [],
             }));
         } else if (r.type === ConfigResourceTypes.BROKER) {
           entries = Object.entries(this.cluster.config)
@@ -332,12 +336,13 @@ export class TwinAdminTopics {
               isDefault: false,
               configSource: CONFIG_SOURCE.STATIC_BROKER_CONFIG,
               isSensitive: false,
-              configSynonyms: [],
+              configSynonyms: includeSynonyms ? [{ configName: name, configValue: String(value), configSource: CONFIG_SOURCE.STATIC_BROKER_CONFIG }] : [],
             }));
         } else {
           throw protocolError('INVALID_REQUEST', `The twin describes only topic and broker configs, not resource type ${r.type}`);
         }
-        return { errorCode: 0, errorMessage: null, resourceName: r.name, resourceType: r.type, configEntries: entries };
+        // kafkajs passes the broker's error message through: Kafka 3.9 answers '' for none.
+        return { errorCode: 0, errorMessage: '', resourceName: r.name, resourceType: r.type, configEntries: entries };
       }),
     } as unknown as DescribeConfigResponse;
   }
@@ -361,13 +366,55 @@ export class TwinAdminTopics {
     return { resources: resources.map((r) => ({ errorCode: 0, errorMessage: null, resourceType: r.type, resourceName: r.name })) };
   }
 
-  /** DeleteRecords: moves each partition's log start offset up to `offset` (-1: the high watermark). */
+  /**
+   * DeleteRecords: moves each partition's log start offset up to `offset` (-1: the high watermark),
+   * failing as kafkajs's does: an unknown topic fails its ListOffsets (retried, then
+   * KafkaJSNumberOfRetriesExceeded); partitions the topic lacks reject at once with
+   * KafkaJSDeleteTopicRecordsError, each with KafkaJSBrokerNotFound; partitions the broker refuses
+   * reject with KafkaJSDeleteTopicRecordsError listing each with its error, retried (only the
+   * failed ones) while every error is retriable, else wrapped in KafkaJSNonRetriableError.
+   */
   async deleteTopicRecords({ topic, partitions }: { topic: string; partitions: SeekEntry[] }): Promise<void> {
     if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic "${String(topic)}"`);
     if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions');
-    for (const { partition, offset } of partitions) this.cluster.deleteRecords(topic, partition, Number(offset));
+    // kafkajs finds each partition's leader in its metadata, then fetches the topic's offsets.
+    const known = new Set(this.cluster.hasTopic(topic) ? this.cluster.describeTopic(topic).partitions.map((p) => p.partition) : []);
+    await this.fetchTopicOffsets(topic);
+    const leaderless = partitions.filter(({ partition }) => !known.has(Number(partition)));
+    if (leaderless.length > 0) {
+      throw new KafkaJSDeleteTopicRecordsError({
+        topic,
+        partitions: leaderless.map(({ partition, offset }) => ({
+          partition,
+          offset,
+          error: new KafkaJSBrokerNotFound('Could not find the leader for the partition', { retriable: false }),
+        })),
+      });
+    }
+    const pending = [...partitions];
+    await withRetries(this.cluster, this.retry, async () => {
+      const failed: { partition: number; error: Error; offset: string }[] = [];
+      for (const entry of [...pending]) {
+        try {
+          this.cluster.deleteRecords(topic, entry.partition, Number(entry.offset));
+          pending.splice(pending.indexOf(entry), 1);
+        } catch (e) {
+          if (!isProtocolError(e)) throw e;
+          // kafkajs builds each from the response's error code alone: a plain KafkaJSProtocolError.
+          failed.push({ partition: entry.partition, error: protocolError(e.type as TwinErrorType), offset: entry.offset });
+        }
+      }
+      if (failed.length > 0) throw new KafkaJSDeleteTopicRecordsError({ topic, partitions: failed });
+    });
   }
 }
+
+/** kafkajs's error classes its typings declare with constructors that do not take what kafkajs passes. */
+const { KafkaJSDeleteTopicRecordsError, KafkaJSBrokerNotFound } = kafkajsErrors as unknown as {
+  KafkaJSDeleteTopicRecordsError: new (metadata: { topic: string; partitions: { partition: number; offset: string; error: Error }[] }) => Error;
+  KafkaJSBrokerNotFound: new (message: string, options: { retriable: boolean }) => Error;
+  KafkaJSNotImplemented: new (message: string) => Error;
+};
 
 const { KafkaJSDeleteGroupsError } = kafkajsErrors;
 
@@ -449,6 +496,21 @@ export class TwinAdmin extends TwinAdminTopics {
     if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
     const partitions = this.cluster.describeTopic(topic).partitions.map((p) => ({ partition: p.partition, offset: earliest ? '-2' : '-1' }));
     await this.setOffsets({ groupId, topic, partitions });
+  }
+
+  /** Creates ACLs: kafkajs's validation, then SECURITY_DISABLED as from a broker without an authorizer (see acls.ts). */
+  async createAcls(options: { acl: AclEntry[] }): Promise<boolean> {
+    return acls.createAcls(options);
+  }
+
+  /** Describes ACLs: kafkajs's validation, then SECURITY_DISABLED as from a broker without an authorizer (see acls.ts). */
+  async describeAcls(filter: AclFilter): Promise<DescribeAclResponse> {
+    return acls.describeAcls(filter);
+  }
+
+  /** Deletes ACLs: kafkajs's validation, then SECURITY_DISABLED as from a broker without an authorizer (see acls.ts). */
+  async deleteAcls(options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
+    return acls.deleteAcls(options);
   }
 
   // ---------------------------------------------------------------- partition reassignment (reassignments.ts)

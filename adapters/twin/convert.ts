@@ -4,7 +4,7 @@
 import type { IHeaders, KafkaMessage, Message, PartitionMetadata as KafkaJsPartitionMetadata } from 'kafkajs';
 import type { PartitionMetadata, TopicMetadata } from '../../emulator/engine.js';
 import { inKafkaMetadataOrder } from '../../protocol/hashing.js';
-import { NO_HEADERS, copyOut, type ProduceRecord, type RecordHeader, type RecordRange } from '../../emulator/records.js';
+import { NO_HEADERS, copyOut, type ProduceRecord, type RecordBatch, type RecordHeader, type RecordRange } from '../../emulator/records.js';
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -43,28 +43,99 @@ export function toProduceRecord(message: Message, now: number): ProduceRecord {
   return { key: toBuffer(message.key), value: toBuffer(message.value), headers, timestamp };
 }
 
+/**
+ * What kafkajs's record batch decoder puts in each message's `batchContext`: the header of the v2
+ * record batch the record came in (src/protocol/recordBatch/v0/decoder.js).
+ */
+export interface BatchContext {
+  readonly firstOffset: string;
+  readonly firstTimestamp: string;
+  readonly partitionLeaderEpoch: number;
+  readonly inTransaction: boolean;
+  readonly isControlBatch: boolean;
+  readonly lastOffsetDelta: number;
+  readonly producerId: string;
+  readonly producerEpoch: number;
+  readonly firstSequence: number;
+  readonly maxTimestamp: string;
+  /** 0: CreateTime, 1: LogAppendTime. */
+  readonly timestampType: number;
+  readonly magicByte: number;
+}
+
+/** A message as kafkajs 2.2.4 hands it to eachMessage/eachBatch (its record decoder's fields, in its order). */
+export interface TwinKafkaMessage {
+  magicByte: number;
+  attributes: number;
+  timestamp: string;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  isControlRecord: boolean;
+  batchContext: BatchContext;
+}
+
+function minTimestamp(batch: RecordBatch): number {
+  let min = batch.maxTimestamp;
+  for (let i = 0; i < batch.count; i++) min = Math.min(min, batch.timestamps[i]!);
+  return min;
+}
+
+/** The record batch header of `batch` as kafkajs decodes it. */
+function batchContextOf(batch: RecordBatch): BatchContext {
+  return {
+    firstOffset: String(batch.baseOffset),
+    // Kafka keeps the producer's base timestamp, which kafkajs's producer makes the smallest of its
+    // records'. The twin keeps only the final timestamps, so under LogAppendTime this is the append time (docs/fidelity.md).
+    firstTimestamp: String(minTimestamp(batch)),
+    partitionLeaderEpoch: batch.leaderEpoch,
+    inTransaction: false,
+    isControlBatch: false,
+    lastOffsetDelta: batch.lastOffset - batch.baseOffset,
+    // What kafkajs's plain producer writes (no producer id; epoch and sequence 0): the twin's log keeps no producer state.
+    producerId: '-1',
+    producerEpoch: 0,
+    firstSequence: 0,
+    maxTimestamp: String(batch.maxTimestamp),
+    timestampType: batch.timestampType === 'LogAppendTime' ? 1 : 0,
+    magicByte: 2,
+  };
+}
+
 /** Fetched records to the messages kafkajs hands to eachBatch/eachMessage, copied out of the log only now. */
 export function toKafkaMessages(ranges: readonly RecordRange[]): KafkaMessage[] {
-  const out: KafkaMessage[] = [];
+  const out: TwinKafkaMessage[] = [];
   // Records of a batch mostly share one timestamp: convert it to a string once, not per message.
   let lastTimestamp = NaN;
   let lastTimestampString = '';
+  // One context per batch, shared by its messages as kafkajs's decoder shares it.
+  let lastBatch: RecordBatch | undefined;
+  let batchContext: BatchContext | undefined;
   copyOut(ranges, (batch, i, key, value, headers) => {
     const timestamp = batch.timestamps[i]!;
     if (timestamp !== lastTimestamp) {
       lastTimestamp = timestamp;
       lastTimestampString = String(timestamp);
     }
+    if (batch !== lastBatch) {
+      lastBatch = batch;
+      batchContext = batchContextOf(batch);
+    }
     out.push({
+      magicByte: 2,
+      // The record's own attributes, which Kafka always writes as 0 (the timestamp type is the batch's).
+      attributes: 0,
+      timestamp: lastTimestampString,
+      offset: String(batch.baseOffset + i),
       key,
       value,
-      timestamp: lastTimestampString,
-      attributes: batch.timestampType === 'LogAppendTime' ? 8 : 0,
-      offset: String(batch.baseOffset + i),
       headers: headers.length === 0 ? {} : toIHeaders(headers),
+      isControlRecord: false,
+      batchContext: batchContext!,
     });
   });
-  return out;
+  return out as KafkaMessage[];
 }
 
 /** Engine partition metadata to kafkajs's. */

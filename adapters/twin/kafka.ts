@@ -1,7 +1,7 @@
 /**
  * The twin's `Kafka`: kafkajs's three client factories over one engine cluster.
  */
-import type { AdminConfig, ConsumerConfig, ProducerConfig, RetryOptions } from 'kafkajs';
+import type { AdminConfig, ConsumerConfig, KafkaConfig, ProducerConfig, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from './cluster.js';
 import type { Kafka } from '../../client/interface.js';
 import { createLogger, warnOfDefaultPartitioner, type Logger, type LoggingConfig } from './logger.js';
@@ -9,8 +9,13 @@ import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer/index.js';
 import { TwinProducer } from './producer.js';
 
-/** Options for `cluster.kafka()`: the parts of kafkajs's `KafkaConfig` that mean something in-process. */
-export interface TwinKafkaConfig extends LoggingConfig {
+/**
+ * Options for `cluster.kafka()`: kafkajs's `KafkaConfig`, so a config written for `new Kafka(...)`
+ * can be passed unchanged. Only the parts that mean something in-process are used; the
+ * connection settings (`brokers`, `ssl`, `sasl`, timeouts, `socketFactory`) are accepted and
+ * ignored, as there is no network between the client and the twin.
+ */
+export interface TwinKafkaConfig extends LoggingConfig, Partial<KafkaConfig> {
   /**
    * The client id reported to the cluster (member ids start with it).
    * @defaultValue 'kafka-twin'

@@ -2,7 +2,7 @@
  * The twin's kafkajs-shaped producer: the same validation, partitioning, per-broker requests,
  * retries and result shape as kafkajs 2.2.4's, sending to the engine instead of the network.
  */
-import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions } from 'kafkajs';
+import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions, Transaction } from 'kafkajs';
 import type { ProduceResult } from '../../emulator/engine.js';
 import type { TwinCluster as Cluster } from './cluster.js';
 import { KafkaJSError, KafkaJSNonRetriableError } from '../../protocol/errors.js';
@@ -64,6 +64,19 @@ export class TwinProducer implements Producer {
     this.release?.();
     this.release = undefined;
     this.instrumentation.emit(PRODUCER_EVENTS.DISCONNECT, null);
+  }
+
+  /** Whether this producer is idempotent; the twin makes none yet (creating one throws, see the constructor). */
+  isIdempotent(): boolean {
+    return false;
+  }
+
+  /**
+   * kafkajs's `transaction()`. Every producer the twin makes has no `transactionalId` (one with
+   * it cannot be created yet), so this rejects as kafkajs does for such a producer.
+   */
+  async transaction(): Promise<Transaction> {
+    throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer');
   }
 
   /** The `Producer` namespace of the client's logger, as kafkajs's `producer.logger()`. */

@@ -279,12 +279,16 @@ describe('wire server: answers on the wire', () => {
       resources: [
         { resourceType: 2, resourceName: 'missing', configurationKeys: null },
         { resourceType: 8, resourceName: '1', configurationKeys: null },
-        { resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms'] },
+        { resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'cleanup.policy'] },
       ],
       includeSynonyms: true,
     });
     expect(d.results.map((r) => r.errorCode)).to.deep.equal([3, 42, 0]);
-    expect(d.results[2]!.configs[0]!.synonyms).to.deep.equal([{ name: 'retention.ms', value: '604800000', source: 5 }]);
+    // As Kafka 3.9: cleanup.policy names its broker default; retention.ms none (Kafka's log.retention.ms defaults to null).
+    expect(d.results[2]!.configs.map((c) => [c.name, c.synonyms])).to.deep.equal([
+      ['cleanup.policy', [{ name: 'log.cleanup.policy', value: 'delete', source: 5 }]],
+      ['retention.ms', []],
+    ]);
     const a = await client.request(AlterConfigs, 0, {
       resources: [
         { resourceType: 4, resourceName: '1', configs: [] },

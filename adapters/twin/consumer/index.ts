@@ -176,6 +176,9 @@ export class TwinConsumer implements Consumer, IdleProbe {
     if (this.lifecycle.is('disconnected')) throw new KafkaJSError('The consumer is not connected');
     if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Either eachMessage or eachBatch must be provided');
     this.runConfig = config;
+    // A new run is a new group membership in kafkajs: the pauses of an earlier run are gone.
+    const stale = this.group.paused();
+    if (stale.length > 0) this.group.resume(stale);
     this.lifecycle.transitionTo('running');
     this.log.starting();
     let joined!: () => void;
@@ -235,22 +238,48 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.offsets.seek(topic, partition, n);
   }
 
+  /**
+   * Stops fetching the given partitions (a topic without `partitions`: all of it) until resumed.
+   * As kafkajs's, valid only from `run()` until `stop()`: the pauses belong to that run's group
+   * membership, so a later `run()` starts with none.
+   */
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    validatePauseTargets(topics, 'pause');
+    this.assertRunStarted();
     if (this.lifecycle.is('running')) this.log.pausing(topics, false);
     this.group.pause(topics);
   }
 
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    validatePauseTargets(topics, 'resume');
+    this.assertRunStarted();
     if (this.lifecycle.is('running')) this.log.pausing(topics, true);
     this.group.resume(topics);
   }
 
+  /**
+   * The paused partitions among those assigned to this member, as kafkajs lists them: topics in
+   * assignment order, each topic's partitions sorted as kafkajs's `Array#sort` does (as strings);
+   * nothing before `run()`. A paused partition that is not assigned stays paused, unlisted.
+   */
   paused(): TopicPartitions[] {
-    return this.group.paused();
+    if (!this.lifecycle.is('running')) return [];
+    const out: TopicPartitions[] = [];
+    for (const [topic, partitions] of this.assignment) {
+      const paused = partitions.filter((p) => this.group.isPaused(key(topic, p))).sort();
+      if (paused.length > 0) out.push({ topic, partitions: paused });
+    }
+    return out;
   }
 
   async describeGroup(): Promise<GroupDescription> {
-    return this.group.describe();
+    // kafkajs's answer leads with the group's error code (always 0: an error would have thrown).
+    return { errorCode: 0, ...this.group.describe() } as GroupDescription;
+  }
+
+  /** kafkajs's pause and resume refuse before `run()`: its consumer group exists only from then until `stop()`. */
+  private assertRunStarted(): void {
+    if (!this.lifecycle.is('running')) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
   }
 
   isIdle(): boolean {
@@ -299,3 +328,14 @@ export class TwinConsumer implements Consumer, IdleProbe {
     return this.group.assignment;
   }
 }
+
+/** kafkajs's checks of pause's and resume's argument, before anything else. */
+function validatePauseTargets(topics: Array<{ topic: string; partitions?: number[] }>, verb: 'pause' | 'resume'): void {
+  for (const t of topics ?? []) {
+    if (!t || !t.topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String((t && t.topic) || t)}`);
+    if (t.partitions !== undefined && (!Array.isArray(t.partitions) || t.partitions.some((p) => Number.isNaN(Number(p))))) {
+      throw new KafkaJSNonRetriableError(`Array of valid partitions required to ${verb} specific partitions instead of ${String(t.partitions)}`);
+    }
+  }
+}
+

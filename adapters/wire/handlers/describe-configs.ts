@@ -1,7 +1,8 @@
 /**
- * DescribeConfigs (key 32): a topic's settings (the ones the twin models) with their sources, or
- * the broker's (static, read-only; any broker id names the one shared config). Other resource
- * types are INVALID_REQUEST. With includeSynonyms, each setting lists itself as its one synonym.
+ * DescribeConfigs (key 32): a topic's settings as Kafka 3.9 lists them (every setting, with
+ * sources and, with includeSynonyms, the topic override, static broker setting and broker default
+ * behind each), or the broker's (static, read-only; any broker id names the one shared config;
+ * each setting its own one synonym). Other resource types are INVALID_REQUEST.
  */
 import { BROKER_CONFIGS } from '../../../emulator/config.js';
 import { DescribeConfigs } from '../../../protocol/wire/index.js';
@@ -14,6 +15,8 @@ interface Entry {
   readonly readOnly: boolean;
   readonly isDefault: boolean;
   readonly source: number;
+  readonly isSensitive: boolean;
+  readonly synonyms: readonly { readonly name: string; readonly value: string; readonly source: number }[];
 }
 
 export const describeConfigs = handler({
@@ -31,15 +34,16 @@ export const describeConfigs = handler({
         return {
           ...base,
           errorCode: 0,
-          errorMessage: null,
+          // Kafka 3.9 answers an empty message, not null, for a resource described without error.
+          errorMessage: '',
           configs: wanted.map((e) => ({
             name: e.name,
             value: e.value,
             readOnly: e.readOnly,
             isDefault: e.isDefault,
             configSource: e.source,
-            isSensitive: false,
-            synonyms: request.includeSynonyms ? [{ name: e.name, value: e.value, source: e.source }] : [],
+            isSensitive: e.isSensitive,
+            synonyms: request.includeSynonyms ? e.synonyms : [],
             documentation: null,
           })),
         };
@@ -52,12 +56,23 @@ function entriesOf(ctx: WireContext, type: number, name: string): Entry[] | { er
   if (type === RESOURCE_TOPIC) {
     const a = ctx.engine.describeTopicConfig(name);
     if (a.errorCode !== 0) return a;
-    return a.configs.map((c) => ({ name: c.name, value: c.value, readOnly: false, isDefault: c.isDefault, source: CONFIG_SOURCE[c.source] }));
+    return a.configs.map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      isDefault: c.isDefault,
+      source: CONFIG_SOURCE[c.source],
+      isSensitive: c.isSensitive,
+      synonyms: c.synonyms.map((y) => ({ name: y.name, value: y.value, source: CONFIG_SOURCE[y.source] })),
+    }));
   }
   if (type === RESOURCE_BROKER) {
     return Object.entries(ctx.engine.config)
       .filter(([key]) => key in BROKER_CONFIGS)
-      .map(([key, value]) => ({ name: key, value: String(value), readOnly: true, isDefault: false, source: CONFIG_SOURCE.STATIC_BROKER_CONFIG }));
+      .map(([key, value]) => {
+        const source = CONFIG_SOURCE.STATIC_BROKER_CONFIG;
+        return { name: key, value: String(value), readOnly: true, isDefault: false, source, isSensitive: false, synonyms: [{ name: key, value: String(value), source }] };
+      });
   }
   return { errorCode: code('INVALID_REQUEST'), errorMessage: `The twin describes only topic (2) and broker (4) configs, not resource type ${type}` };
 }

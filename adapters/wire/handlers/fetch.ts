@@ -127,15 +127,26 @@ function readAll(
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The base timestamp of a batch sent for `range`: the log keeps no batch header, so the smallest
+ * record timestamp, as kafkajs's producer writes it (it sorts its records' timestamps; Kafka keeps
+ * whatever the producer wrote).
+ */
+function baseTimestamp({ batch, from, to }: RecordRange): number {
+  let base = batch.timestamps[from]!;
+  for (let i = from + 1; i < to; i++) base = Math.min(base, batch.timestamps[i]!);
+  return base;
+}
+
 /** The ranges as v2 batches, one per stored batch (or the part of it fetched). */
 export function encodeRanges(ranges: readonly RecordRange[]): Buffer {
   if (ranges.length === 0) return EMPTY;
   const w = new Writer();
-  let current: { range: RecordRange; records: RecordInput[] } | undefined;
+  let current: { range: RecordRange; base: number; records: RecordInput[] } | undefined;
   const flush = () => {
     if (current === undefined) return;
     const { batch, from, to } = current.range;
-    const first = batch.timestamps[from]!;
+    const first = current.base;
     let max = first;
     for (let i = from; i < to; i++) max = Math.max(max, batch.timestamps[i]!);
     const logAppendTime = batch.timestampType === 'LogAppendTime';
@@ -161,10 +172,11 @@ export function encodeRanges(ranges: readonly RecordRange[]): Buffer {
   copyOut(ranges, (batch, i, key, value, headers) => {
     while (current === undefined || current.range.batch !== batch || i >= current.range.to) {
       flush();
-      current = { range: ranges[rangeIndex++]!, records: [] };
+      const range = ranges[rangeIndex++]!;
+      current = { range, base: baseTimestamp(range), records: [] };
     }
     const { from } = current.range;
-    current.records.push({ timestampDelta: big(batch.timestamps[i]! - batch.timestamps[from]!), offsetDelta: i - from, key, value, headers });
+    current.records.push({ timestampDelta: big(batch.timestamps[i]! - current.base), offsetDelta: i - from, key, value, headers });
   });
   flush();
   return w.finish();
