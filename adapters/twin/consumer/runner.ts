@@ -8,16 +8,16 @@
  * On the virtual clock the loop never moves time by itself: its backoffs and long polls are
  * timers that whoever awaits the consumer (`run`, `stop`, `cluster.idle()`) lets fire.
  */
-import type { Batch, ConsumerRunConfig, RetryOptions } from 'kafkajs';
+import type { Batch, ConsumerRunConfig, OffsetsByTopicPartition, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
 import type { RecordRange } from '../../../emulator/records.js';
-import { KafkaJSError, isProtocolError } from '../../../protocol/errors.js';
+import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, isProtocolError } from '../../../protocol/errors.js';
 import { toKafkaMessages } from '../convert.js';
 import { UNRECOVERABLE } from '../retry.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { ConsumerGroup } from './group.js';
 import type { Lifecycle } from './lifecycle.js';
-import { key, type OffsetManager } from './offsets.js';
+import { key, type CommitRequest, type OffsetManager } from './offsets.js';
 
 /** What the loop does about an error from a round (a join, a fetch, a handler, a commit). */
 export type Recovery =
@@ -37,7 +37,7 @@ export type Recovery =
    * kafkajs error whose root cause is retriable (a send whose retries ran out): no retries then.
    */
   | { readonly kind: 'retry-batch'; readonly restartNow: boolean }
-  /** A crash kafkajs does not restart from: the consumer leaves its group and stops, and run() rejects. */
+  /** A crash kafkajs restarts from only when the error's root cause is retriable: the consumer leaves its group and stops; run() resolves. */
   | { readonly kind: 'crash' };
 
 const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
@@ -59,10 +59,21 @@ export function recoveryFor(e: unknown): Recovery {
 }
 
 /** The innermost `cause` of an error, as kafkajs's crash handler looks for it to decide on a restart. */
-function rootCause(e: unknown): { retriable?: boolean } {
+export function rootCause(e: unknown): { retriable?: boolean } {
   let error = e as { cause?: unknown; retriable?: boolean };
   for (let depth = 0; depth < 16 && error.cause !== undefined && error.cause !== null; depth++) error = error.cause as { cause?: unknown; retriable?: boolean };
   return error;
+}
+
+/** eachBatch's `commitOffsetsIfNecessary(offsets)` argument as a commit. */
+function commitRequestOf({ topics }: OffsetsByTopicPartition): CommitRequest {
+  const request: CommitRequest = new Map();
+  for (const { topic, partitions } of topics ?? []) {
+    const list = request.get(topic) ?? [];
+    for (const p of partitions) list.push({ partition: p.partition, offset: Number(p.offset), metadata: (p as { metadata?: string | null }).metadata ?? null });
+    request.set(topic, list);
+  }
+  return request;
 }
 
 /** A consumer's settings for its fetch loop, kafkajs's defaults already applied. */
@@ -71,7 +82,26 @@ export interface RunnerOptions {
   readonly heartbeatInterval: number;
   readonly maxBytesPerPartition: number;
   readonly maxWaitTimeInMs: number;
-  readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>>;
+  readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>> & Pick<RetryOptions, 'restartOnFailure'>;
+}
+
+/** kafkajs's constructors take options its typings leave out. */
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: unknown, options: { cause: unknown }) => Error;
+const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (e: unknown, options: { retryCount: number; retryTime: number }) => Error;
+
+/**
+ * What kafkajs's consumer crashes with, as its retrier wraps the error of the last attempt: the
+ * retries ran out (KafkaJSNumberOfRetriesExceeded, the error as its cause), or the error is not
+ * retriable (KafkaJSNonRetriableError with the error's own cause, else the error, as its cause).
+ */
+export function crashError(e: unknown, retriesSpent?: { retryCount: number; retryTime: number }): Error {
+  if (retriesSpent !== undefined) return new RetriesExceeded(e, retriesSpent);
+  return new NonRetriable(e, { cause: (e as { cause?: unknown } | null)?.cause ?? e });
+}
+
+/** Whether kafkajs restarts a consumer that crashed with `error` (before asking `restartOnFailure`). */
+export function isRestartable(error: Error): boolean {
+  return error.name === 'KafkaJSNumberOfRetriesExceeded' || rootCause(error).retriable === true;
 }
 
 /** The collaborators of a {@link Runner}. */
@@ -89,6 +119,10 @@ type FetchedBatch = { topic: string; partition: number; highWatermark: number; r
 /** One consumer's fetch loop. */
 export class Runner {
   private loop: Promise<void> | undefined;
+  /** Which loop is current: a loop whose number is no longer this one ends (a run() from a CRASH listener starts a new loop). */
+  private loopNumber = 0;
+  /** kafkajs's `runner.running`: the current loop has joined once and has not crashed or been stopped since. */
+  private started = false;
   /** A fetch round's batches are being processed (for `cluster.idle()`). */
   private inFlight = false;
 
@@ -104,12 +138,21 @@ export class Runner {
   }
 
   /**
+   * kafkajs's `runner.running`: true from the first join of a run until it stops or crashes (and
+   * again after a restart's join). Until then `commitOffsets` commits nothing and resolves, as kafkajs's does.
+   */
+  get running(): boolean {
+    return this.started;
+  }
+
+  /**
    * Starts the loop of a consumer that just moved to `running`; `joined` is called once run()
    * may resolve (the first join, or a crash). The loop never rejects.
    */
   start(joined: () => void): Promise<void> {
     this.deps.group.rejoin();
-    this.loop = this.consume(joined);
+    this.started = false;
+    this.loop = this.consume(joined, ++this.loopNumber);
     return this.loop;
   }
 
@@ -117,6 +160,7 @@ export class Runner {
   async stop(): Promise<void> {
     const { lifecycle, group, offsets } = this.deps;
     const stopping = lifecycle.is('running');
+    this.started = false;
     if (stopping) {
       lifecycle.transitionTo('stopping');
       await this.loop;
@@ -128,17 +172,20 @@ export class Runner {
   }
 
   /** The fetch loop. Never rejects: a fatal error is reported with CRASH and ends the loop. */
-  private async consume(joined: () => void): Promise<void> {
+  private async consume(joined: () => void, loopNumber: number): Promise<void> {
     const { group, offsets, lifecycle, emit } = this.deps;
     const { retry, heartbeatInterval, groupId } = this.options;
+    const current = () => lifecycle.is('running') && this.loopNumber === loopNumber;
     let backoff = retry.initialRetryTime;
     let processingFailures = 0;
     let joinFailures = 0;
-    while (lifecycle.is('running')) {
+    while (current()) {
       try {
         if (!group.joined) {
           await group.joinAndSync();
           joinFailures = 0;
+          if (!current()) break;
+          this.started = true;
           joined();
         }
         // Also before the fetch: a round whose fetches fail throws before the heartbeat below, and
@@ -149,7 +196,7 @@ export class Runner {
         backoff = retry.initialRetryTime;
         processingFailures = 0;
       } catch (e) {
-        if (!lifecycle.is('running')) break;
+        if (!current()) break;
         const recovery = recoveryFor(e);
         switch (recovery.kind) {
           case 'rebalance':
@@ -163,12 +210,10 @@ export class Runner {
           case 'back-off':
             if (recovery.rejoin) group.rejoin();
             if (!group.joined && ++joinFailures > retry.retries) {
-              // As kafkajs: the join's retries are spent, so the consumer crashes and restarts; run() resolves.
+              // As kafkajs: the join's retries are spent, so the consumer crashes (and restarts); run() resolves.
+              const error = crashError(e, { retryCount: joinFailures - 1, retryTime: backoff });
               joinFailures = 0;
-              emit(CONSUMER_EVENTS.CRASH, { error: e, groupId, restart: true });
-              joined();
-              // The restart starts a new retrier, as kafkajs's does.
-              await this.sleep(retry.initialRetryTime);
+              if (!(await this.crash(error, joined, loopNumber))) break;
               backoff = retry.initialRetryTime;
               continue;
             }
@@ -176,7 +221,7 @@ export class Runner {
             await this.sleep(!group.joined ? backoff : Math.min(backoff, heartbeatInterval));
             backoff = Math.min(backoff * 2, retry.maxRetryTime);
             continue;
-          case 'retry-batch':
+          case 'retry-batch': {
             if (recovery.restartNow) processingFailures = retry.retries;
             processingFailures++;
             if (processingFailures <= retry.retries) {
@@ -184,26 +229,56 @@ export class Runner {
               backoff = Math.min(backoff * 2, retry.maxRetryTime);
               continue;
             }
+            const error = recovery.restartNow ? crashError(e) : crashError(e, { retryCount: processingFailures - 1, retryTime: backoff });
             processingFailures = 0;
-            emit(CONSUMER_EVENTS.CRASH, { error: e, groupId, restart: true });
-            group.leave();
-            await this.sleep(retry.initialRetryTime);
+            if (!(await this.crash(error, joined, loopNumber))) break;
             backoff = retry.initialRetryTime;
             continue;
+          }
           case 'crash':
-            this.fail(e, joined);
-            continue;
+            await this.crash(crashError(e), joined, loopNumber);
+            break;
         }
+        if (recovery.kind === 'crash') break;
       }
     }
   }
 
-  /** A crash kafkajs does not restart from: the consumer leaves its group and stops. */
-  private fail(e: unknown, joined: () => void): void {
-    this.deps.lifecycle.transitionTo('crashed', e);
-    this.deps.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.options.groupId, restart: false });
-    this.deps.group.leave();
+  /**
+   * kafkajs's crash handler: the consumer stops (it leaves its group, STOP and DISCONNECT are
+   * emitted), `retry.restartOnFailure` is asked when the error is one kafkajs may restart from
+   * (a rejecting callback counts as yes), CRASH reports `{ error, groupId, restart }`, and run()
+   * resolves. With a restart the loop joins again after the retry time; without one the consumer
+   * is left `crashed` before CRASH is emitted, so a listener may run() it again (a new loop; this
+   * one ends). Returns whether this loop goes on.
+   */
+  private async crash(error: Error, joined: () => void, loopNumber: number): Promise<boolean> {
+    const { lifecycle, group, emit, offsets } = this.deps;
+    const { groupId, retry } = this.options;
+    this.started = false;
+    group.leave();
+    offsets.forget();
+    emit(CONSUMER_EVENTS.STOP, null);
+    emit(CONSUMER_EVENTS.DISCONNECT, null);
+    let restart = isRestartable(error);
+    if (restart && retry.restartOnFailure !== undefined) {
+      const ask = retry.restartOnFailure;
+      restart = await Promise.resolve()
+        .then(() => ask(error))
+        .then(
+          // kafkajs takes the answer's truthiness, and a rejecting callback as yes.
+          (answer) => Boolean(answer),
+          () => true,
+        );
+    }
+    const stillCurrent = lifecycle.is('running') && this.loopNumber === loopNumber;
+    if (stillCurrent && !restart) lifecycle.transitionTo('crashed', error);
+    emit(CONSUMER_EVENTS.CRASH, { error, groupId, restart });
     joined();
+    if (!stillCurrent || !restart) return false;
+    // kafkajs restarts after the error's retry time (the backoff its retrier had reached), else the initial one.
+    await this.sleep((error as { retryTime?: number }).retryTime ?? retry.initialRetryTime);
+    return lifecycle.is('running') && this.loopNumber === loopNumber;
   }
 
   private async fetchRound(): Promise<void> {
@@ -318,7 +393,9 @@ export class Runner {
           resolveOffset: (offset: string) => offsets.resolve(k, Number(offset)),
           heartbeat,
           pause,
-          commitOffsetsIfNecessary: async () => offsets.autoCommitIfNecessary(),
+          // As kafkajs: the offsets given are committed as they are; without, the interval and threshold decide, even with autoCommit off.
+          commitOffsetsIfNecessary: async (given?: OffsetsByTopicPartition) =>
+            given !== undefined && given !== null ? offsets.commit(commitRequestOf(given)) : offsets.commitIfNecessary(),
           uncommittedOffsets: () => ({ topics: offsets.uncommittedTopics() }),
           isRunning: () => lifecycle.is('running'),
           isStale: () => !group.joined || offsets.hasSeek(k),
