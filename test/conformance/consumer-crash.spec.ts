@@ -103,13 +103,17 @@ conformance('consumer crashes and commits', () => {
       },
       { retries: 3, restartOnFailure: async () => true },
     );
+    // Once: kafkajs's run() from inside the listener first crashes itself ("Not connected", with a
+    // restart: its cluster is still disconnecting), then consumes after that restart; the twin's starts at once.
     consumer.on(consumer.events.CRASH, () => {
+      if (restarted !== undefined) return;
       restarted = consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
     });
     await producer.send({ topic, messages: messages(1, 'm') });
-    await c.waitUntil(() => crashes.length === 1, { message: 'a crash' });
+    await c.waitUntil(() => crashes.length >= 1, { message: 'a crash' });
     expect(crashes[0]).to.deep.equal({ error: { name: 'KafkaJSNonRetriableError', retriable: false, cause: { name: 'TypeError' } }, restart: false, sameError: true });
-    expect(asked).to.deep.equal([]);
+    // (On kafkajs the listener's run() crashes once more, with a retriable error, and that one is asked about.)
+    expect(asked.map((e) => e.message)).to.not.include('bad');
     await restarted;
     await c.waitUntil(() => seen.length === 1, { message: 'the message, read again' });
     await producer.send({ topic, messages: messages(1, 'n') });
