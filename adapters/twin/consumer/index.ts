@@ -100,6 +100,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
         groupId,
         heartbeatInterval,
         maxBytesPerPartition: config.maxBytesPerPartition ?? 1048576,
+        maxBytes: config.maxBytes ?? 10485760,
+        minBytes: config.minBytes ?? 1,
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
         retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries, restartOnFailure: retry.restartOnFailure },
       },

@@ -13,6 +13,7 @@ import type { TwinCluster as Cluster } from '../cluster.js';
 import type { RecordRange } from '../../../emulator/records.js';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, isProtocolError } from '../../../protocol/errors.js';
 import { toKafkaMessages } from '../convert.js';
+import { decompressFetched } from '../codecs.js';
 import { UNRECOVERABLE } from '../retry.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { ConsumerGroup } from './group.js';
@@ -81,9 +82,15 @@ export interface RunnerOptions {
   readonly groupId: string;
   readonly heartbeatInterval: number;
   readonly maxBytesPerPartition: number;
+  /** A fetch's limit over all its partitions (Kafka still returns the first batch when it is bigger). */
+  readonly maxBytes: number;
+  /** A fetch with fewer bytes waits up to maxWaitTimeInMs for more. */
+  readonly minBytes: number;
   readonly maxWaitTimeInMs: number;
   readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>> & Pick<RetryOptions, 'restartOnFailure'>;
 }
+
+const BAILED = new Set(['KafkaJSNotImplemented', 'KafkaJSNoBrokerAvailableError']);
 
 /** kafkajs's constructors take options its typings leave out. */
 const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: unknown, options: { cause: unknown }) => Error;
@@ -95,6 +102,8 @@ const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (e: unk
  * retriable (KafkaJSNonRetriableError with the error's own cause, else the error, as its cause).
  */
 export function crashError(e: unknown, retriesSpent?: { retryCount: number; retryTime: number }): Error {
+  // kafkajs's runner bails out with these as they are, unwrapped.
+  if (e instanceof Error && BAILED.has(e.name)) return e;
   if (retriesSpent !== undefined) return new RetriesExceeded(e, retriesSpent);
   return new NonRetriable(e, { cause: (e as { cause?: unknown } | null)?.cause ?? e });
 }
@@ -296,7 +305,6 @@ export class Runner {
       for (const partition of partitions) if (!group.isPaused(key(topic, partition))) active.push({ topic, partition });
     }
     emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
-    const batches: FetchedBatch[] = [];
     let fetchFailure: unknown;
     if (active.some(({ topic, partition }) => offsets.position(topic, partition) === undefined)) {
       try {
@@ -306,36 +314,27 @@ export class Runner {
         fetchFailure = e;
       }
     }
-    for (const { topic, partition } of active) {
-      const offset = offsets.position(topic, partition);
-      if (offset === undefined) continue;
-      try {
-        // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
-        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.options.maxBytesPerPartition });
-        if (result.ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: result.ranges });
-      } catch (e) {
-        if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
-          offsets.resetPosition(topic, partition);
-          continue;
-        }
-        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
-        if ((e as { retriable?: boolean }).retriable !== false) {
-          fetchFailure ??= e;
-          continue;
-        }
-        throw e;
+    let read = this.read(active, fetchFailure);
+    // Kafka's delayed fetch: fewer than minBytes wait up to maxWaitTimeInMs for more data (an error answers at once).
+    if (read.failure === undefined && read.bytes < this.options.minBytes && lifecycle.is('running')) {
+      const deadline = this.cluster.now() + this.options.maxWaitTimeInMs;
+      for (let left = this.options.maxWaitTimeInMs; left > 0 && lifecycle.is('running'); left = deadline - this.cluster.now()) {
+        await lifecycle.interruptible(this.cluster.awaitData(read.watched, left));
+        if (!lifecycle.is('running')) break;
+        read = this.read(active, fetchFailure);
+        if (read.failure !== undefined || read.bytes >= this.options.minBytes) break;
       }
     }
+    const { batches } = read;
     emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: batches.length, duration: 0, nodeId: 0 });
     if (batches.length === 0) {
       // As kafkajs, a failed fetch goes to the retrier, which backs off before fetching again. Waiting
       // for data instead would return at once (the data is there, only unreachable) and spin without
       // ever letting a timer fire.
-      if (fetchFailure !== undefined) throw fetchFailure;
-      const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: offsets.position(topic, partition) ?? 0 }));
-      await lifecycle.interruptible(this.cluster.awaitData(watched, this.options.maxWaitTimeInMs));
+      if (read.failure !== undefined) throw read.failure;
       return;
     }
+    for (const b of batches) await decompressFetched(this.cluster, b.topic, b.partition, b.ranges);
     this.inFlight = true;
     try {
       const concurrency = Math.max(1, this.deps.runConfig().partitionsConsumedConcurrently ?? 1);
@@ -348,6 +347,56 @@ export class Runner {
     } finally {
       this.inFlight = false;
     }
+  }
+
+  /**
+   * One Fetch over the active partitions, in order: each up to maxBytesPerPartition, all of them
+   * up to maxBytes, and (as Kafka) the first partition with data gets its first batch even when
+   * that is bigger than either limit; a later partition gets only whole batches that fit what is
+   * left. `watched` is where a delayed fetch waits for more data: each partition's high watermark.
+   */
+  private read(
+    active: readonly { topic: string; partition: number }[],
+    initialFailure: unknown,
+  ): { batches: FetchedBatch[]; bytes: number; failure: unknown; watched: { topic: string; partition: number; offset: number }[] } {
+    const { offsets } = this.deps;
+    const { maxBytesPerPartition, maxBytes } = this.options;
+    const batches: FetchedBatch[] = [];
+    const watched: { topic: string; partition: number; offset: number }[] = [];
+    let failure = initialFailure;
+    let bytes = 0;
+    for (const { topic, partition } of active) {
+      const offset = offsets.position(topic, partition);
+      // As kafkajs drops what a fetch brings for a partition paused or sought meanwhile (during a delayed fetch).
+      if (offset === undefined || this.deps.group.isPaused(key(topic, partition)) || offsets.hasSeek(key(topic, partition))) continue;
+      try {
+        // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
+        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: Math.max(1, Math.min(maxBytesPerPartition, maxBytes - bytes)) });
+        watched.push({ topic, partition, offset: Math.max(offset, result.highWatermark) });
+        let ranges = result.ranges;
+        if (bytes > 0) {
+          // Only the response's first batch may exceed the limits.
+          let fit = 0;
+          let size = 0;
+          while (fit < ranges.length && size + ranges[fit]!.batch.sizeInBytes <= Math.min(maxBytesPerPartition, maxBytes - bytes)) size += ranges[fit++]!.batch.sizeInBytes;
+          if (fit < ranges.length) ranges = ranges.slice(0, fit);
+        }
+        for (const r of ranges) bytes += r.batch.sizeInBytes;
+        if (ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges });
+      } catch (e) {
+        if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
+          offsets.resetPosition(topic, partition);
+          continue;
+        }
+        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
+        if ((e as { retriable?: boolean }).retriable !== false) {
+          failure ??= e;
+          continue;
+        }
+        throw e;
+      }
+    }
+    return { batches, bytes, failure, watched };
   }
 
   private async processBatch(b: FetchedBatch): Promise<void> {
