@@ -78,7 +78,11 @@ conformance('consumer crashes and commits', () => {
     );
     await producer.send({ topic, messages: messages(1, 'm') });
     await c.waitUntil(() => crashes.length === 1, { message: 'a crash' });
-    expect(crashes[0]).to.deep.equal({ error: { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: { name: 'Error' } }, restart: false, sameError: true });
+    expect(crashes[0]).to.deep.equal({
+      error: { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: { name: 'Error' } },
+      restart: false,
+      sameError: true,
+    });
     expect(asked).to.have.length(1);
     expect(asked[0]!.message).to.equal('boom');
     expect(events).to.deep.equal(['stop', 'disconnect', 'crash']);
@@ -87,42 +91,49 @@ conformance('consumer crashes and commits', () => {
     expect(calls).to.deep.equal(['m-0', 'm-0']);
   });
 
-  scenario('a TypeError in the handler: CRASH with KafkaJSNonRetriableError, no restart, restartOnFailure not asked; run() from the listener consumes again, as one member', async (c) => {
-    const admin = await adminOf(c);
-    const topic = await createTopic(c, admin, { topic: c.name('crash-type'), numPartitions: 1 });
-    const groupId = c.name('crash-type-g');
-    const producer = await producerOf(c);
-    const seen: string[] = [];
-    let restarted: Promise<void> | undefined;
-    const { consumer, crashes, asked } = await crashing(
-      c,
-      topic,
-      groupId,
-      async () => {
-        throw new TypeError('bad');
-      },
-      { retries: 3, restartOnFailure: async () => true },
-    );
-    // Once: kafkajs's run() from inside the listener first crashes itself ("Not connected", with a
-    // restart: its cluster is still disconnecting), then consumes after that restart; the twin's starts at once.
-    consumer.on(consumer.events.CRASH, () => {
-      if (restarted !== undefined) return;
-      restarted = consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-    });
-    await producer.send({ topic, messages: messages(1, 'm') });
-    await c.waitUntil(() => crashes.length >= 1, { message: 'a crash' });
-    expect(crashes[0]).to.deep.equal({ error: { name: 'KafkaJSNonRetriableError', retriable: false, cause: { name: 'TypeError' } }, restart: false, sameError: true });
-    // (On kafkajs the listener's run() crashes once more, with a retriable error, and that one is asked about.)
-    expect(asked.map((e) => e.message)).to.not.include('bad');
-    await restarted;
-    await c.waitUntil(() => seen.length === 1, { message: 'the message, read again' });
-    await producer.send({ topic, messages: messages(1, 'n') });
-    await c.waitUntil(() => seen.length === 2, { message: 'a second message' });
-    await c.sleep(1000);
-    expect(seen).to.deep.equal(['m-0', 'n-0']);
-    const description = await consumer.describeGroup();
-    expect({ state: description.state, members: description.members.length }).to.deep.equal({ state: 'Stable', members: 1 });
-  });
+  scenario(
+    'a TypeError in the handler: CRASH with KafkaJSNonRetriableError, no restart, restartOnFailure not asked; run() from the listener consumes again, as one member',
+    async (c) => {
+      const admin = await adminOf(c);
+      const topic = await createTopic(c, admin, { topic: c.name('crash-type'), numPartitions: 1 });
+      const groupId = c.name('crash-type-g');
+      const producer = await producerOf(c);
+      const seen: string[] = [];
+      let restarted: Promise<void> | undefined;
+      const { consumer, crashes, asked } = await crashing(
+        c,
+        topic,
+        groupId,
+        async () => {
+          throw new TypeError('bad');
+        },
+        { retries: 3, restartOnFailure: async () => true },
+      );
+      // Once: kafkajs's run() from inside the listener first crashes itself ("Not connected", with a
+      // restart: its cluster is still disconnecting), then consumes after that restart; the twin's starts at once.
+      consumer.on(consumer.events.CRASH, () => {
+        if (restarted !== undefined) return;
+        restarted = consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+      });
+      await producer.send({ topic, messages: messages(1, 'm') });
+      await c.waitUntil(() => crashes.length >= 1, { message: 'a crash' });
+      expect(crashes[0]).to.deep.equal({
+        error: { name: 'KafkaJSNonRetriableError', retriable: false, cause: { name: 'TypeError' } },
+        restart: false,
+        sameError: true,
+      });
+      // (On kafkajs the listener's run() crashes once more, with a retriable error, and that one is asked about.)
+      expect(asked.map((e) => e.message)).to.not.include('bad');
+      await restarted;
+      await c.waitUntil(() => seen.length === 1, { message: 'the message, read again' });
+      await producer.send({ topic, messages: messages(1, 'n') });
+      await c.waitUntil(() => seen.length === 2, { message: 'a second message' });
+      await c.sleep(1000);
+      expect(seen).to.deep.equal(['m-0', 'n-0']);
+      const description = await consumer.describeGroup();
+      expect({ state: description.state, members: description.members.length }).to.deep.equal({ state: 'Stable', members: 1 });
+    },
+  );
 
   scenario('restartOnFailure saying yes (or rejecting): CRASH with restart, and the restarted consumer reads the message again', async (c) => {
     const admin = await adminOf(c);

@@ -52,7 +52,8 @@ conformance('consumer fetch sizes and codecs', () => {
     const topic = await createTopic(c, admin, { topic: c.name('max-bytes'), numPartitions: 3 });
     const producer = await producerOf(c);
     // One batch of about 3 KB per partition.
-    for (const partition of [0, 1, 2]) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `${i}`.padEnd(300, '.'), partition })) });
+    for (const partition of [0, 1, 2])
+      await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `${i}`.padEnd(300, '.'), partition })) });
     const fetchesOf = async (maxBytes: number) => {
       const t = await timing(c, topic, c.name('max-bytes-g'), { maxBytes, maxWaitTimeInMs: 100 });
       await c.waitUntil(() => t.batches.reduce((n, b) => n + b.count, 0) === 30, { message: 'the 30 messages' });

@@ -101,8 +101,9 @@ describe('twin client: compression codecs', () => {
       await producer.send({ topic: 't', compression: CompressionTypes.Snappy, messages: [{ value: 'a', partition: 0 }] });
       const consumer = kafka.consumer({ groupId: 'g', retry: { retries: 1, initialRetryTime: 100 } });
       const crashes: { name: string; cause: string; restart: boolean }[] = [];
-      consumer.on(consumer.events.CRASH, (e) =>
-        void crashes.push({ name: e.payload.error.name, cause: String((e.payload.error.cause as Error).message), restart: e.payload.restart }),
+      consumer.on(
+        consumer.events.CRASH,
+        (e) => void crashes.push({ name: e.payload.error.name, cause: String((e.payload.error.cause as Error).message), restart: e.payload.restart }),
       );
       const seen: string[] = [];
       await consumer.connect();
@@ -130,19 +131,19 @@ describe('twin client: compression codecs', () => {
     delete require.cache[path];
     const pristine = (require(path) as { Codecs: Record<number, () => unknown> }).Codecs[CompressionTypes.Snappy]!;
     if (cached !== undefined) require.cache[path] = cached;
-    await withSnappy(
-      pristine as () => Codec,
-      async () => {
-        const consumer = kafka.consumer({ groupId: 'g' });
-        const crashes: { name: string; message: string; restart: boolean }[] = [];
-        consumer.on(consumer.events.CRASH, (e) => void crashes.push({ name: e.payload.error.name, message: e.payload.error.message, restart: e.payload.restart }));
-        await consumer.connect();
-        await consumer.subscribe({ topics: ['t'], fromBeginning: true });
-        await consumer.run({ eachMessage: async () => undefined });
-        await cluster.advance(1_000);
-        expect(crashes).to.deep.equal([{ name: 'KafkaJSNotImplemented', message: 'Snappy compression not implemented', restart: false }]);
-        await consumer.disconnect();
-      },
-    );
+    await withSnappy(pristine as () => Codec, async () => {
+      const consumer = kafka.consumer({ groupId: 'g' });
+      const crashes: { name: string; message: string; restart: boolean }[] = [];
+      consumer.on(
+        consumer.events.CRASH,
+        (e) => void crashes.push({ name: e.payload.error.name, message: e.payload.error.message, restart: e.payload.restart }),
+      );
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+      await consumer.run({ eachMessage: async () => undefined });
+      await cluster.advance(1_000);
+      expect(crashes).to.deep.equal([{ name: 'KafkaJSNotImplemented', message: 'Snappy compression not implemented', restart: false }]);
+      await consumer.disconnect();
+    });
   });
 });

@@ -378,7 +378,8 @@ export class Runner {
           // Only the response's first batch may exceed the limits.
           let fit = 0;
           let size = 0;
-          while (fit < ranges.length && size + ranges[fit]!.batch.sizeInBytes <= Math.min(maxBytesPerPartition, maxBytes - bytes)) size += ranges[fit++]!.batch.sizeInBytes;
+          while (fit < ranges.length && size + ranges[fit]!.batch.sizeInBytes <= Math.min(maxBytesPerPartition, maxBytes - bytes))
+            size += ranges[fit++]!.batch.sizeInBytes;
           if (fit < ranges.length) ranges = ranges.slice(0, fit);
         }
         for (const r of ranges) bytes += r.batch.sizeInBytes;
