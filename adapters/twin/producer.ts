@@ -147,9 +147,12 @@ export class TwinProducer implements Producer {
     const partitions = entries.map(({ topic, partition, messages }) => ({ topic, partition, records: messages.map((m) => toProduceRecord(m, now)) }));
     // As kafkajs encoding the request: each partition's records through the registered codec (see
     // codecs.ts). kafkajs's send hands back any error that is not retriable at once, as it is.
-    const compressed = await compress(this.cluster, compression, partitions).catch((e: unknown) => {
-      throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
-    });
+    const compressed =
+      compression === undefined || compression === 0
+        ? undefined
+        : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
+            throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
+          });
     // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
     const answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
     compressed?.remember(answers);
