@@ -227,13 +227,19 @@ export class ConsumerLog {
    */
   crashed(error: unknown, restart: boolean, retryTime: number, retries: number): void {
     const { name, message, stack } = describe(error);
-    const retriable = (error as { retriable?: boolean } | null)?.retriable !== false && !UNRECOVERABLE.has(name);
-    const wrapper = retriable ? 'KafkaJSNumberOfRetriesExceeded' : 'KafkaJSNonRetriableError';
-    const retryCount = retriable ? retries : undefined;
+    // The runner hands over kafkajs's retrier wrapper (KafkaJSNumberOfRetriesExceeded with its
+    // retryCount and retryTime, or KafkaJSNonRetriableError); a bare error is named as kafkajs would wrap it.
+    const wrapped = error as { retryCount?: number; retryTime?: number } | null;
+    const isWrapper = name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError';
+    const retriable = isWrapper ? name === 'KafkaJSNumberOfRetriesExceeded' : (error as { retriable?: boolean } | null)?.retriable !== false && !UNRECOVERABLE.has(name);
+    const wrapper = isWrapper ? name : retriable ? 'KafkaJSNumberOfRetriesExceeded' : 'KafkaJSNonRetriableError';
+    const retryCount = isWrapper ? wrapped?.retryCount : retriable ? retries : undefined;
     this.consumer.error(`Crash: ${wrapper}: ${message}`, { groupId: this.groupId, retryCount, stack });
     this.stopped();
-    if (restart) this.consumer.error(`Restarting the consumer in ${retryTime}ms`, { retryCount, retryTime, groupId: this.groupId });
+    const wait = wrapped?.retryTime ?? retryTime;
+    if (restart) this.consumer.error(`Restarting the consumer in ${wait}ms`, { retryCount, retryTime: wait, groupId: this.groupId });
   }
+
 }
 
 /** A producer's log lines, as kafkajs's producer (namespace `Producer`) writes them. */

@@ -12,6 +12,7 @@ import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
 import { Bail, withRetries } from './retry.js';
 import { listenerFailed, loggerFor, ProducerLog, type Logger } from './logger.js';
+import { compress } from './codecs.js';
 
 /** kafkajs's producer event names. */
 export const PRODUCER_EVENTS = {
@@ -91,7 +92,7 @@ export class TwinProducer implements Producer {
     return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] } as ProducerBatch);
   }
 
-  async sendBatch({ acks = -1, timeout = 30000, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
+  async sendBatch({ acks = -1, timeout = 30000, compression, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
     if (topicMessages.some(({ topic }) => !topic)) throw new KafkaJSNonRetriableError('Invalid topic');
     for (const { topic, messages } of topicMessages) {
       if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
@@ -114,7 +115,7 @@ export class TwinProducer implements Producer {
     const done = new Map<number, RecordMetadata[]>();
     return withRetries(this.cluster, this.retry, async (retryCount, retryTime) => {
       try {
-        return await this.attempt(merged, done, acks, timeout);
+        return await this.attempt(merged, done, acks, timeout, compression);
       } catch (e) {
         this.log.sendFailed(e, retryCount, retryTime);
         // kafkajs retries retriable failures and hands any other error back as it is.
@@ -124,7 +125,13 @@ export class TwinProducer implements Producer {
     });
   }
 
-  private async attempt(merged: Map<string, Message[]>, done: Map<number, RecordMetadata[]>, acks: number, timeout: number): Promise<RecordMetadata[]> {
+  private async attempt(
+    merged: Map<string, Message[]>,
+    done: Map<number, RecordMetadata[]>,
+    acks: number,
+    timeout: number,
+    compression: number | undefined,
+  ): Promise<RecordMetadata[]> {
     const meta = this.cluster.metadata([...merged.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
     const perBroker = new Map<number, { topic: string; partition: number; messages: Message[] }[]>();
     for (const topic of meta.topics) {
@@ -146,7 +153,7 @@ export class TwinProducer implements Producer {
       }
     }
     const brokers = [...perBroker.keys()].sort((a, b) => a - b);
-    const results = await Promise.allSettled(brokers.map((b) => this.produceTo(b, perBroker.get(b)!, acks, timeout)));
+    const results = await Promise.allSettled(brokers.map((b) => this.produceTo(b, perBroker.get(b)!, acks, timeout, compression)));
     let failure: unknown;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') done.set(brokers[i]!, r.value);
@@ -162,15 +169,21 @@ export class TwinProducer implements Producer {
     entries: { topic: string; partition: number; messages: Message[] }[],
     acks: number,
     timeout: number,
+    compression: number | undefined,
   ): Promise<RecordMetadata[]> {
     const now = this.cluster.now();
+    const partitions = entries.map(({ topic, partition, messages }) => ({ topic, partition, records: messages.map((m) => toProduceRecord(m, now)) }));
+    // As kafkajs encoding the request: each partition's records through the registered codec (see
+    // codecs.ts). kafkajs's send hands back any error that is not retriable at once, as it is.
+    const compressed =
+      compression === undefined || compression === 0
+        ? undefined
+        : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
+            throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
+          });
     // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
-    const answers = await this.cluster.produceMany({
-      partitions: entries.map(({ topic, partition, messages }) => ({ topic, partition, records: messages.map((m) => toProduceRecord(m, now)) })),
-      acks,
-      timeout,
-      broker: broker === -1 ? undefined : broker,
-    });
+    const answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
+    compressed?.remember(answers);
     if (acks === 0) return [];
     return answers.map(toRecordMetadata);
   }

@@ -387,4 +387,115 @@ describe('twin consumer', () => {
       expect(seen, type).to.include(type);
     }
   });
+
+  it('run() from a CRASH listener after a crash without restart makes one member, which stays in one generation', async () => {
+    const { cluster, kafka } = setup(1);
+    const consumer = kafka.consumer({ groupId: 'g' });
+    const joins: number[] = [];
+    consumer.on(consumer.events.GROUP_JOIN, () => void joins.push(cluster.now()));
+    const seen: string[] = [];
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) void consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        throw new TypeError('bad');
+      },
+    });
+    await produce(kafka, [{ value: 'm' }]);
+    await cluster.idle();
+    const generation = cluster.groups.describeGroup('g').generationId;
+    await cluster.advance(120_000);
+    expect(seen).to.deep.equal(['m']);
+    expect(joins).to.have.length(2);
+    expect(cluster.groups.describeGroup('g')).to.include({ state: 'Stable', generationId: generation });
+    expect(cluster.groups.describeGroup('g').members).to.have.length(1);
+    await consumer.disconnect();
+  });
+
+  it("a restart waits the crash error's retry time; restartOnFailure is asked with the error CRASH carries", async () => {
+    const { cluster, kafka } = setup(1);
+    const asked: Error[] = [];
+    const consumer = kafka.consumer({
+      groupId: 'g',
+      retry: {
+        retries: 2,
+        initialRetryTime: 100,
+        restartOnFailure: async (e) => {
+          asked.push(e);
+          return true;
+        },
+      },
+    });
+    const crashes: { error: Error; restart: boolean; at: number }[] = [];
+    consumer.on(consumer.events.CRASH, (e) => void crashes.push({ ...e.payload, at: cluster.now() }));
+    const calls: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        calls.push(cluster.now());
+        if (calls.length <= 3) throw new Error('boom');
+      },
+    });
+    await produce(kafka, [{ value: 'm' }]);
+    await cluster.idle();
+    expect(crashes).to.have.length(1);
+    expect(crashes[0]!.restart).to.equal(true);
+    expect(asked).to.deep.equal([crashes[0]!.error]);
+    const retryTime = (crashes[0]!.error as { retryTime?: number }).retryTime!;
+    // Backoffs of 100 and 200 ms, then the restart after the 400 ms the retrier had reached (plus the rejoin).
+    expect({ retryTime, retriesAt: calls.slice(1, 3).map((t) => t - calls[0]!) }).to.deep.equal({ retryTime: 400, retriesAt: [100, 300] });
+    expect(calls[3]! - crashes[0]!.at).to.be.at.least(400);
+    expect(calls).to.have.length(4);
+    await consumer.disconnect();
+  });
+
+  it("eachBatch's commitOffsetsIfNecessary with autoCommit off commits once autoCommitInterval has passed", async () => {
+    const { cluster, kafka } = setup(1);
+    const consumer = kafka.consumer({ groupId: 'g' });
+    const commits: { at: number; offset: string }[] = [];
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => void commits.push({ at: cluster.now(), offset: e.payload.topics[0]!.partitions[0]!.offset }));
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (const m of batch.messages) resolveOffset(m.offset);
+        await commitOffsetsIfNecessary();
+      },
+    });
+    const joinedAt = cluster.now();
+    await produce(kafka, [{ value: 'a' }]);
+    await cluster.idle();
+    expect(commits, 'within the interval').to.deep.equal([]);
+    await cluster.advance(1_000);
+    await produce(kafka, [{ value: 'b' }]);
+    await cluster.idle();
+    expect(commits).to.deep.equal([{ at: joinedAt + 1_000, offset: '2' }]);
+    await consumer.disconnect();
+  });
+
+  it('a fetch under minBytes waits for more data until minBytes have come, not for the first append', async () => {
+    const { cluster, kafka } = setup(1);
+    await produce(kafka, [{ value: 'x' }]);
+    const consumer = kafka.consumer({ groupId: 'g', minBytes: 2_000, maxWaitTimeInMs: 10_000 });
+    const got: { at: number; count: number }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({ eachBatch: async ({ batch }) => void got.push({ at: cluster.now(), count: batch.messages.length }) });
+    const from = cluster.now();
+    await cluster.advance(1_000);
+    await produce(kafka, [{ value: 'y' }]);
+    await cluster.advance(1_000);
+    expect(got, 'a small append does not end the wait').to.deep.equal([]);
+    await produce(kafka, [{ value: 'z'.repeat(2_000) }]);
+    await cluster.advance(0);
+    expect(got.map((g) => ({ after: g.at - from, count: g.count }))).to.deep.equal([{ after: 2_000, count: 3 }]);
+    await consumer.disconnect();
+  });
 });

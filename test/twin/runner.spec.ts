@@ -1,10 +1,34 @@
 import { expect } from 'chai';
 import { Cluster } from '../../src/index.js';
 import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, protocolError } from '../../protocol/errors.js';
-import { recoveryFor } from '../../adapters/twin/consumer/runner.js';
+import { crashError, isRestartable, recoveryFor } from '../../adapters/twin/consumer/runner.js';
 import { UNRECOVERABLE, withRetries } from '../../adapters/twin/retry.js';
 
 describe("twin consumer's error policy", () => {
+  it("wraps a crash's error as kafkajs's retrier does, and restarts when kafkajs would", () => {
+    const boom = new Error('boom');
+    const spent = crashError(boom, { retryCount: 5, retryTime: 800 });
+    expect(spent).to.be.instanceOf(KafkaJSNumberOfRetriesExceeded);
+    expect(spent).to.include({ message: 'boom', retriable: false, retryCount: 5, retryTime: 800 });
+    expect(spent.cause).to.equal(boom);
+    expect(isRestartable(spent)).to.equal(true);
+    const bad = new TypeError('bad');
+    const typeError = crashError(bad);
+    expect(typeError).to.be.instanceOf(KafkaJSNonRetriableError);
+    expect({ name: typeError.name, message: typeError.message, cause: typeError.cause }).to.deep.equal({ name: 'KafkaJSNonRetriableError', message: 'bad', cause: bad });
+    expect(isRestartable(typeError)).to.equal(false);
+    // A send whose retries ran out: wrapped with its own cause, which is retriable, so kafkajs restarts.
+    const down = new KafkaJSConnectionError('broker down');
+    const exhausted = crashError(new KafkaJSNumberOfRetriesExceeded(down, { retryCount: 5, retryTime: 100 }));
+    expect(exhausted.name).to.equal('KafkaJSNonRetriableError');
+    expect(exhausted.cause).to.equal(down);
+    expect(isRestartable(exhausted)).to.equal(true);
+    // kafkajs's runner bails out with KafkaJSNotImplemented as it is.
+    const notImplemented = Object.assign(new KafkaJSNonRetriableError('Snappy compression not implemented'), { name: 'KafkaJSNotImplemented' });
+    expect(crashError(notImplemented)).to.equal(notImplemented);
+    expect(isRestartable(notImplemented)).to.equal(false);
+  });
+
   it('rejoins on a rebalance, as a new member when the coordinator forgot it', () => {
     for (const type of ['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION'] as const) {
       expect(recoveryFor(protocolError(type)), type).to.deep.equal({ kind: 'rebalance' });

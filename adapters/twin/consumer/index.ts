@@ -119,8 +119,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
         groupId,
         heartbeatInterval,
         maxBytesPerPartition: config.maxBytesPerPartition ?? 1048576,
+        maxBytes: config.maxBytes ?? 10485760,
+        minBytes: config.minBytes ?? 1,
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
-        retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries },
+        retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries, restartOnFailure: retry.restartOnFailure },
       },
       { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit, log },
     );
@@ -169,7 +171,10 @@ export class TwinConsumer implements Consumer, IdleProbe {
     this.cluster.metadata([...this.subscriptions.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
   }
 
-  /** Starts consuming. Resolves once the consumer has joined its group, as kafkajs's does. */
+  /**
+   * Starts consuming. Resolves once the consumer has joined its group, or has crashed trying, as
+   * kafkajs's does: a failure never rejects it, it is reported by CRASH.
+   */
   async run(config: ConsumerRunConfig = {}): Promise<void> {
     if (this.lifecycle.is('running')) return this.log.alreadyRunning();
     this.lifecycle.assertAlive();
@@ -185,7 +190,6 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     const loop = this.runner.start(joined);
     await this.cluster.drive(Promise.race([firstJoin, loop]));
-    if (this.lifecycle.failure !== undefined && !this.lifecycle.is('running')) throw this.lifecycle.failure;
   }
 
   /** Stops consuming and leaves the group, as kafkajs's `stop()` does. */
@@ -222,6 +226,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     if (!this.lifecycle.is('running') && this.group.memberId === '')
       throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
     if (!Array.isArray(topicPartitions)) throw new KafkaJSNonRetriableError('Offsets must be an array');
+    // As kafkajs's runner: before the run's first join (an unawaited run()), or after a crash, nothing is committed.
+    if (!this.runner.running) return;
     const topics: CommitRequest = new Map();
     for (const { topic, partition, offset, metadata } of topicPartitions) {
       const list = topics.get(topic) ?? [];

@@ -41,9 +41,10 @@ export const LifecycleStates = {
    */
   stopping: 'stopping',
   /**
-   * A crash kafkajs does not restart from (a TypeError in a handler, a non-retriable error): the
-   * loop ended and the member left its group; the run() that started it rejects with the error.
-   * run() may start again; disconnect() moves to disconnected.
+   * A crash kafkajs does not restart from (a TypeError in a handler, a non-retriable error, or
+   * `retry.restartOnFailure` said no): the loop ended and the member left its group before CRASH
+   * was emitted; run() resolved all the same, as kafkajs's does. run() may start again (also from
+   * the CRASH listener); disconnect() moves to disconnected.
    */
   crashed: 'crashed',
   /**
@@ -82,7 +83,7 @@ export class Lifecycle {
     return this.current;
   }
 
-  /** The error of the crash (one kafkajs does not restart from) that ended the last run, if it did; what that run() rejects with. */
+  /** The error of the crash (one kafkajs does not restart from) that ended the last run, if it did, as CRASH carried it. */
   get failure(): unknown {
     return this.crashError;
   }

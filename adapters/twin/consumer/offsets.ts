@@ -5,8 +5,9 @@
  * interval or threshold, and `commitOffsets`) and seeks.
  *
  * kafkajs makes a new offset manager per generation; this one lives as long as the consumer (a
- * seek and the count towards `autoCommitThreshold` outlast a rebalance) and is told of each new
- * assignment instead ({@link OffsetManager.assigned}).
+ * seek outlasts a rebalance) and is told of each new assignment instead
+ * ({@link OffsetManager.assigned}), which starts the count towards `autoCommitThreshold` and the
+ * interval afresh, as a new kafkajs offset manager does.
  */
 import type { ConsumerRunConfig } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
@@ -51,10 +52,17 @@ export class OffsetManager {
   private readonly positions = new Map<string, number>();
   /** Offsets resolved (processed) but not yet committed: next offset to read. */
   private readonly uncommitted = new Map<string, number>();
+  /**
+   * kafkajs's committed offsets: per partition, the last offset committed, or where reading
+   * started (the committed offset fetched, else the earliest or latest). What `autoCommitThreshold`
+   * counts from.
+   */
+  private readonly committed = new Map<string, number>();
+  /** kafkajs's countResolvedOffsets: the sum over the uncommitted partitions of resolved minus committed, kept up to date. */
+  private resolvedCount = 0;
   /** Seeks not applied yet: an offset, or -2 (earliest) / -1 (latest). */
   private readonly seeks = new Map<string, number>();
   private lastCommit = 0;
-  private resolvedSinceCommit = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -82,6 +90,8 @@ export class OffsetManager {
   assigned(): void {
     this.positions.clear();
     this.uncommitted.clear();
+    this.committed.clear();
+    this.resolvedCount = 0;
     try {
       this.initializePositions();
     } catch (e) {
@@ -106,7 +116,9 @@ export class OffsetManager {
       for (const { partition, offset } of partitions) {
         const position = Number(offset);
         try {
-          this.positions.set(key(topic, partition), position >= 0 ? position : this.resetOffset(topic, partition));
+          const start = position >= 0 ? position : this.resetOffset(topic, partition);
+          this.positions.set(key(topic, partition), start);
+          this.setCommitted(key(topic, partition), start);
         } catch (e) {
           if ((e as { retriable?: boolean }).retriable === false) throw e;
           failure ??= e;
@@ -118,7 +130,10 @@ export class OffsetManager {
 
   /** OFFSET_OUT_OF_RANGE: the partition is read again from earliest or latest, per `fromBeginning`. */
   resetPosition(topic: string, partition: number): void {
-    this.positions.set(key(topic, partition), this.resetOffset(topic, partition));
+    const start = this.resetOffset(topic, partition);
+    this.positions.set(key(topic, partition), start);
+    // kafkajs commits the reset offset (setDefaultOffset); here it only counts from there.
+    this.setCommitted(key(topic, partition), start);
   }
 
   private resetOffset(topic: string, partition: number): number {
@@ -128,10 +143,26 @@ export class OffsetManager {
 
   /** The message at `offset` of partition `k` was processed: the partition is read, and committed, from the next one. */
   resolve(k: string, offset: number): void {
-    const before = this.positions.get(k) ?? offset;
-    this.resolvedSinceCommit += Math.max(0, offset + 1 - before);
     this.positions.set(k, offset + 1);
-    this.uncommitted.set(k, offset + 1);
+    this.setUncommitted(k, offset + 1);
+  }
+
+  private contribution(k: string): number {
+    const resolved = this.uncommitted.get(k);
+    return resolved === undefined ? 0 : resolved - (this.committed.get(k) ?? 0);
+  }
+
+  private setUncommitted(k: string, offset: number | undefined): void {
+    this.resolvedCount -= this.contribution(k);
+    if (offset === undefined) this.uncommitted.delete(k);
+    else this.uncommitted.set(k, offset);
+    this.resolvedCount += this.contribution(k);
+  }
+
+  private setCommitted(k: string, offset: number): void {
+    this.resolvedCount -= this.contribution(k);
+    this.committed.set(k, offset);
+    this.resolvedCount += this.contribution(k);
   }
 
   /** Asks for a seek, applied at the start of the next fetch round. */
@@ -152,20 +183,29 @@ export class OffsetManager {
             ? this.cluster.listOffsets(topic, partition, 'latest').offset
             : offset;
       this.positions.set(k, target);
-      this.uncommitted.delete(k);
+      this.setUncommitted(k, undefined);
       // As kafkajs: with auto-commit on, a seek is committed at once.
       if (this.deps.runConfig().autoCommit !== false) await this.commit(new Map([[topic, [{ partition, offset: target }]]]));
-      else this.uncommitted.set(k, target);
+      else this.setUncommitted(k, target);
     }
   }
 
-  /** Commits when the interval or threshold is reached; undefined (nothing to await) when no commit is due. */
-  autoCommitIfNecessary(): Promise<void> | undefined {
-    const { autoCommit = true, autoCommitInterval = null, autoCommitThreshold = null } = this.deps.runConfig();
-    if (!autoCommit) return undefined;
+  /**
+   * kafkajs's offsetManager.commitOffsetsIfNecessary (eachBatch's `commitOffsetsIfNecessary()`):
+   * commits what was processed once `autoCommitInterval` has passed since the last commit or
+   * `autoCommitThreshold` offsets were resolved past the committed ones, whatever `autoCommit`
+   * says. Undefined (nothing to await) when no commit is due.
+   */
+  commitIfNecessary(): Promise<void> | undefined {
+    const { autoCommitInterval = null, autoCommitThreshold = null } = this.deps.runConfig();
     const timeoutReached = autoCommitInterval !== null && this.cluster.now() >= this.lastCommit + autoCommitInterval;
-    const thresholdReached = autoCommitThreshold !== null && this.resolvedSinceCommit >= autoCommitThreshold;
+    const thresholdReached = autoCommitThreshold !== null && this.resolvedCount >= autoCommitThreshold;
     return timeoutReached || thresholdReached ? this.commitUncommitted() : undefined;
+  }
+
+  /** {@link commitIfNecessary} after each message, unless auto-commit is off (kafkajs's runner.autoCommitOffsetsIfNecessary). */
+  autoCommitIfNecessary(): Promise<void> | undefined {
+    return this.deps.runConfig().autoCommit === false ? undefined : this.commitIfNecessary();
   }
 
   /** Commits what was processed, unless auto-commit is off. */
@@ -188,7 +228,11 @@ export class OffsetManager {
   }
 
   private async commitUncommitted(): Promise<void> {
-    if (this.uncommitted.size === 0) return;
+    if (this.uncommitted.size === 0) {
+      // As kafkajs: a commit with nothing to commit still restarts the interval.
+      this.lastCommit = this.cluster.now();
+      return;
+    }
     const topics: CommitRequest = new Map();
     for (const { topic, partitions } of this.uncommittedTopics())
       topics.set(
@@ -201,7 +245,10 @@ export class OffsetManager {
   /** Commits `topics` as the member of its current generation (an OffsetCommit to the coordinator). */
   async commit(topics: CommitRequest): Promise<void> {
     this.deps.lifecycle.assertAlive();
-    if (topics.size === 0) return;
+    if (topics.size === 0) {
+      this.lastCommit = this.cluster.now();
+      return;
+    }
     const request = [...topics].map(([topic, partitions]) => ({
       topic,
       partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })),
@@ -209,10 +256,13 @@ export class OffsetManager {
     const member = this.deps.member();
     this.cluster.groups.offsetCommit({ groupId: member.groupId, generationId: member.generationId, memberId: member.memberId, topics: request });
     for (const { topic, partitions } of request) {
-      for (const p of partitions) if (this.uncommitted.get(key(topic, p.partition)) === p.offset) this.uncommitted.delete(key(topic, p.partition));
+      for (const p of partitions) {
+        const k = key(topic, p.partition);
+        this.setCommitted(k, p.offset);
+        if (this.uncommitted.get(k) === p.offset) this.setUncommitted(k, undefined);
+      }
     }
     this.lastCommit = this.cluster.now();
-    this.resolvedSinceCommit = 0;
     this.deps.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
       groupId: member.groupId,
       memberId: member.memberId,
@@ -225,6 +275,8 @@ export class OffsetManager {
   forget(): void {
     this.positions.clear();
     this.uncommitted.clear();
+    this.committed.clear();
+    this.resolvedCount = 0;
     this.seeks.clear();
   }
 }

@@ -8,17 +8,18 @@
  * On the virtual clock the loop never moves time by itself: its backoffs and long polls are
  * timers that whoever awaits the consumer (`run`, `stop`, `cluster.idle()`) lets fire.
  */
-import type { Batch, ConsumerRunConfig, RetryOptions } from 'kafkajs';
+import type { Batch, ConsumerRunConfig, OffsetsByTopicPartition, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
 import type { RecordRange } from '../../../emulator/records.js';
-import { KafkaJSError, isProtocolError } from '../../../protocol/errors.js';
+import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, isProtocolError } from '../../../protocol/errors.js';
 import { toKafkaMessages } from '../convert.js';
+import { decompressFetched } from '../codecs.js';
 import { UNRECOVERABLE } from '../retry.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { ConsumerGroup } from './group.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ConsumerLog } from '../logger.js';
-import { key, type OffsetManager } from './offsets.js';
+import { key, type CommitRequest, type OffsetManager } from './offsets.js';
 
 /** What the loop does about an error from a round (a join, a fetch, a handler, a commit). */
 export type Recovery =
@@ -38,7 +39,7 @@ export type Recovery =
    * kafkajs error whose root cause is retriable (a send whose retries ran out): no retries then.
    */
   | { readonly kind: 'retry-batch'; readonly restartNow: boolean }
-  /** A crash kafkajs does not restart from: the consumer leaves its group and stops, and run() rejects. */
+  /** A crash kafkajs restarts from only when the error's root cause is retriable: the consumer leaves its group and stops; run() resolves. */
   | { readonly kind: 'crash' };
 
 const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
@@ -60,10 +61,21 @@ export function recoveryFor(e: unknown): Recovery {
 }
 
 /** The innermost `cause` of an error, as kafkajs's crash handler looks for it to decide on a restart. */
-function rootCause(e: unknown): { retriable?: boolean } {
+export function rootCause(e: unknown): { retriable?: boolean } {
   let error = e as { cause?: unknown; retriable?: boolean };
   for (let depth = 0; depth < 16 && error.cause !== undefined && error.cause !== null; depth++) error = error.cause as { cause?: unknown; retriable?: boolean };
   return error;
+}
+
+/** eachBatch's `commitOffsetsIfNecessary(offsets)` argument as a commit. */
+function commitRequestOf({ topics }: OffsetsByTopicPartition): CommitRequest {
+  const request: CommitRequest = new Map();
+  for (const { topic, partitions } of topics ?? []) {
+    const list = request.get(topic) ?? [];
+    for (const p of partitions) list.push({ partition: p.partition, offset: Number(p.offset), metadata: (p as { metadata?: string | null }).metadata ?? null });
+    request.set(topic, list);
+  }
+  return request;
 }
 
 /** A consumer's settings for its fetch loop, kafkajs's defaults already applied. */
@@ -71,8 +83,35 @@ export interface RunnerOptions {
   readonly groupId: string;
   readonly heartbeatInterval: number;
   readonly maxBytesPerPartition: number;
+  /** A fetch's limit over all its partitions (Kafka still returns the first batch when it is bigger). */
+  readonly maxBytes: number;
+  /** A fetch with fewer bytes waits up to maxWaitTimeInMs for more. */
+  readonly minBytes: number;
   readonly maxWaitTimeInMs: number;
-  readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>>;
+  readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>> & Pick<RetryOptions, 'restartOnFailure'>;
+}
+
+const BAILED = new Set(['KafkaJSNotImplemented', 'KafkaJSNoBrokerAvailableError']);
+
+/** kafkajs's constructors take options its typings leave out. */
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: unknown, options: { cause: unknown }) => Error;
+const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (e: unknown, options: { retryCount: number; retryTime: number }) => Error;
+
+/**
+ * What kafkajs's consumer crashes with, as its retrier wraps the error of the last attempt: the
+ * retries ran out (KafkaJSNumberOfRetriesExceeded, the error as its cause), or the error is not
+ * retriable (KafkaJSNonRetriableError with the error's own cause, else the error, as its cause).
+ */
+export function crashError(e: unknown, retriesSpent?: { retryCount: number; retryTime: number }): Error {
+  // kafkajs's runner bails out with these as they are, unwrapped.
+  if (e instanceof Error && BAILED.has(e.name)) return e;
+  if (retriesSpent !== undefined) return new RetriesExceeded(e, retriesSpent);
+  return new NonRetriable(e, { cause: (e as { cause?: unknown } | null)?.cause ?? e });
+}
+
+/** Whether kafkajs restarts a consumer that crashed with `error` (before asking `restartOnFailure`). */
+export function isRestartable(error: Error): boolean {
+  return error.name === 'KafkaJSNumberOfRetriesExceeded' || rootCause(error).retriable === true;
 }
 
 /** The collaborators of a {@link Runner}. */
@@ -92,6 +131,10 @@ type FetchedBatch = { topic: string; partition: number; highWatermark: number; r
 /** One consumer's fetch loop. */
 export class Runner {
   private loop: Promise<void> | undefined;
+  /** Which loop is current: a loop whose number is no longer this one ends (a run() from a CRASH listener starts a new loop). */
+  private loopNumber = 0;
+  /** kafkajs's `runner.running`: the current loop has joined once and has not crashed or been stopped since. */
+  private started = false;
   /** A fetch round's batches are being processed (for `cluster.idle()`). */
   private inFlight = false;
 
@@ -107,12 +150,21 @@ export class Runner {
   }
 
   /**
+   * kafkajs's `runner.running`: true from the first join of a run until it stops or crashes (and
+   * again after a restart's join). Until then `commitOffsets` commits nothing and resolves, as kafkajs's does.
+   */
+  get running(): boolean {
+    return this.started;
+  }
+
+  /**
    * Starts the loop of a consumer that just moved to `running`; `joined` is called once run()
    * may resolve (the first join, or a crash). The loop never rejects.
    */
   start(joined: () => void): Promise<void> {
     this.deps.group.rejoin();
-    this.loop = this.consume(joined);
+    this.started = false;
+    this.loop = this.consume(joined, ++this.loopNumber);
     return this.loop;
   }
 
@@ -120,6 +172,7 @@ export class Runner {
   async stop(): Promise<void> {
     const { lifecycle, group, offsets } = this.deps;
     const stopping = lifecycle.is('running');
+    this.started = false;
     if (stopping) {
       lifecycle.transitionTo('stopping');
       await this.loop;
@@ -131,17 +184,20 @@ export class Runner {
   }
 
   /** The fetch loop. Never rejects: a fatal error is reported with CRASH and ends the loop. */
-  private async consume(joined: () => void): Promise<void> {
+  private async consume(joined: () => void, loopNumber: number): Promise<void> {
     const { group, offsets, lifecycle, emit, log } = this.deps;
     const { retry, heartbeatInterval, groupId } = this.options;
+    const current = () => lifecycle.is('running') && this.loopNumber === loopNumber;
     let backoff = retry.initialRetryTime;
     let processingFailures = 0;
     let joinFailures = 0;
-    while (lifecycle.is('running')) {
+    while (current()) {
       try {
         if (!group.joined) {
           await group.joinAndSync();
           joinFailures = 0;
+          if (!current()) break;
+          this.started = true;
           joined();
         }
         // Also before the fetch: a round whose fetches fail throws before the heartbeat below, and
@@ -152,7 +208,7 @@ export class Runner {
         backoff = retry.initialRetryTime;
         processingFailures = 0;
       } catch (e) {
-        if (!lifecycle.is('running')) break;
+        if (!current()) break;
         const recovery = recoveryFor(e);
         switch (recovery.kind) {
           case 'rebalance':
@@ -169,13 +225,10 @@ export class Runner {
           case 'back-off':
             if (recovery.rejoin) group.rejoin();
             if (!group.joined && ++joinFailures > retry.retries) {
-              // As kafkajs: the join's retries are spent, so the consumer crashes and restarts; run() resolves.
+              // As kafkajs: the join's retries are spent, so the consumer crashes (and restarts); run() resolves.
+              const error = crashError(e, { retryCount: joinFailures - 1, retryTime: backoff });
               joinFailures = 0;
-              emit(CONSUMER_EVENTS.CRASH, { error: e, groupId, restart: true });
-              joined();
-              // The restart starts a new retrier, as kafkajs's does.
-              await this.sleep(retry.initialRetryTime);
-              if (lifecycle.is('running')) log.starting();
+              if (!(await this.crash(error, joined, loopNumber))) break;
               backoff = retry.initialRetryTime;
               continue;
             }
@@ -183,7 +236,7 @@ export class Runner {
             await this.sleep(!group.joined ? backoff : Math.min(backoff, heartbeatInterval));
             backoff = Math.min(backoff * 2, retry.maxRetryTime);
             continue;
-          case 'retry-batch':
+          case 'retry-batch': {
             if (recovery.restartNow) processingFailures = retry.retries;
             processingFailures++;
             if (processingFailures <= retry.retries) {
@@ -191,28 +244,59 @@ export class Runner {
               backoff = Math.min(backoff * 2, retry.maxRetryTime);
               continue;
             }
+            const error = recovery.restartNow ? crashError(e) : crashError(e, { retryCount: processingFailures - 1, retryTime: backoff });
             processingFailures = 0;
-            emit(CONSUMER_EVENTS.CRASH, { error: e, groupId, restart: true });
-            group.leave();
-            await this.sleep(retry.initialRetryTime);
-            if (lifecycle.is('running')) log.starting();
+            if (!(await this.crash(error, joined, loopNumber))) break;
             backoff = retry.initialRetryTime;
             continue;
+          }
           case 'crash':
-            this.fail(e, joined);
-            continue;
+            await this.crash(crashError(e), joined, loopNumber);
+            break;
         }
+        if (recovery.kind === 'crash') break;
       }
     }
     if (lifecycle.is('stopping')) log.notRunning(group.memberId);
   }
 
-  /** A crash kafkajs does not restart from: the consumer leaves its group and stops. */
-  private fail(e: unknown, joined: () => void): void {
-    this.deps.lifecycle.transitionTo('crashed', e);
-    this.deps.emit(CONSUMER_EVENTS.CRASH, { error: e, groupId: this.options.groupId, restart: false });
-    this.deps.group.leave();
+  /**
+   * kafkajs's crash handler: the consumer stops (it leaves its group, STOP and DISCONNECT are
+   * emitted), `retry.restartOnFailure` is asked when the error is one kafkajs may restart from
+   * (a rejecting callback counts as yes), CRASH reports `{ error, groupId, restart }`, and run()
+   * resolves. With a restart the loop joins again after the retry time; without one the consumer
+   * is left `crashed` before CRASH is emitted, so a listener may run() it again (a new loop; this
+   * one ends). Returns whether this loop goes on.
+   */
+  private async crash(error: Error, joined: () => void, loopNumber: number): Promise<boolean> {
+    const { lifecycle, group, emit, offsets } = this.deps;
+    const { groupId, retry } = this.options;
+    this.started = false;
+    group.leave();
+    offsets.forget();
+    emit(CONSUMER_EVENTS.STOP, null);
+    emit(CONSUMER_EVENTS.DISCONNECT, null);
+    let restart = isRestartable(error);
+    if (restart && retry.restartOnFailure !== undefined) {
+      const ask = retry.restartOnFailure;
+      restart = await Promise.resolve()
+        .then(() => ask(error))
+        .then(
+          // kafkajs takes the answer's truthiness, and a rejecting callback as yes.
+          (answer) => Boolean(answer),
+          () => true,
+        );
+    }
+    const stillCurrent = lifecycle.is('running') && this.loopNumber === loopNumber;
+    if (stillCurrent && !restart) lifecycle.transitionTo('crashed', error);
+    emit(CONSUMER_EVENTS.CRASH, { error, groupId, restart });
     joined();
+    if (!stillCurrent || !restart) return false;
+    // kafkajs restarts after the error's retry time (the backoff its retrier had reached), else the initial one.
+    await this.sleep((error as { retryTime?: number }).retryTime ?? retry.initialRetryTime);
+    const goesOn = lifecycle.is('running') && this.loopNumber === loopNumber;
+    if (goesOn) this.deps.log.starting();
+    return goesOn;
   }
 
   private async fetchRound(): Promise<void> {
@@ -230,7 +314,6 @@ export class Runner {
       for (const partition of partitions) if (!group.isPaused(key(topic, partition))) active.push({ topic, partition });
     }
     emit(CONSUMER_EVENTS.FETCH_START, { nodeId: 0 });
-    const batches: FetchedBatch[] = [];
     let fetchFailure: unknown;
     if (active.some(({ topic, partition }) => offsets.position(topic, partition) === undefined)) {
       try {
@@ -240,37 +323,27 @@ export class Runner {
         fetchFailure = e;
       }
     }
-    for (const { topic, partition } of active) {
-      const offset = offsets.position(topic, partition);
-      if (offset === undefined) continue;
-      try {
-        // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
-        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.options.maxBytesPerPartition });
-        if (result.ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: result.ranges });
-      } catch (e) {
-        if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
-          this.deps.log.offsetOutOfRange(topic, partition, group.memberId);
-          offsets.resetPosition(topic, partition);
-          continue;
-        }
-        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
-        if ((e as { retriable?: boolean }).retriable !== false) {
-          fetchFailure ??= e;
-          continue;
-        }
-        throw e;
+    let read = this.read(active, fetchFailure);
+    // Kafka's delayed fetch: fewer than minBytes wait up to maxWaitTimeInMs for more data (an error answers at once).
+    if (read.failure === undefined && read.bytes < this.options.minBytes && lifecycle.is('running')) {
+      const deadline = this.cluster.now() + this.options.maxWaitTimeInMs;
+      for (let left = this.options.maxWaitTimeInMs; left > 0 && lifecycle.is('running'); left = deadline - this.cluster.now()) {
+        await lifecycle.interruptible(this.cluster.awaitData(read.watched, left));
+        if (!lifecycle.is('running')) break;
+        read = this.read(active, fetchFailure);
+        if (read.failure !== undefined || read.bytes >= this.options.minBytes) break;
       }
     }
+    const { batches } = read;
     emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: batches.length, duration: 0, nodeId: 0 });
     if (batches.length === 0) {
       // As kafkajs, a failed fetch goes to the retrier, which backs off before fetching again. Waiting
       // for data instead would return at once (the data is there, only unreachable) and spin without
       // ever letting a timer fire.
-      if (fetchFailure !== undefined) throw fetchFailure;
-      const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: offsets.position(topic, partition) ?? 0 }));
-      await lifecycle.interruptible(this.cluster.awaitData(watched, this.options.maxWaitTimeInMs));
+      if (read.failure !== undefined) throw read.failure;
       return;
     }
+    for (const b of batches) await decompressFetched(this.cluster, b.topic, b.partition, b.ranges);
     this.inFlight = true;
     try {
       const concurrency = Math.max(1, this.deps.runConfig().partitionsConsumedConcurrently ?? 1);
@@ -283,6 +356,58 @@ export class Runner {
     } finally {
       this.inFlight = false;
     }
+  }
+
+  /**
+   * One Fetch over the active partitions, in order: each up to maxBytesPerPartition, all of them
+   * up to maxBytes, and (as Kafka) the first partition with data gets its first batch even when
+   * that is bigger than either limit; a later partition gets only whole batches that fit what is
+   * left. `watched` is where a delayed fetch waits for more data: each partition's high watermark.
+   */
+  private read(
+    active: readonly { topic: string; partition: number }[],
+    initialFailure: unknown,
+  ): { batches: FetchedBatch[]; bytes: number; failure: unknown; watched: { topic: string; partition: number; offset: number }[] } {
+    const { offsets } = this.deps;
+    const { maxBytesPerPartition, maxBytes } = this.options;
+    const batches: FetchedBatch[] = [];
+    const watched: { topic: string; partition: number; offset: number }[] = [];
+    let failure = initialFailure;
+    let bytes = 0;
+    for (const { topic, partition } of active) {
+      const offset = offsets.position(topic, partition);
+      // As kafkajs drops what a fetch brings for a partition paused or sought meanwhile (during a delayed fetch).
+      if (offset === undefined || this.deps.group.isPaused(key(topic, partition)) || offsets.hasSeek(key(topic, partition))) continue;
+      try {
+        // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
+        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: Math.max(1, Math.min(maxBytesPerPartition, maxBytes - bytes)) });
+        watched.push({ topic, partition, offset: Math.max(offset, result.highWatermark) });
+        let ranges = result.ranges;
+        if (bytes > 0) {
+          // Only the response's first batch may exceed the limits.
+          let fit = 0;
+          let size = 0;
+          while (fit < ranges.length && size + ranges[fit]!.batch.sizeInBytes <= Math.min(maxBytesPerPartition, maxBytes - bytes))
+            size += ranges[fit++]!.batch.sizeInBytes;
+          if (fit < ranges.length) ranges = ranges.slice(0, fit);
+        }
+        for (const r of ranges) bytes += r.batch.sizeInBytes;
+        if (ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges });
+      } catch (e) {
+        if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
+          this.deps.log.offsetOutOfRange(topic, partition, this.deps.group.memberId);
+          offsets.resetPosition(topic, partition);
+          continue;
+        }
+        // The partition's leader is moving or unreachable: the other partitions' batches are still processed.
+        if ((e as { retriable?: boolean }).retriable !== false) {
+          failure ??= e;
+          continue;
+        }
+        throw e;
+      }
+    }
+    return { batches, bytes, failure, watched };
   }
 
   private async processBatch(b: FetchedBatch): Promise<void> {
@@ -328,7 +453,9 @@ export class Runner {
           resolveOffset: (offset: string) => offsets.resolve(k, Number(offset)),
           heartbeat,
           pause,
-          commitOffsetsIfNecessary: async () => offsets.autoCommitIfNecessary(),
+          // As kafkajs: the offsets given are committed as they are; without, the interval and threshold decide, even with autoCommit off.
+          commitOffsetsIfNecessary: async (given?: OffsetsByTopicPartition) =>
+            given !== undefined && given !== null ? offsets.commit(commitRequestOf(given)) : offsets.commitIfNecessary(),
           uncommittedOffsets: () => ({ topics: offsets.uncommittedTopics() }),
           isRunning: () => lifecycle.is('running'),
           isStale: () => !group.joined || offsets.hasSeek(k),

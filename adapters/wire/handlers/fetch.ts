@@ -2,10 +2,10 @@
  * Fetch (key 1), v4+: each partition read from this broker's log (the engine checks leadership)
  * and its records written as v2 record batches, uncompressed, one per stored batch, so offsets,
  * leader epochs and timestamp types come out as stored. Fewer than minBytes waits, up to
- * maxWaitMs, for data on any of the partitions (the engine's fetch purgatory), then reads again.
- * The request's maxBytes is a budget over the partitions in order: once it is spent, the rest
- * answer with no records (the first partition with data always gets at least one batch, as the
- * engine's per-partition read guarantees). No fetch sessions: the answer's session id is 0, which
+ * maxWaitMs, until minBytes have come (the engine's fetch purgatory wakes it at each append),
+ * reading again each time. The request's maxBytes is a budget over the partitions in order: each
+ * partition gets whole batches that fit what is left of it (and its own partitionMaxBytes), except
+ * that the first partition with data always gets at least one batch, as Kafka's. No fetch sessions: the answer's session id is 0, which
  * tells a client the broker declined one, so every request is a full fetch. From v13 topics are
  * named by id (KIP-516): an id no topic has answers each of its partitions UNKNOWN_TOPIC_ID with
  * no offsets, as Kafka's full fetch does. v15 moves the replica id into a tagged ReplicaState
@@ -35,10 +35,14 @@ export const fetch = handler({
     );
     let read = readAll(ctx, asked, request.maxBytes);
     if (read === 'unreachable') return read;
-    if (asked.length > 0 && read.bytes < request.minBytes && request.maxWaitMs > 0 && read.results.every((r) => r.errorCode === 0)) {
+    // Kafka's delayed fetch: it completes once minBytes have come (more data past each partition's
+    // high watermark wakes it to count again), or after maxWaitMs with what there is.
+    const deadline = ctx.engine.now() + request.maxWaitMs;
+    while (asked.length > 0 && read.bytes < request.minBytes && ctx.engine.now() < deadline && read.results.every((r) => r.errorCode === 0)) {
+      const results: readonly FetchRangesResult[] = read.results;
       await ctx.engine.awaitData(
-        asked.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-        request.maxWaitMs,
+        asked.map(({ topic, partition, offset }, i) => ({ topic, partition, offset: Math.max(offset, results[i]!.highWatermark) })),
+        deadline - ctx.engine.now(),
       );
       read = readAll(ctx, asked, request.maxBytes);
       if (read === 'unreachable') return read;
@@ -117,7 +121,15 @@ function readAll(
   for (const a of asked) {
     const r = ctx.engine.fetchRanges({ topic: a.topic, partition: a.partition, offset: a.offset, maxBytes: a.maxBytes, broker: ctx.brokerId });
     if (isUnreachable(r, ctx.brokerId)) return 'unreachable';
-    const encoded = bytes >= maxBytes && bytes > 0 ? EMPTY : encodeRanges(r.ranges);
+    // As Kafka: the partition's limit is what is left of maxBytes, and only the response's first batch may exceed it.
+    const limit = Math.min(a.maxBytes, maxBytes - bytes);
+    let ranges = r.ranges;
+    if (bytes > 0) {
+      let fit = 0;
+      for (let size = 0; fit < ranges.length && size + ranges[fit]!.batch.sizeInBytes <= limit; fit++) size += ranges[fit]!.batch.sizeInBytes;
+      ranges = ranges.slice(0, fit);
+    }
+    const encoded = encodeRanges(ranges);
     bytes += encoded.length;
     results.push(r);
     batches.push(encoded);
