@@ -101,6 +101,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
         heartbeatInterval,
         maxBytesPerPartition: config.maxBytesPerPartition ?? 1048576,
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
+        isolationLevel: config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
         retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries },
       },
       { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit },

@@ -10,6 +10,7 @@
  */
 import type { Batch, ConsumerRunConfig, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
+import { visibleRanges, type IsolationLevel } from '../../../emulator/fetch.js';
 import type { RecordRange } from '../../../emulator/records.js';
 import { KafkaJSError, isProtocolError } from '../../../protocol/errors.js';
 import { toKafkaMessages } from '../convert.js';
@@ -71,6 +72,8 @@ export interface RunnerOptions {
   readonly heartbeatInterval: number;
   readonly maxBytesPerPartition: number;
   readonly maxWaitTimeInMs: number;
+  /** kafkajs's `readUncommitted` (false by default: read_committed). */
+  readonly isolationLevel: IsolationLevel;
   readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>>;
 }
 
@@ -236,8 +239,15 @@ export class Runner {
       if (offset === undefined) continue;
       try {
         // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
-        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.options.maxBytesPerPartition });
-        if (result.ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: result.ranges });
+        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: this.options.maxBytesPerPartition, isolationLevel: this.options.isolationLevel });
+        // As kafkajs's batch: transaction markers (and, read_committed, aborted records) never reach the application;
+        // a fetch that held only those moves the position past them.
+        const ranges = visibleRanges(result);
+        if (ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges });
+        else if (result.ranges.length > 0) {
+          const last = result.ranges[result.ranges.length - 1]!;
+          offsets.resolve(key(topic, partition), last.batch.baseOffset + last.to - 1);
+        }
       } catch (e) {
         if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
           offsets.resetPosition(topic, partition);

@@ -15,6 +15,7 @@ import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
 import { fetch } from './fetch.js';
 import { GROUP_HANDLERS } from './groups.js';
+import { initProducerId } from './init-producer-id.js';
 import { listOffsets } from './list-offsets.js';
 import { metadata } from './metadata.js';
 import { produce } from './produce.js';
@@ -39,6 +40,7 @@ export const HANDLERS: readonly Handler[] = [
   describeConfigs,
   alterConfigs,
   createPartitions,
+  initProducerId,
   ...GROUP_HANDLERS,
 ] as readonly Handler[] as Handler[];
 
