@@ -14,6 +14,7 @@ import { visibleRanges } from '../../emulator/fetch.js';
 import { readRecords } from '../../emulator/records.js';
 import { kafkaError } from '../../protocol/errors.js';
 import { values, virtualCluster } from '../helpers.js';
+import { kafkaOver, realCluster } from '../wire-server/helpers.js';
 
 const code = (type: string) => kafkaError(type).code;
 
@@ -400,5 +401,45 @@ describe('engine: producer properties', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('engine: transactions as unchanged kafkajs reads them over the wire', () => {
+  it('a read_committed kafkajs consumer gets committed and plain records only, a read_uncommitted one the aborted too, neither the markers', async () => {
+    const cluster = realCluster({ config: { 'group.initial.rebalance.delay.ms': 0 } });
+    const e = cluster.engine;
+    e.createTopic({ topic: 't' });
+    const write = async (request: ProduceRequest) => expect((await e.produce(request)).errorMessage).to.equal(null);
+    await write({ topic: 't', partition: 0, records: values(1, 'plain') });
+    await write(idem(1, 0, 0, 2, 'aborted', { isTransactional: true }));
+    await write(idem(2, 0, 0, 1, 'committed', { isTransactional: true }));
+    await write({ topic: 't', partition: 0, records: values(1, 'later') });
+    await e.writeTxnMarker({ topic: 't', partition: 0, producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, commit: false });
+    await write(idem(3, 0, 0, 1, 'open', { isTransactional: true }));
+    await e.writeTxnMarker({ topic: 't', partition: 0, producerId: 2, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
+    const kafka = kafkaOver(cluster.wire());
+    const read = async (groupId: string, readUncommitted: boolean, expected: number) => {
+      const consumer = kafka.consumer({ groupId, readUncommitted, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+      const seen: string[] = [];
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+        await consumer.run({ eachMessage: async ({ message }) => void seen.push(`${message.offset}:${message.value!.toString()}`) });
+        const deadline = Date.now() + 15_000;
+        while (seen.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        // A little longer: nothing more may come.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      } finally {
+        await consumer.disconnect();
+      }
+      return seen;
+    };
+    try {
+      // The open transaction (offset 7) holds read_committed readers at the last stable offset.
+      expect(await read('rc', false, 3)).to.deep.equal(['0:plain-0', '3:committed-0', '4:later-0']);
+      expect(await read('ru', true, 6)).to.deep.equal(['0:plain-0', '1:aborted-0', '2:aborted-1', '3:committed-0', '4:later-0', '6:open-0']);
+    } finally {
+      cluster.close();
+    }
   });
 });
