@@ -362,9 +362,16 @@ export class Engine {
     return fetching.fetchMany(this.state, request);
   }
 
-  /** A delayed fetch: resolves when any position has data, its partition or topic changes, or after `maxWaitMs`. Never rejects. */
-  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
-    return awaitData(this.state, positions, maxWaitMs);
+  /**
+   * A delayed fetch: resolves when any position has data (below the last stable offset for
+   * read_committed), its partition or topic changes, or after `maxWaitMs`. Never rejects.
+   */
+  awaitData(
+    positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
+    maxWaitMs: number,
+    isolationLevel?: IsolationLevel,
+  ): Promise<void> {
+    return awaitData(this.state, positions, maxWaitMs, isolationLevel);
   }
 
   /** ListOffsets for one partition; `latest` is the last stable offset for a read_committed caller. */

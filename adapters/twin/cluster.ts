@@ -276,8 +276,12 @@ export class TwinCluster {
   }
 
   /** A delayed fetch (see {@link Engine.awaitData}). Never rejects. */
-  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
-    return this.engine.awaitData(positions, maxWaitMs);
+  awaitData(
+    positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
+    maxWaitMs: number,
+    isolationLevel?: IsolationLevel,
+  ): Promise<void> {
+    return this.engine.awaitData(positions, maxWaitMs, isolationLevel);
   }
 
   /** ListOffsets for one partition; `latest` is the last stable offset for a read_committed caller. */

@@ -443,3 +443,35 @@ describe('engine: transactions as unchanged kafkajs reads them over the wire', (
     }
   });
 });
+
+describe('engine: transactions as the twin consumer reads them', () => {
+  it('read_committed (the default) gets committed and plain records, waits at an open transaction without spinning, and never hands out markers', async () => {
+    const cluster = virtualCluster({ config: { 'group.initial.rebalance.delay.ms': 0 } });
+    const e = cluster.engine;
+    e.createTopic({ topic: 't' });
+    await e.produce({ topic: 't', partition: 0, records: values(1, 'plain') });
+    await e.produce(idem(1, 0, 0, 2, 'aborted', { isTransactional: true }));
+    await e.writeTxnMarker({ topic: 't', partition: 0, producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, commit: false });
+    await e.produce(idem(2, 0, 0, 1, 'open', { isTransactional: true }));
+    const read = async (groupId: string, readUncommitted: boolean) => {
+      const consumer = cluster.kafka().consumer({ groupId, readUncommitted });
+      const seen: string[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(`${message.offset}:${message.value!.toString()}`) });
+      await cluster.advance(10_000);
+      return { consumer, seen };
+    };
+    const committed = await read('rc', false);
+    const uncommitted = await read('ru', true);
+    expect(committed.seen).to.deep.equal(['0:plain-0']);
+    expect(uncommitted.seen).to.deep.equal(['0:plain-0', '1:aborted-0', '2:aborted-1', '4:open-0']);
+    await e.writeTxnMarker({ topic: 't', partition: 0, producerId: 2, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
+    await e.produce({ topic: 't', partition: 0, records: values(1, 'after') });
+    await cluster.advance(10_000);
+    expect(committed.seen).to.deep.equal(['0:plain-0', '4:open-0', '6:after-0']);
+    await cluster.drive(committed.consumer.disconnect());
+    await cluster.drive(uncommitted.consumer.disconnect());
+    cluster.close();
+  });
+});

@@ -268,7 +268,7 @@ export class Runner {
       // ever letting a timer fire.
       if (fetchFailure !== undefined) throw fetchFailure;
       const watched = active.map(({ topic, partition }) => ({ topic, partition, offset: offsets.position(topic, partition) ?? 0 }));
-      await lifecycle.interruptible(this.cluster.awaitData(watched, this.options.maxWaitTimeInMs));
+      await lifecycle.interruptible(this.cluster.awaitData(watched, this.options.maxWaitTimeInMs, this.options.isolationLevel));
       return;
     }
     this.inFlight = true;

@@ -45,6 +45,7 @@ export const fetch = handler({
       await ctx.engine.awaitData(
         asked.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
         request.maxWaitMs,
+        isolation,
       );
       read = readAll(ctx, asked, request.maxBytes, isolation);
       if (read === 'unreachable') return read;
