@@ -9,7 +9,7 @@
  * Kafka's facts modelled here (LogCleanerManager, Cleaner):
  * - the dirty part starts at the replica's cleaner checkpoint (the end of its last cleaning), or
  *   at the log start; it ends at the first uncleanable offset: the smallest of the last stable
- *   offset (the high watermark, as there are no transactions), the active segment's base, and
+ *   offset (the high watermark, or the first offset of the earliest open transaction), the active segment's base, and
  *   the base of the first dirty segment whose newest record is younger than
  *   `min.compaction.lag.ms` — rounded down to the base of the segment holding it;
  * - dirty ratio = bytes of the segments in the dirty part / bytes of the segments up to it;
@@ -20,6 +20,9 @@
  *   with its offset, timestamp and headers; a record without a key is dropped; a tombstone is kept
  *   until its batch's delete horizon (KIP-534: `delete.retention.ms` after the cleaning that first
  *   kept it) and dropped by the first cleaning at or after it;
+ * - an aborted transaction's records are dropped and shadow no key; transaction markers are kept
+ *   (Kafka also drops a marker once its transaction's records are gone and its delete horizon has
+ *   passed; the twin keeps them, see docs/fidelity.md);
  * - offsets are never renumbered; the log start, log end and high watermark do not move.
  *
  * Each replica cleans its own log, as each broker cleans its own copy; replicas that clean the
@@ -102,7 +105,8 @@ export function logToClean(topic: Topic, partition: Partition, log: ReplicaLog, 
     checkpoint === undefined || checkpoint < log.logStartOffset || checkpoint > log.logEndOffset ? log.logStartOffset : checkpoint;
   const segments = log.segments;
   const active = segments.length - 1;
-  let uncleanable = Math.min(log.highWatermark, segments[active]!.baseOffset);
+  // As Kafka's cleanableOffsets: never past the last stable offset, so an open transaction is not cleaned.
+  let uncleanable = Math.min(log.lastStableOffset, segments[active]!.baseOffset);
   const from = segmentIndexOf(segments, firstDirtyOffset);
   const lag = config['min.compaction.lag.ms'];
   if (lag > 0) {
@@ -193,6 +197,8 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
       for (let r = 0; r < batch.count; r++) {
         const offset = batch.baseOffset + r;
         if (offset < firstDirty || offset >= endOffset) continue;
+        // As Kafka's buildOffsetMap: markers and aborted transactions' records shadow nothing.
+        if (batch.isControl || (batch.isTransactional && log.producerState.isAborted(batch.producerId, offset))) break;
         const key = keyString(batch, r);
         if (key !== null) latest.set(key, offset);
       }
@@ -218,6 +224,10 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
           const offset = batch.baseOffset + r;
           let retain: boolean;
           if (offset >= endOffset) retain = true;
+          // Markers are kept (Kafka drops them only once their transaction's data is gone; the twin does not, see docs/fidelity.md).
+          else if (batch.isControl) retain = true;
+          // As Kafka's cleaner, an aborted transaction's records go.
+          else if (batch.isTransactional && log.producerState.isAborted(batch.producerId, offset)) retain = false;
           else if (!hasKey(batch, r)) retain = false;
           else {
             const found = latest.get(keyString(batch, r)!);

@@ -69,6 +69,7 @@ export const BROKER_CONFIGS = {
   'log.cleaner.max.compaction.lag.ms': { kind: 'long', default: LONG_MAX, min: 1, doc: TOPIC_CONFIGS['max.compaction.lag.ms'].doc },
   'log.message.timestamp.type': { kind: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: TOPIC_CONFIGS['message.timestamp.type'].doc },
   'message.max.bytes': { kind: 'int', default: 1048588, min: 0, doc: TOPIC_CONFIGS['max.message.bytes'].doc },
+  'producer.id.expiration.ms': { kind: 'int', default: 86400000, min: 1, doc: 'How long a broker keeps an idempotent producer\'s state after its last write (without an open transaction).' },
   'replica.lag.time.max.ms': { kind: 'long', default: 30000, min: 1, doc: 'How long a follower may go without catching up before it leaves the ISR.' },
   'unclean.leader.election.enable': { kind: 'boolean', default: false, doc: TOPIC_CONFIGS['unclean.leader.election.enable'].doc },
   'auto.leader.rebalance.enable': { kind: 'boolean', default: true, doc: 'Whether leadership moves back to the preferred replica.' },

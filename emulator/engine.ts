@@ -25,13 +25,14 @@ import type { BrokerDescription } from './controller.js';
 import type { ClusterEvent, EventListener } from './events.js';
 import type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faults.js';
 import * as fetching from './fetch.js';
-import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
+import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, IsolationLevel, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import type { ProducerEntry } from './producers.js';
 import { OFFSETS_TOPIC, type GroupPort } from './groups/port.js';
 import * as producing from './produce.js';
 import * as reassignments from './reassignment.js';
 import type { ListReassignmentsTopic, OngoingTopicReassignment, ReassignableTopic, ReassignableTopicAnswer } from './reassignment.js';
-import type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
+import type { InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
 import { awaitData, failDelayedProduces } from './purgatory.js';
 import { Random } from './random.js';
 import { scheduleRetention } from './retention.js';
@@ -47,7 +48,8 @@ export type { BrokerDescription } from './controller.js';
 export type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faults.js';
 export type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDescription, ReplicaDescription } from './topics.js';
 export type { AlterConfigAnswer, ConfigEntry, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
-export type { ProduceManyRequest, ProduceRequest, ProduceResult } from './produce.js';
+export type { InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
+export type { AbortedTransaction, BatchMetadata, ProducerEntry } from './producers.js';
 export type {
   ListReassignmentsTopic,
   OngoingPartitionReassignment,
@@ -56,7 +58,7 @@ export type {
   ReassignableTopic,
   ReassignableTopicAnswer,
 } from './reassignment.js';
-export type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
+export type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, IsolationLevel, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 
 /** Options for {@link Engine}. */
 export interface ClusterOptions {
@@ -389,14 +391,43 @@ export class Engine {
     return fetching.fetchMany(this.state, request);
   }
 
-  /** A delayed fetch: resolves when any position has data, its partition or topic changes, or after `maxWaitMs`. Never rejects. */
-  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
-    return awaitData(this.state, positions, maxWaitMs);
+  /**
+   * A delayed fetch: resolves when any position has data (below the last stable offset for
+   * read_committed), its partition or topic changes, or after `maxWaitMs`. Never rejects.
+   */
+  awaitData(
+    positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
+    maxWaitMs: number,
+    isolationLevel?: IsolationLevel,
+  ): Promise<void> {
+    return awaitData(this.state, positions, maxWaitMs, isolationLevel);
   }
 
-  /** ListOffsets for one partition. */
-  listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number): ListOffsetsAnswer {
-    return fetching.listOffsets(this.state, topicName, partition, spec, broker);
+  /** ListOffsets for one partition; `latest` is the last stable offset for a read_committed caller. */
+  listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number, isolationLevel?: IsolationLevel): ListOffsetsAnswer {
+    return fetching.listOffsets(this.state, topicName, partition, spec, broker, isolationLevel);
+  }
+
+  // ---------------------------------------------------------------- producers (produce.ts, producers.ts)
+
+  /** InitProducerId: a new producer id (epoch 0) for an idempotent producer; see produce.ts for the transactional case. */
+  initProducerId(request: { transactionalId?: string | null; broker?: number } = {}): InitProducerIdAnswer {
+    return producing.initProducerId(this.state, request);
+  }
+
+  /**
+   * The log side of WriteTxnMarkers, for the transaction coordinator: appends a commit or abort
+   * marker to a partition's leader, ending the producer's transaction there.
+   */
+  writeTxnMarker(request: TxnMarkerRequest): Promise<TxnMarkerResult> {
+    return producing.writeTxnMarker(this.state, request);
+  }
+
+  /** What a partition's leader knows of its producers (DescribeProducers' facts), by producer id; [] without a leader. */
+  describeProducers(topicName: string, partition: number): ProducerEntry[] {
+    const p = this.state.topics.get(topicName)?.partitions[partition];
+    if (p === undefined || p.leader === -1) return [];
+    return p.replicaStates.get(p.leader)!.log.producerState.producers().map((e) => ({ ...e, batches: [...e.batches] }));
   }
 
   /** DeleteRecords for one partition: moves the log start offset up to `offset` (-1: the high watermark). */

@@ -60,6 +60,24 @@ export type ClusterEvent =
         readonly logStartOffset: number;
       })
   | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number })
+  /** InitProducerId gave an idempotent producer (no transactional id) a new producer id, epoch 0. */
+  | (Base & { readonly type: 'producer-id-allocated'; readonly broker: number; readonly producerId: number; readonly producerEpoch: number })
+  /**
+   * A leader answered an idempotent producer's retry of a batch it already has with the batch's
+   * original offsets, writing nothing (Kafka's duplicate detection over a producer's last five batches).
+   */
+  | (Base & TopicPartition & { readonly type: 'duplicate-batch'; readonly producerId: number; readonly producerEpoch: number; readonly baseSequence: number; readonly baseOffset: number })
+  /** A transaction marker (commit or abort) was appended to a partition's log, at `offset`. */
+  | (Base & TopicPartition & {
+        readonly type: 'txn-marker-written';
+        readonly producerId: number;
+        readonly producerEpoch: number;
+        readonly coordinatorEpoch: number;
+        readonly commit: boolean;
+        readonly offset: number;
+        /** First offset of the transaction the marker ended here; -1 when none was open. */
+        readonly firstOffset: number;
+      })
   /**
    * AlterPartitionReassignments started moving a partition: `replicas` is now the targets followed
    * by the replicas being removed; the `adding` ones catch up from the leader and join the ISR.

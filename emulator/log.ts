@@ -4,6 +4,7 @@
  * from a new leader's. Each broker hosting a replica has its own ReplicaLog; they share batch
  * objects, not arrays.
  */
+import { ProducerStateManager } from './producers.js';
 import { readRecords, sliceBatch, type FetchedRecord, type RecordBatch, type RecordRange } from './records.js';
 
 /** One segment: the unit of rolling and of retention. */
@@ -61,6 +62,8 @@ export class ReplicaLog {
    * dirty part starts, the end of the last cleaning. Undefined until the first cleaning.
    */
   cleanerCheckpoint: number | undefined;
+  /** What this replica knows of the idempotent and transactional producers that wrote to it (producers.ts). */
+  readonly producerState = new ProducerStateManager();
 
   constructor(startOffset: number, now: number) {
     this.startOffset = startOffset;
@@ -85,6 +88,15 @@ export class ReplicaLog {
 
   get activeSegment(): Segment {
     return this.segments[this.segments.length - 1]!;
+  }
+
+  /**
+   * The last stable offset: the first offset of the earliest open transaction, capped by this
+   * replica's high watermark (Kafka's UnifiedLog.lastStableOffset). read_committed reads stop here.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producerState.firstUnstableOffset();
+    return unstable === undefined ? this.highWatermark : Math.min(unstable, this.highWatermark);
   }
 
   /** Latest leader epoch this log holds data (or leadership) for, or -1. */
@@ -134,6 +146,7 @@ export class ReplicaLog {
     this.bytes += batch.sizeInBytes;
     this.endOffset = batch.lastOffset + 1;
     this.assignEpoch(batch.leaderEpoch, batch.baseOffset);
+    this.producerState.apply(batch);
     return rolled;
   }
 
@@ -306,6 +319,7 @@ export class ReplicaLog {
     this.endOffset = offset;
     if (this.highWatermark > offset) this.highWatermark = offset;
     while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]!.startOffset >= offset) this.epochs.pop();
+    this.producerState.truncateTo(offset, this.batchesFrom(this.startOffset));
     return removed;
   }
 
@@ -319,6 +333,7 @@ export class ReplicaLog {
     this.highWatermark = offset;
     this.epochs.length = 0;
     this.cleanerCheckpoint = undefined;
+    this.producerState.clear();
   }
 
   /**

@@ -5,15 +5,20 @@
  * Each partition gets its own answer, as in Kafka's ProduceResponse; a rejected write appends
  * nothing.
  */
-import { failure, NONE, type Failure } from '../protocol/errors.js';
+import { failure, NONE, unreachable, type Failure } from '../protocol/errors.js';
 import { hasPolicy } from './config.js';
 import { delayProduce } from './purgatory.js';
-import { packBatch, type ProduceRecord, type RecordBatch } from './records.js';
+import { markerRecord, packBatch, type ProduceRecord, type ProducerFields } from './records.js';
+import type { BatchMetadata } from './producers.js';
 import { appendToReplica, replicate } from './replication.js';
-import { checkLeader, effectiveMinIsr, failed, isUnreachable, partitionOf, type Answer, type EngineState, type Partition } from './state.js';
+import { allocateProducerId, brokerOf, checkLeader, effectiveMinIsr, failed, isUnreachable, partitionOf, type Answer, type EngineState, type Partition } from './state.js';
 
-/** A produce request for one partition. */
-export interface ProduceRequest {
+/**
+ * A produce request for one partition. An idempotent producer's batch carries its producer id,
+ * epoch and the sequence number of its first record (`producerId`, `producerEpoch`,
+ * `baseSequence`; -1 or omitted for a plain producer), and a transactional one `isTransactional`.
+ */
+export interface ProduceRequest extends Omit<ProducerFields, 'isControl'> {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly ProduceRecord[];
@@ -49,7 +54,7 @@ export interface ProduceResult extends Answer {
 
 /** Kafka's Produce request: one acks and timeout, sent to one broker, for any number of partitions. */
 export interface ProduceManyRequest {
-  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly records: readonly ProduceRecord[] }[];
+  readonly partitions: readonly (Omit<ProducerFields, 'isControl'> & { readonly topic: string; readonly partition: number; readonly records: readonly ProduceRecord[] })[];
   /** @defaultValue -1 */
   readonly acks?: number;
   /** @defaultValue 30000 */
@@ -68,7 +73,7 @@ export interface ProduceManyRequest {
  */
 export function produce(s: EngineState, request: ProduceRequest): Promise<ProduceResult> {
   const acks = request.acks ?? -1;
-  let appended: { p: Partition; batch: RecordBatch } | Failure;
+  let appended: Appended | Failure;
   try {
     appended = append(s, request, acks);
   } catch (e) {
@@ -79,17 +84,17 @@ export function produce(s: EngineState, request: ProduceRequest): Promise<Produc
     return Promise.resolve({ topic: request.topic, partition: request.partition, errorCode: NONE, errorMessage: null, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 });
   }
   if (failed(appended)) return Promise.resolve(refused(request, appended));
-  const { p, batch } = appended;
+  const { p } = appended;
   const result: ProduceResult = {
     topic: request.topic,
     partition: request.partition,
     errorCode: NONE,
     errorMessage: null,
-    baseOffset: batch.baseOffset,
-    logAppendTime: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : -1,
+    baseOffset: appended.baseOffset,
+    logAppendTime: appended.logAppendTime,
     logStartOffset: p.replicaStates.get(p.leader)!.log.logStartOffset,
   };
-  const requiredOffset = batch.lastOffset + 1;
+  const requiredOffset = appended.lastOffset + 1;
   if (acks === 1 || p.highWatermark >= requiredOffset) return Promise.resolve(result);
   return new Promise<ProduceResult>((resolve) => {
     delayProduce(s, p, requiredOffset, request.timeout ?? 30000, (error) =>
@@ -101,14 +106,26 @@ export function produce(s: EngineState, request: ProduceRequest): Promise<Produc
 /** Kafka's Produce request over many partitions: answers every partition, in the order asked. */
 export function produceMany(s: EngineState, request: ProduceManyRequest): Promise<ProduceResult[]> {
   const { acks, timeout, broker } = request;
-  return Promise.all(request.partitions.map(({ topic, partition, records }) => produce(s, { topic, partition, records, acks, timeout, broker })));
+  return Promise.all(request.partitions.map((x) => produce(s, { ...x, acks, timeout, broker })));
 }
 
 function refused(request: ProduceRequest, error: Failure): ProduceResult {
   return { topic: request.topic, partition: request.partition, ...error, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
 }
 
-function append(s: EngineState, request: ProduceRequest, acks: number): { p: Partition; batch: RecordBatch } | Failure {
+/**
+ * What the leader's log did with a write: appended a batch, or (an idempotent producer's retry)
+ * found it among the producer's last batches and answers its original offsets, as Kafka's
+ * UnifiedLog.append does (with the duplicate's timestamp as its log append time).
+ */
+interface Appended {
+  readonly p: Partition;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly logAppendTime: number;
+}
+
+function append(s: EngineState, request: ProduceRequest, acks: number): Appended | Failure {
   if (acks !== 0 && acks !== 1 && acks !== -1) return failure('INVALID_REQUIRED_ACKS', `acks must be -1, 0 or 1, got ${String(acks)}`);
   const p = partitionOf(s, request.topic, request.partition);
   if (failed(p)) return p;
@@ -140,9 +157,12 @@ function append(s: EngineState, request: ProduceRequest, acks: number): { p: Par
     timestamps[i] = timestamp;
   }
   const leader = p.replicaStates.get(p.leader)!;
+  const producer = producerFieldsOf(request, records.length, `${p.topic.name}-${p.index}`);
+  if (failed(producer)) return producer;
   // The batch copies the records' bytes, as a broker's log does: what was sent is what is read.
-  const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' } as const;
+  const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime', ...producer } as const;
   let refusal: Failure | undefined;
+  let duplicate: BatchMetadata | undefined;
   const batch = packBatch(p.arena, records, timestamps, meta, (size) => {
     if (size > config['max.message.bytes']) {
       refusal = failure(
@@ -159,12 +179,176 @@ function append(s: EngineState, request: ProduceRequest, acks: number): { p: Par
       // As Kafka: the size checks (UnifiedLog.analyzeAndValidateRecords) come before LogValidator's key check.
       refusal = keylessRecordErrors(records, `${p.topic.name}-${p.index}`);
     }
-    return refusal === undefined;
+    if (refusal === undefined && producer.producerId >= 0) {
+      // As UnifiedLog.append: the producer's state is checked after the batch itself, before anything is written.
+      const checked = leader.log.producerState.check(
+        { ...producer, count: records.length },
+        `${p.topic.name}-${p.index}`,
+        meta.baseOffset,
+        now,
+        s.config['producer.id.expiration.ms'],
+      );
+      if (checked !== undefined && 'duplicate' in checked) duplicate = checked.duplicate;
+      else refusal = checked;
+    }
+    return refusal === undefined && duplicate === undefined;
   });
+  if (duplicate !== undefined) {
+    s.log.record({
+      type: 'duplicate-batch',
+      topic: p.topic.name,
+      partition: p.index,
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      baseSequence: producer.baseSequence,
+      baseOffset: duplicate.firstOffset,
+    });
+    return { p, baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: duplicate.timestamp };
+  }
   if (batch === undefined) return refusal!;
   appendToReplica(s, p, leader, batch);
   replicate(s, p);
-  return { p, batch };
+  return { p, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, logAppendTime: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : -1 };
+}
+
+/**
+ * A request's producer fields, checked: all -1 (a plain producer) or a producer id and epoch
+ * with a sequence number, as Kafka's DefaultRecordBatch holds them (int64, int16, int32).
+ */
+function producerFieldsOf(
+  request: ProduceRequest,
+  count: number,
+  partition: string,
+): { producerId: number; producerEpoch: number; baseSequence: number; isTransactional: boolean } | Failure {
+  const producerId = request.producerId ?? -1;
+  const producerEpoch = request.producerEpoch ?? -1;
+  const baseSequence = request.baseSequence ?? -1;
+  const isTransactional = request.isTransactional ?? false;
+  if (producerId === -1 && !isTransactional) return { producerId, producerEpoch: -1, baseSequence: -1, isTransactional };
+  if (!Number.isSafeInteger(producerId) || producerId < 0) {
+    return failure('INVALID_RECORD', `A transactional batch to ${partition} needs a producer id, got ${String(producerId)}`);
+  }
+  if (!Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 32767) {
+    return failure('INVALID_RECORD', `Producer ${producerId}'s batch to ${partition} has epoch ${String(producerEpoch)}: an int16 from 0 is needed`);
+  }
+  if (!Number.isInteger(baseSequence) || baseSequence < 0 || baseSequence > 2147483647) {
+    // Kafka's LogValidator: "Invalid sequence number ... for batch from producer" is an InvalidRecordException.
+    return failure('INVALID_RECORD', `Producer ${producerId}'s batch to ${partition} has base sequence ${String(baseSequence)}: an int32 from 0 is needed (${count} record(s))`);
+  }
+  return { producerId, producerEpoch, baseSequence, isTransactional };
+}
+
+/** InitProducerId's answer: the producer id and epoch, or the error and -1. */
+export interface InitProducerIdAnswer extends Answer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+/**
+ * InitProducerId. Without a transactional id (an idempotent producer), any broker answers with a
+ * new producer id from its block and epoch 0, whatever id and epoch the request names (Kafka's
+ * TransactionCoordinator.handleInitProducerId: "blindly accept"). With one, it would need the
+ * transaction coordinator, which the twin does not have yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * fatal in kafkajs and Kafka's producer alike, so a transactional producer fails at once rather
+ * than retrying (see docs/fidelity.md).
+ */
+export function initProducerId(s: EngineState, request: { readonly transactionalId?: string | null; readonly broker?: number }): InitProducerIdAnswer {
+  const broker = request.broker ?? s.brokers.find((b) => b.running && !b.isolated)?.id;
+  if (broker === undefined) return { ...failure('GROUP_COORDINATOR_NOT_AVAILABLE', 'No broker is running'), producerId: -1, producerEpoch: -1 };
+  const b = brokerOf(s, broker);
+  if (!b.running) return { ...unreachable(broker, 'stopped'), producerId: -1, producerEpoch: -1 };
+  if (b.isolated) return { ...unreachable(broker, 'isolated from the network'), producerId: -1, producerEpoch: -1 };
+  const transactionalId = request.transactionalId ?? null;
+  if (transactionalId !== null) {
+    return {
+      ...failure('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', `kafka-twin has no transaction coordinator yet: transactional id ${JSON.stringify(transactionalId)} cannot be used (see docs/fidelity.md)`),
+      producerId: -1,
+      producerEpoch: -1,
+    };
+  }
+  const producerId = allocateProducerId(s, broker);
+  s.log.record({ type: 'producer-id-allocated', broker, producerId, producerEpoch: 0 });
+  return { errorCode: NONE, errorMessage: null, producerId, producerEpoch: 0 };
+}
+
+/** A transaction marker for one partition, as the transaction coordinator's WriteTxnMarkers sends it. */
+export interface TxnMarkerRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  /** True: commit; false: abort. */
+  readonly commit: boolean;
+  /**
+   * How long the write waits for the in-sync replicas, in cluster ms.
+   * @defaultValue 30000
+   */
+  readonly timeout?: number;
+}
+
+/** A marker's answer for one partition: its offset, or the error and -1. */
+export interface TxnMarkerResult extends Answer {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Appends a commit or abort marker to a partition's leader (Kafka's WriteTxnMarkers, origin
+ * COORDINATOR): one control batch holding one control record, key version+type and value
+ * version+coordinator epoch, taking one offset. It ends the producer's open transaction there:
+ * an abort enters the aborted-transaction index, and the last stable offset moves on. Answers
+ * once every in-sync replica has it, as an acks=all write (REQUEST_TIMED_OUT after `timeout`);
+ * INVALID_PRODUCER_EPOCH for an older producer epoch, TRANSACTION_COORDINATOR_FENCED for an older
+ * coordinator epoch, NOT_ENOUGH_REPLICAS below min.insync.replicas.
+ */
+export function writeTxnMarker(s: EngineState, request: TxnMarkerRequest): Promise<TxnMarkerResult> {
+  const { topic, partition } = request;
+  const refuse = (f: Failure) => Promise.resolve<TxnMarkerResult>({ topic, partition, ...f, offset: -1 });
+  const p = partitionOf(s, topic, partition);
+  if (failed(p)) return refuse(p);
+  const notLeader = checkLeader(s, p, undefined);
+  if (notLeader !== undefined) return refuse(notLeader);
+  const { producerId, producerEpoch, coordinatorEpoch, commit } = request;
+  if (!Number.isSafeInteger(producerId) || producerId < 0 || !Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 32767) {
+    return refuse(failure('INVALID_REQUEST', `A transaction marker needs a producer id and an int16 epoch, got ${String(producerId)} and ${String(producerEpoch)}`));
+  }
+  if (!Number.isInteger(coordinatorEpoch) || coordinatorEpoch < 0) return refuse(failure('INVALID_REQUEST', `Coordinator epoch must be an integer from 0, got ${String(coordinatorEpoch)}`));
+  if (p.isr.length < effectiveMinIsr(p)) {
+    return refuse(
+      failure(
+        'NOT_ENOUGH_REPLICAS',
+        `The size of the current ISR [${p.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${effectiveMinIsr(p)} for partition ${p.topic.name}-${p.index}`,
+      ),
+    );
+  }
+  const leader = p.replicaStates.get(p.leader)!;
+  const log = leader.log;
+  const name = `${p.topic.name}-${p.index}`;
+  const fenced = log.producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch, name, log.logEndOffset);
+  if (fenced !== undefined) return refuse(fenced);
+  const now = s.clock.now();
+  const firstOffset = log.producerState.hasOpenTransaction(producerId) ? (log.producerState.entry(producerId, now, Infinity)?.txnFirstOffset ?? -1) : -1;
+  const batch = packBatch(p.arena, [markerRecord(commit, coordinatorEpoch)], Float64Array.of(now), {
+    baseOffset: log.logEndOffset,
+    leaderEpoch: p.leaderEpoch,
+    timestampType: 'CreateTime',
+    producerId,
+    producerEpoch,
+    isTransactional: true,
+    isControl: true,
+  });
+  appendToReplica(s, p, leader, batch);
+  s.log.record({ type: 'txn-marker-written', topic, partition, producerId, producerEpoch, coordinatorEpoch, commit, offset: batch.baseOffset, firstOffset });
+  replicate(s, p);
+  const result: TxnMarkerResult = { topic, partition, errorCode: NONE, errorMessage: null, offset: batch.baseOffset };
+  if (p.highWatermark > batch.baseOffset) return Promise.resolve(result);
+  return new Promise<TxnMarkerResult>((resolve) => {
+    delayProduce(s, p, batch.baseOffset + 1, request.timeout ?? 30000, (error) =>
+      resolve(error === undefined ? result : { ...result, errorCode: error.errorCode, errorMessage: error.errorMessage }),
+    );
+  });
 }
 
 /**

@@ -70,10 +70,15 @@ export function awaitData(
   s: EngineState,
   positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
   maxWaitMs: number,
+  isolationLevel: 'read_uncommitted' | 'read_committed' = 'read_uncommitted',
 ): Promise<void> {
   for (const { topic, partition, offset } of positions) {
     const p = s.topics.get(topic)?.partitions[partition];
-    if (p === undefined || p.leader === -1 || p.highWatermark > offset) return Promise.resolve();
+    if (p === undefined || p.leader === -1) return Promise.resolve();
+    // As Kafka's DelayedFetch: a read_committed reader waits for data below the last stable offset, not the high watermark.
+    const unstable = isolationLevel === 'read_committed' ? p.replicaStates.get(p.leader)!.log.producerState.firstUnstableOffset() : undefined;
+    const readable = unstable === undefined ? p.highWatermark : Math.min(unstable, p.highWatermark);
+    if (readable > offset) return Promise.resolve();
   }
   const watched = new Set(positions.map((x) => s.topics.get(x.topic)!.partitions[x.partition]!));
   return new Promise<void>((resolve) => {

@@ -66,10 +66,79 @@ export interface RecordBatch {
    * batch's tombstones. Undefined until then.
    */
   readonly deleteHorizon?: number;
+  /** The idempotent producer that wrote the batch (Kafka's producerId); -1 for none. */
+  readonly producerId: number;
+  /** That producer's epoch; -1 for none. */
+  readonly producerEpoch: number;
+  /** Sequence number of the first record (the others follow it); -1 for none. */
+  readonly baseSequence: number;
+  /** Part of a transaction: hidden from read_committed readers until its commit marker. */
+  readonly isTransactional: boolean;
+  /** A control batch: one commit or abort marker (see {@link markerOf}), never handed to applications. */
+  readonly isControl: boolean;
+}
+
+/** What a batch says about its producer; every field has Kafka's "none" (-1, false) when omitted. */
+export interface ProducerFields {
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  readonly baseSequence?: number;
+  readonly isTransactional?: boolean;
+  readonly isControl?: boolean;
+}
+
+/** Kafka's "none" for the producer fields of a batch. */
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+
+/** Sequence number of a batch's last record (sequences wrap from 2^31-1 to 0, as Kafka's DefaultRecordBatch.incrementSequence). */
+export function lastSequenceOf(batch: RecordBatch): number {
+  return batch.baseSequence < 0 ? NO_SEQUENCE : incrementSequence(batch.baseSequence, batch.count - 1);
+}
+
+/** `sequence + increment`, wrapping past 2^31-1 to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  const next = sequence + increment;
+  return next > INT32_MAX ? next - INT32_MAX - 1 : next;
+}
+const INT32_MAX = 2147483647;
+
+/**
+ * The commit or abort marker of a control batch, decoded from its one record as Kafka's
+ * EndTransactionMarker: key = version int16 (0) + type int16 (0 abort, 1 commit), value =
+ * version int16 (0) + coordinatorEpoch int32. Undefined for a batch that is not one.
+ */
+export function markerOf(batch: RecordBatch): { readonly commit: boolean; readonly coordinatorEpoch: number } | undefined {
+  if (!batch.isControl || batch.count === 0) return undefined;
+  const at = batch.layout[0]!;
+  const keyLength = batch.layout[1]!;
+  const valueLength = batch.layout[2]!;
+  if (keyLength < 4 || valueLength < 6) return undefined;
+  const type = batch.data.readInt16BE(at + 2);
+  return { commit: type === 1, coordinatorEpoch: batch.data.readInt32BE(at + keyLength + 2) };
+}
+
+/** The key and value of a control record as Kafka writes an end-transaction marker. */
+export function markerRecord(commit: boolean, coordinatorEpoch: number): { key: Buffer; value: Buffer } {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(commit ? 1 : 0, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(coordinatorEpoch, 2);
+  return { key, value };
 }
 
 /** The headers of a record without any: one shared frozen list rather than one allocated per record. */
 export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/** Where a new batch goes and who wrote it. */
+export interface BatchMeta extends ProducerFields {
+  readonly baseOffset: number;
+  readonly leaderEpoch: number;
+  readonly timestampType: TimestampType;
+}
 
 /**
  * Packs records into a batch, copying their bytes into `arena`; `timestamps` are the records'
@@ -81,20 +150,20 @@ export function packBatch(
   arena: ByteArena,
   records: readonly ProduceRecord[],
   timestamps: Float64Array,
-  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  meta: BatchMeta,
 ): RecordBatch;
 export function packBatch(
   arena: ByteArena,
   records: readonly ProduceRecord[],
   timestamps: Float64Array,
-  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  meta: BatchMeta,
   acceptSize: (sizeInBytes: number) => boolean,
 ): RecordBatch | undefined;
 export function packBatch(
   arena: ByteArena,
   records: readonly ProduceRecord[],
   timestamps: Float64Array,
-  meta: { readonly baseOffset: number; readonly leaderEpoch: number; readonly timestampType: TimestampType },
+  meta: BatchMeta,
   acceptSize?: (sizeInBytes: number) => boolean,
 ): RecordBatch | undefined {
   const count = records.length;
@@ -144,6 +213,11 @@ export function packBatch(
     layout,
     timestamps,
     headers,
+    producerId: meta.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: meta.producerEpoch ?? NO_PRODUCER_EPOCH,
+    baseSequence: meta.baseSequence ?? NO_SEQUENCE,
+    isTransactional: meta.isTransactional ?? false,
+    isControl: meta.isControl ?? false,
   };
 }
 
@@ -178,6 +252,8 @@ export function sliceBatch(batch: RecordBatch, from: number, to: number = batch.
     layout,
     timestamps,
     headers,
+    // The slice's first record keeps its own sequence number.
+    baseSequence: batch.baseSequence < 0 ? NO_SEQUENCE : incrementSequence(batch.baseSequence, from),
   };
 }
 
@@ -240,6 +316,11 @@ export function compactBatch(batch: RecordBatch, keep: Uint8Array, arena: ByteAr
       timestamps,
       headers,
       ...(deleteHorizon === undefined ? {} : { deleteHorizon }),
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence < 0 ? NO_SEQUENCE : incrementSequence(batch.baseSequence, from),
+      isTransactional: batch.isTransactional,
+      isControl: batch.isControl,
     });
   }
   return out;
@@ -331,6 +412,7 @@ export function readRecords(ranges: readonly RecordRange[]): FetchedRecord[] {
       timestamp: batch.timestamps[i]!,
       timestampType: batch.timestampType,
       leaderEpoch: batch.leaderEpoch,
+      ...(batch.isControl ? { isControl: true } : {}),
     });
   });
   return out;
@@ -385,6 +467,8 @@ export interface FetchedRecord extends StoredRecord {
   readonly offset: number;
   readonly timestampType: TimestampType;
   readonly leaderEpoch: number;
+  /** Set (true) on a transaction marker, which a broker's Fetch returns and a client never hands to its application. */
+  readonly isControl?: true;
 }
 
 /** Fixed overhead of a v2 record batch header (Kafka's RECORD_BATCH_OVERHEAD). */

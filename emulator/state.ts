@@ -155,6 +155,13 @@ export class EngineState {
    * (emulator/reassignment.ts; a hook, since replication must not import the controller).
    */
   afterIsrExpansion: ((p: Partition) => void) | undefined = undefined;
+  /**
+   * Producer ids: as Kafka's controller (ProducerIdControlManager), each broker takes blocks of
+   * 1000 consecutive ids from one cluster-wide counter, the first block starting at 0, and hands
+   * them out in order; the broker's current block by broker id.
+   */
+  readonly producerIdBlocks = new Map<number, { next: number; end: number }>();
+  nextProducerIdBlock = 0;
 
   constructor(
     readonly clock: Clock,
@@ -292,6 +299,20 @@ export function forgetMetadata(s: EngineState): void {
  */
 export function effectiveMinIsr(p: Partition): number {
   return Math.min(p.topic.config['min.insync.replicas'], p.replicas.length);
+}
+
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
+/** The next producer id broker `broker` hands out, taking a new block when its own is used up. */
+export function allocateProducerId(s: EngineState, broker: number): number {
+  let block = s.producerIdBlocks.get(broker);
+  if (block === undefined || block.next >= block.end) {
+    block = { next: s.nextProducerIdBlock, end: s.nextProducerIdBlock + PRODUCER_ID_BLOCK_SIZE };
+    s.nextProducerIdBlock += PRODUCER_ID_BLOCK_SIZE;
+    s.producerIdBlocks.set(broker, block);
+  }
+  return block.next++;
 }
 
 /** Runs `fn` every `interval` ms of cluster time until the engine closes. */

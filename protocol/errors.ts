@@ -193,7 +193,13 @@ export type TwinErrorType =
   | 'INVALID_RECORD'
   | 'TOPIC_DELETION_DISABLED'
   | 'FENCED_INSTANCE_ID'
-  | 'OFFSET_METADATA_TOO_LARGE';
+  | 'OFFSET_METADATA_TOO_LARGE'
+  // Idempotent and transactional producers (emulator/producers.ts).
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'INVALID_TXN_STATE'
+  | 'TRANSACTION_COORDINATOR_FENCED'
+  | 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
 
 /**
  * Builds the kafkajs error a real cluster would surface for `type`. `detail` names the problem

@@ -18,6 +18,7 @@ import type {
   FetchResult,
   MetadataAnswer,
   OffsetSpec,
+  IsolationLevel,
   PartitionDescription,
   ProduceRequest,
   ProduceResult,
@@ -249,8 +250,8 @@ export class TwinCluster {
   /** Writes records to a partition's leader; rejects with the kafkajs error of a failed answer. */
   produce(request: ProduceRequest): Promise<ProduceResult> {
     if (this.engine.noFaults) return this.engine.produce(request).then(produced);
-    const { topic, partition, acks, timeout, broker, records } = request;
-    return this.produceMany({ partitions: [{ topic, partition, records }], acks, timeout, broker }).then((answers) => answers[0]!);
+    const { acks, timeout, broker, ...entry } = request;
+    return this.produceMany({ partitions: [entry], acks, timeout, broker }).then((answers) => answers[0]!);
   }
 
   /** One Produce request for many partitions (to one broker); rejects with the kafkajs error of the first failed partition. */
@@ -288,17 +289,31 @@ export class TwinCluster {
   }
 
   /** A delayed fetch (see {@link Engine.awaitData}). Never rejects. */
-  awaitData(positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[], maxWaitMs: number): Promise<void> {
-    return this.engine.awaitData(positions, maxWaitMs);
+  awaitData(
+    positions: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
+    maxWaitMs: number,
+    isolationLevel?: IsolationLevel,
+  ): Promise<void> {
+    return this.engine.awaitData(positions, maxWaitMs, isolationLevel);
   }
 
-  /** ListOffsets for one partition. */
-  listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number): { offset: number; timestamp: number } {
+  /** ListOffsets for one partition; `latest` is the last stable offset for a read_committed caller. */
+  listOffsets(topicName: string, partition: number, spec: OffsetSpec, broker?: number, isolationLevel?: IsolationLevel): { offset: number; timestamp: number } {
     const to = broker ?? (() => this.requestFaults.leaderOf(topicName, partition));
     return this.requestFaults.sync({ api: 'ListOffsets', broker: to, partitions: [{ topic: topicName, partition }] }, () => {
-      const answer = this.engine.listOffsets(topicName, partition, spec, broker);
+      const answer = this.engine.listOffsets(topicName, partition, spec, broker, isolationLevel);
       if (answer.errorCode !== NONE) fail(answer);
       return { offset: answer.offset, timestamp: answer.timestamp };
+    });
+  }
+
+  /** InitProducerId for an idempotent producer (kafkajs asks any broker); rejects with the kafkajs error of a failed answer. */
+  initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    const broker = this.requestFaults.anyBroker();
+    return this.requestFaults.async({ api: 'InitProducerId', broker }, async () => {
+      const answer = this.engine.initProducerId({ broker: broker === -1 ? undefined : broker });
+      if (answer.errorCode !== NONE) fail(answer);
+      return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
     });
   }
 

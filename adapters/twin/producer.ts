@@ -36,6 +36,8 @@ export class TwinProducer implements Producer {
   private readonly log: ProducerLog;
   /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
   private release: (() => void) | undefined;
+  /** The idempotent producer's id, epoch and sequence numbers; undefined for a plain producer. */
+  private readonly idempotence: Idempotence | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -44,11 +46,12 @@ export class TwinProducer implements Producer {
     rootLogger: Logger = loggerFor(cluster),
   ) {
     this.log = new ProducerLog(rootLogger);
-    if (config.transactionalId !== undefined || config.idempotent === true) {
-      throw new KafkaJSNonRetriableError('Transactions and idempotent producers are not supported by kafka-twin yet (see docs/fidelity.md)');
+    if (config.transactionalId !== undefined) {
+      throw new KafkaJSNonRetriableError('Transactions (transactionalId) are not supported by kafka-twin yet: it has no transaction coordinator (see docs/fidelity.md)');
     }
     this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
     this.retry = { ...clientRetry, ...config.retry };
+    if (config.idempotent === true) this.idempotence = new Idempotence(cluster, this.retry);
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
     this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.producer, name, e));
   }
@@ -57,6 +60,8 @@ export class TwinProducer implements Producer {
     this.status = 'connected';
     this.release ??= this.cluster.keepAlive();
     this.instrumentation.emit(PRODUCER_EVENTS.CONNECT, null);
+    // As kafkajs: an idempotent producer gets its producer id once, on its first connect.
+    if (this.idempotence !== undefined && !this.idempotence.initialized) await this.idempotence.initProducerId();
   }
 
   async disconnect(): Promise<void> {
@@ -94,6 +99,9 @@ export class TwinProducer implements Producer {
 
   async sendBatch({ acks = -1, timeout = 30000, compression, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
     if (topicMessages.some(({ topic }) => !topic)) throw new KafkaJSNonRetriableError('Invalid topic');
+    if (this.idempotence !== undefined && acks !== -1) {
+      throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees");
+    }
     for (const { topic, messages } of topicMessages) {
       if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
       const missing = messages.find((m) => m.value === undefined);
@@ -171,18 +179,45 @@ export class TwinProducer implements Producer {
     timeout: number,
     compression: number | undefined,
   ): Promise<RecordMetadata[]> {
+    const idempotence = this.idempotence;
+    if (idempotence !== undefined) return idempotence.serialized(broker, () => this.request(broker, entries, acks, timeout, compression, idempotence));
+    return this.request(broker, entries, acks, timeout, compression, undefined);
+  }
+
+  private async request(
+    broker: number,
+    entries: { topic: string; partition: number; messages: Message[] }[],
+    acks: number,
+    timeout: number,
+    compression: number | undefined,
+    idempotence: Idempotence | undefined,
+  ): Promise<RecordMetadata[]> {
     const now = this.cluster.now();
-    const partitions = entries.map(({ topic, partition, messages }) => ({ topic, partition, records: messages.map((m) => toProduceRecord(m, now)) }));
+    const partitions = entries.map(({ topic, partition, messages }) => ({
+      topic,
+      partition,
+      records: messages.map((m) => toProduceRecord(m, now)),
+      ...idempotence?.nextBatch(topic, partition, messages.length),
+    }));
     // As kafkajs encoding the request: each partition's records through the registered codec (see
     // codecs.ts). kafkajs's send hands back any error that is not retriable at once, as it is.
     const compressed =
       compression === undefined || compression === 0
         ? undefined
         : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
+            for (const { topic, partition, messages } of entries) idempotence?.giveBack(topic, partition, messages.length);
             throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
           });
     // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
-    const answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
+    let answers: ProduceResult[];
+    try {
+      answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
+    } catch (e) {
+      // As kafkajs's sendMessages: a failed request gives its sequence numbers back, so the retry
+      // sends the same batches with the same sequences and the broker recognises any it already has.
+      for (const { topic, partition, messages } of entries) idempotence?.giveBack(topic, partition, messages.length);
+      throw e;
+    }
     compressed?.remember(answers);
     if (acks === 0) return [];
     return answers.map(toRecordMetadata);
@@ -198,4 +233,67 @@ function toRecordMetadata(r: ProduceResult): RecordMetadata {
     logAppendTime: String(r.logAppendTime),
     logStartOffset: String(r.logStartOffset),
   };
+}
+
+const INT32_MAX = 2147483647;
+
+/**
+ * kafkajs's idempotent producer (its eosManager without transactions): the rules its producer
+ * enforces, the producer id from InitProducerId, a sequence number per partition advanced when a
+ * batch is sent and given back when its request fails, and one request at a time per broker (its
+ * broker lock), so sequences reach each broker in order.
+ */
+class Idempotence {
+  private producerId = -1;
+  private producerEpoch = -1;
+  private readonly sequences = new Map<string, number>();
+  private readonly locks = new Map<number, Promise<unknown>>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly retry: RetryOptions,
+  ) {
+    if (retry.retries !== undefined && retry.retries < 1) {
+      throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors');
+    }
+  }
+
+  get initialized(): boolean {
+    return this.producerId >= 0;
+  }
+
+  async initProducerId(): Promise<void> {
+    const { producerId, producerEpoch } = await withRetries(this.cluster, this.retry, () => this.cluster.initProducerId());
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.sequences.clear();
+  }
+
+  /** The producer fields of the next batch of `count` records to a partition, its sequence taken. */
+  nextBatch(topic: string, partition: number, count: number): { producerId: number; producerEpoch: number; baseSequence: number } {
+    const key = `${topic}\u0000${partition}`;
+    const baseSequence = this.sequences.get(key) ?? 0;
+    this.advance(key, baseSequence, count);
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence };
+  }
+
+  /** Gives back the sequence numbers of a batch whose request failed. */
+  giveBack(topic: string, partition: number, count: number): void {
+    const key = `${topic}\u0000${partition}`;
+    this.advance(key, this.sequences.get(key) ?? 0, -count);
+  }
+
+  private advance(key: string, from: number, increment: number): void {
+    // As kafkajs's updateSequence: an int32 in the batch, rotated to 0 when it would pass the maximum.
+    const next = from + increment;
+    this.sequences.set(key, next >= INT32_MAX ? 0 : next);
+  }
+
+  /** Runs `send` once every earlier request to `broker` has finished. */
+  serialized<T>(broker: number, send: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(broker) ?? Promise.resolve();
+    const run = previous.then(send, send);
+    this.locks.set(broker, run.catch(() => undefined));
+    return run;
+  }
 }

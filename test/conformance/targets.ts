@@ -28,6 +28,7 @@ import { settle as settleMicrotasks, VirtualClock } from '../../emulator/clock.j
 import { Cluster } from '../../src/index.js';
 import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
 import type { AdminConfig, ConsumerConfig, KafkaConfig, logCreator as LogCreator, logLevel as LogLevel, ProducerConfig } from 'kafkajs';
+import type { InjectFaultOptions } from '../../emulator/engine.js';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
@@ -72,6 +73,11 @@ export interface Control {
    * knows it at once.
    */
   knownEverywhere(topic: string, partitions: number): Promise<boolean>;
+  /**
+   * Injects a request fault into the twin's brokers (`cluster.injectFault`); undefined against
+   * real Kafka, which has no such hook: scenarios that need it are twin-only and say so.
+   */
+  readonly injectFault?: (options: InjectFaultOptions) => void;
 }
 
 /** A control plus its cleanup, made fresh per scenario. */
@@ -191,6 +197,7 @@ function twinSession(brokers: number): Session {
       cluster.startBroker(id);
     },
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
+    injectFault: (options) => void cluster.injectFault(options),
     async close() {
       // Disconnecting drives the clock (leave group, final commits); then nothing may run on.
       await cluster.drive(Promise.all([kafka, ...logging].map((k) => k.disconnectAll()))).catch(() => undefined);
@@ -330,6 +337,7 @@ function wireSession(brokers: number): Session {
       cluster.startBroker(id);
     },
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
+    injectFault: (options) => void cluster.injectFault(options),
     async close() {
       await Promise.all([kafka, ...logging].map((k) => k.disconnectAll()));
       cluster.close();

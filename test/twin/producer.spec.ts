@@ -108,7 +108,7 @@ describe('twin producer', () => {
     ]) {
       expect(await bad().catch((e: unknown) => e)).to.be.instanceOf(KafkaJSNonRetriableError);
     }
-    expect(() => new TwinProducer(cluster, { idempotent: true })).to.throw(KafkaJSNonRetriableError, /not supported/);
+    expect(() => new TwinProducer(cluster, { transactionalId: 'tx' })).to.throw(KafkaJSNonRetriableError, /Transactions \(transactionalId\) are not supported/);
   });
 
   it('merges a batch per topic and uses a custom partitioner', async () => {

@@ -122,6 +122,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
         maxBytes: config.maxBytes ?? 10485760,
         minBytes: config.minBytes ?? 1,
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
+        isolationLevel: config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
         retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries, restartOnFailure: retry.restartOnFailure },
       },
       { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit, log },

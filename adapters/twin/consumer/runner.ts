@@ -10,6 +10,7 @@
  */
 import type { Batch, ConsumerRunConfig, OffsetsByTopicPartition, RetryOptions } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
+import { visibleRanges, type IsolationLevel } from '../../../emulator/fetch.js';
 import type { RecordRange } from '../../../emulator/records.js';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, isProtocolError } from '../../../protocol/errors.js';
 import { toKafkaMessages } from '../convert.js';
@@ -88,6 +89,8 @@ export interface RunnerOptions {
   /** A fetch with fewer bytes waits up to maxWaitTimeInMs for more. */
   readonly minBytes: number;
   readonly maxWaitTimeInMs: number;
+  /** kafkajs's `readUncommitted` (false by default: read_committed). */
+  readonly isolationLevel: IsolationLevel;
   readonly retry: Required<Pick<RetryOptions, 'initialRetryTime' | 'maxRetryTime' | 'retries'>> & Pick<RetryOptions, 'restartOnFailure'>;
 }
 
@@ -328,7 +331,7 @@ export class Runner {
     if (read.failure === undefined && read.bytes < this.options.minBytes && lifecycle.is('running')) {
       const deadline = this.cluster.now() + this.options.maxWaitTimeInMs;
       for (let left = this.options.maxWaitTimeInMs; left > 0 && lifecycle.is('running'); left = deadline - this.cluster.now()) {
-        await lifecycle.interruptible(this.cluster.awaitData(read.watched, left));
+        await lifecycle.interruptible(this.cluster.awaitData(read.watched, left, this.options.isolationLevel));
         if (!lifecycle.is('running')) break;
         read = this.read(active, fetchFailure);
         if (read.failure !== undefined || read.bytes >= this.options.minBytes) break;
@@ -380,8 +383,10 @@ export class Runner {
       if (offset === undefined || this.deps.group.isPaused(key(topic, partition)) || offsets.hasSeek(key(topic, partition))) continue;
       try {
         // The records are copied out when their batch is processed, so one partition's messages are alive at a time.
-        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: Math.max(1, Math.min(maxBytesPerPartition, maxBytes - bytes)) });
-        watched.push({ topic, partition, offset: Math.max(offset, result.highWatermark) });
+        const { isolationLevel } = this.options;
+        const result = this.cluster.fetchRanges({ topic, partition, offset, maxBytes: Math.max(1, Math.min(maxBytesPerPartition, maxBytes - bytes)), isolationLevel });
+        // A read_committed reader waits for the last stable offset to move, as Kafka's DelayedFetch.
+        watched.push({ topic, partition, offset: Math.max(offset, isolationLevel === 'read_committed' ? result.lastStableOffset : result.highWatermark) });
         let ranges = result.ranges;
         if (bytes > 0) {
           // Only the response's first batch may exceed the limits.
@@ -392,7 +397,14 @@ export class Runner {
           if (fit < ranges.length) ranges = ranges.slice(0, fit);
         }
         for (const r of ranges) bytes += r.batch.sizeInBytes;
-        if (ranges.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges });
+        // As kafkajs's batch: transaction markers (and, read_committed, aborted records) never reach the application;
+        // a fetch that held only those moves the position past them.
+        const visible = visibleRanges({ ranges, abortedTransactions: result.abortedTransactions });
+        if (visible.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: visible });
+        else if (ranges.length > 0) {
+          const last = ranges[ranges.length - 1]!;
+          offsets.resolve(key(topic, partition), last.batch.baseOffset + last.to - 1);
+        }
       } catch (e) {
         if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
           this.deps.log.offsetOutOfRange(topic, partition, this.deps.group.memberId);

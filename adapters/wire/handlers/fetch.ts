@@ -11,16 +11,20 @@
  * no offsets, as Kafka's full fetch does. v15 moves the replica id into a tagged ReplicaState
  * (consumers send none). From v16 a partition refused with NOT_LEADER_OR_FOLLOWER or
  * FENCED_LEADER_EPOCH names its current leader, whose endpoint the response lists (KIP-951, see
- * leaders.ts). v17 adds a follower's log directory id, which only replicas send.
+ * leaders.ts). v17 adds a follower's log directory id, which only replicas send. A read_committed
+ * fetch (isolation level 1) reads up to the last stable offset and gets the aborted transactions
+ * overlapping what it read; batches carry their producer id, epoch, base sequence, transactional
+ * and control flags as stored, so a client filters markers and aborted records itself.
  */
 import type { FetchRangesResult } from '../../../emulator/engine.js';
-import { copyOut, type RecordRange } from '../../../emulator/records.js';
+import { copyOut, incrementSequence, type RecordRange } from '../../../emulator/records.js';
 import { encodeRecordBatch, Fetch, Writer, type RecordInput } from '../../../protocol/wire/index.js';
 import { handler, type WireContext } from '../handler.js';
 import { big, isUnreachable, num, UNKNOWN_TOPIC_ID, wireTopicId } from './codes.js';
 import { FETCH_HINTED, LeaderHints } from './leaders.js';
 
 type Asked = { readonly topic: string; readonly partition: number; readonly offset: number; readonly maxBytes: number };
+type Isolation = 'read_uncommitted' | 'read_committed';
 
 export const fetch = handler({
   api: Fetch,
@@ -33,7 +37,9 @@ export const fetch = handler({
         ? []
         : t.partitions.map((p) => ({ topic: names[ti]!, partition: p.partition, offset: num(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
     );
-    let read = readAll(ctx, asked, request.maxBytes);
+    const readCommitted = request.isolationLevel === 1;
+    const isolation: Isolation = readCommitted ? 'read_committed' : 'read_uncommitted';
+    let read = readAll(ctx, asked, request.maxBytes, isolation);
     if (read === 'unreachable') return read;
     // Kafka's delayed fetch: it completes once minBytes have come (more data past each partition's
     // high watermark wakes it to count again), or after maxWaitMs with what there is.
@@ -41,13 +47,18 @@ export const fetch = handler({
     while (asked.length > 0 && read.bytes < request.minBytes && ctx.engine.now() < deadline && read.results.every((r) => r.errorCode === 0)) {
       const results: readonly FetchRangesResult[] = read.results;
       await ctx.engine.awaitData(
-        asked.map(({ topic, partition, offset }, i) => ({ topic, partition, offset: Math.max(offset, results[i]!.highWatermark) })),
+        asked.map(({ topic, partition, offset }, i) => ({
+          topic,
+          partition,
+          // A read_committed fetch waits for the last stable offset to move, as Kafka's DelayedFetch.
+          offset: Math.max(offset, readCommitted ? results[i]!.lastStableOffset : results[i]!.highWatermark),
+        })),
         deadline - ctx.engine.now(),
+        isolation,
       );
-      read = readAll(ctx, asked, request.maxBytes);
+      read = readAll(ctx, asked, request.maxBytes, isolation);
       if (read === 'unreachable') return read;
     }
-    const readCommitted = request.isolationLevel === 1;
     let i = 0;
     const results = read.results;
     const batches = read.batches;
@@ -70,8 +81,13 @@ export const fetch = handler({
             highWatermark: big(r.highWatermark),
             lastStableOffset: big(r.lastStableOffset),
             logStartOffset: big(r.logStartOffset),
-            // As Kafka: null under read_uncommitted, the (here always empty) list under read_committed.
-            abortedTransactions: readCommitted ? [] : null,
+            // As Kafka: null under read_uncommitted, the list (empty when none) under read_committed.
+            abortedTransactions:
+              r.abortedTransactions === null
+                ? readCommitted && r.errorCode === 0
+                  ? []
+                  : null
+                : r.abortedTransactions.map((a) => ({ producerId: big(a.producerId), firstOffset: big(a.firstOffset) })),
             preferredReadReplica: -1,
             records,
           };
@@ -114,12 +130,13 @@ function readAll(
   ctx: WireContext,
   asked: readonly Asked[],
   maxBytes: number,
+  isolationLevel: Isolation,
 ): { results: FetchRangesResult[]; batches: Buffer[]; bytes: number } | 'unreachable' {
   const results: FetchRangesResult[] = [];
   const batches: Buffer[] = [];
   let bytes = 0;
   for (const a of asked) {
-    const r = ctx.engine.fetchRanges({ topic: a.topic, partition: a.partition, offset: a.offset, maxBytes: a.maxBytes, broker: ctx.brokerId });
+    const r = ctx.engine.fetchRanges({ topic: a.topic, partition: a.partition, offset: a.offset, maxBytes: a.maxBytes, isolationLevel, broker: ctx.brokerId });
     if (isUnreachable(r, ctx.brokerId)) return 'unreachable';
     // As Kafka: the partition's limit is what is left of maxBytes, and only the response's first batch may exceed it.
     const limit = Math.min(a.maxBytes, maxBytes - bytes);
@@ -170,9 +187,11 @@ export function encodeRanges(ranges: readonly RecordRange[]): Buffer {
         lastOffsetDelta: to - from - 1,
         baseTimestamp: big(first),
         maxTimestamp: big(max),
-        producerId: -1n,
-        producerEpoch: -1,
-        baseSequence: -1,
+        producerId: big(batch.producerId),
+        producerEpoch: batch.producerEpoch,
+        baseSequence: batch.baseSequence < 0 ? -1 : incrementSequence(batch.baseSequence, from),
+        isTransactional: batch.isTransactional,
+        isControl: batch.isControl,
         records: current.records,
       },
       {},

@@ -16,6 +16,7 @@ import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
 import { fetch } from './fetch.js';
 import { GROUP_HANDLERS } from './groups.js';
+import { initProducerId } from './init-producer-id.js';
 import { listOffsets } from './list-offsets.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
 import { metadata } from './metadata.js';
@@ -43,6 +44,7 @@ export const HANDLERS: readonly Handler[] = [
   createPartitions,
   alterPartitionReassignments,
   listPartitionReassignments,
+  initProducerId,
   ...GROUP_HANDLERS,
 ] as readonly Handler[] as Handler[];
 

@@ -1,6 +1,6 @@
 /**
- * ListOffsets (key 2): -1 the high watermark (the last stable offset is the same in the twin,
- * which has no transactions), -2 the log start offset, -3 (v7) the record with the largest
+ * ListOffsets (key 2): -1 the high watermark (from v2 the last stable offset for a read_committed
+ * caller, isolation level 1), -2 the log start offset, -3 (v7) the record with the largest
  * timestamp, -4 (v8, KIP-405) the local log start offset, which without tiered storage is the
  * log start offset, -5 (v9, KIP-1005) the last tiered offset, which without tiered storage Kafka
  * 3.9's UnifiedLog answers as offset -1 and epoch -1; any other timestamp the first record at or
@@ -26,14 +26,15 @@ function specOf(timestamp: bigint): OffsetSpec {
 export const listOffsets = handler({
   api: ListOffsets,
   versions: [0, 9],
-  handle(ctx, _version, request) {
+  handle(ctx, version, request) {
     let silent = false;
+    const isolation = version >= 2 && request.isolationLevel === 1 ? 'read_committed' : 'read_uncommitted';
     const topics = request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         const tiered = p.timestamp === LATEST_TIERED_TIMESTAMP;
         // The last tiered offset still needs the partition's checks (leadership, existence): ask for the latest.
-        const found = ctx.engine.listOffsets(t.name, p.partitionIndex, tiered ? 'latest' : specOf(p.timestamp), ctx.brokerId);
+        const found = ctx.engine.listOffsets(t.name, p.partitionIndex, tiered ? 'latest' : specOf(p.timestamp), ctx.brokerId, isolation);
         if (isUnreachable(found, ctx.brokerId)) silent = true;
         const a = tiered && found.errorCode === 0 ? { ...found, offset: -1, timestamp: -1 } : found;
         return {

@@ -5,9 +5,12 @@
  * that partition alone with CORRUPT_MESSAGE or UNSUPPORTED_COMPRESSION_TYPE, as Kafka's log
  * validation does. acks=0 gets no response at all. From v10 a partition refused with
  * NOT_LEADER_OR_FOLLOWER names its current leader (KIP-951, see leaders.ts); v11 only lets the
- * answer be TRANSACTION_ABORTABLE, which needs transactions.
+ * answer be TRANSACTION_ABORTABLE, which needs transactions. An idempotent or transactional
+ * producer's batch hands its producer id, epoch, base sequence and transactional flag to the
+ * engine, which answers a retried batch with its original offsets; such a partition must carry
+ * exactly one batch (Kafka's rule for v3+, INVALID_RECORD otherwise).
  */
-import type { ProduceResult } from '../../../emulator/engine.js';
+import type { ProduceRequest, ProduceResult } from '../../../emulator/engine.js';
 import type { ProduceRecord } from '../../../emulator/records.js';
 import { decodeRecordBatches, Produce, recordPosition, WireDecodeError } from '../../../protocol/wire/index.js';
 import { handler } from '../handler.js';
@@ -22,11 +25,11 @@ export const produce = handler({
     const answers: (ProduceResult | Promise<ProduceResult>)[] = [];
     for (const t of request.topicData) {
       for (const p of t.partitionData) {
-        const records = recordsOf(p.records);
-        if (typeof records === 'number') {
-          answers.push({ topic: t.name, partition: p.index, errorCode: records, errorMessage: null, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 });
+        const decoded = recordsOf(p.records);
+        if (typeof decoded === 'number') {
+          answers.push({ topic: t.name, partition: p.index, errorCode: decoded, errorMessage: null, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 });
         } else {
-          answers.push(engine.produce({ topic: t.name, partition: p.index, records, acks: request.acks, timeout: request.timeoutMs, broker: brokerId }));
+          answers.push(engine.produce({ topic: t.name, partition: p.index, ...decoded, acks: request.acks, timeout: request.timeoutMs, broker: brokerId }));
         }
       }
     }
@@ -57,8 +60,10 @@ export const produce = handler({
   },
 });
 
-/** A partition's records for the engine, or the error code that fails the partition. */
-function recordsOf(bytes: Buffer | null): ProduceRecord[] | number {
+type Decoded = Pick<ProduceRequest, 'records' | 'producerId' | 'producerEpoch' | 'baseSequence' | 'isTransactional'>;
+
+/** A partition's records and producer fields for the engine, or the error code that fails the partition. */
+function recordsOf(bytes: Buffer | null): Decoded | number {
   let batches;
   try {
     batches = decodeRecordBatches(bytes);
@@ -72,5 +77,10 @@ function recordsOf(bytes: Buffer | null): ProduceRecord[] | number {
       records.push({ key: r.key, value: r.value, headers: r.headers, timestamp: num(recordPosition(batch, r).timestamp) });
     }
   }
-  return records;
+  const first = batches[0];
+  if (first === undefined || (first.producerId < 0n && !first.isTransactional)) return { records };
+  if (batches.length > 1) return INVALID_RECORD;
+  return { records, producerId: num(first.producerId), producerEpoch: first.producerEpoch, baseSequence: first.baseSequence, isTransactional: first.isTransactional };
 }
+
+const INVALID_RECORD = code('INVALID_RECORD');
