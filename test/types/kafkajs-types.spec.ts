@@ -78,6 +78,7 @@ describe('kafkajs types: the twin as kafkajs', () => {
     const description: kafkajs.GroupDescription = await consumer.describeGroup();
     expect(description.state).to.equal('Stable');
     await consumer.disconnect();
+    await producer.disconnect();
     expect(seen).to.have.length(1);
     const message = seen[0] as kafkajs.KafkaMessage & { magicByte: number; isControlRecord: boolean; batchContext: Record<string, unknown> };
     expect(Object.keys(message)).to.deep.equal(['magicByte', 'attributes', 'timestamp', 'offset', 'key', 'value', 'headers', 'isControlRecord', 'batchContext']);
