@@ -9,7 +9,7 @@
  */
 import { isFailure, kafkaError, unreachable, type Failure, type Unreachable } from '../../protocol/errors.js';
 import { partitionForGroup } from '../../protocol/hashing.js';
-import type { TimerId } from '../clock.js';
+import { CoordinatorTimer } from '../groups/timer.js';
 import type { TxnEvent } from './events.js';
 import { fenceAndAbort, markersKey, sendMarkers } from './markers.js';
 import { txnFailure } from './messages.js';
@@ -20,37 +20,6 @@ import { EXPIRATION_ALLOWED, MAX_PRODUCER_EPOCH, TransactionMetadata, type Trans
 /** Timer keys of the two periodic tasks (markers.ts keys each decided transaction's marker sending). */
 export const ABORT_TIMED_OUT_KEY = 'abort-timed-out-transactions';
 export const REMOVE_EXPIRED_KEY = 'remove-expired-transactional-ids';
-
-/** Timers by key on the cluster clock: scheduling a key again replaces its pending timer. */
-export class KeyedTimers {
-  private readonly timers = new Map<string, TimerId>();
-
-  constructor(private readonly clock: TxnPort['clock']) {}
-
-  schedule(key: string, delayMs: number, fn: () => void): void {
-    this.cancel(key);
-    const id = this.clock.schedule(delayMs, () => {
-      this.timers.delete(key);
-      fn();
-    });
-    this.timers.set(key, id);
-  }
-
-  cancel(key: string): void {
-    const id = this.timers.get(key);
-    if (id === undefined) return;
-    this.clock.cancel(id);
-    this.timers.delete(key);
-  }
-
-  isScheduled(key: string): boolean {
-    return this.timers.has(key);
-  }
-
-  cancelAll(): void {
-    for (const key of [...this.timers.keys()]) this.cancel(key);
-  }
-}
 
 /** `__transaction_state` as the coordinator sees it: a leader and a leader epoch per partition. */
 interface StateTopic {
@@ -73,7 +42,8 @@ export interface TransactionCoordinatorOptions {
 
 /** The transaction coordinator of a whole cluster: every broker's share, keyed by partition. */
 export class TransactionCoordinator {
-  readonly timers: KeyedTimers;
+  /** Keyed timers (the group coordinator's kind); the operations apply their own effects. */
+  readonly timers: CoordinatorTimer<void>;
   private topic: StateTopic | undefined;
   /** Transactional ids by `__transaction_state` partition. */
   private readonly byPartition = new Map<number, Map<string, TransactionMetadata>>();
@@ -82,7 +52,7 @@ export class TransactionCoordinator {
     readonly port: TxnPort,
     private readonly options: TransactionCoordinatorOptions = {},
   ) {
-    this.timers = new KeyedTimers(port.clock);
+    this.timers = new CoordinatorTimer<void>(port.clock, () => undefined);
   }
 
   get settings(): TxnSettings {
@@ -271,7 +241,7 @@ export class TransactionCoordinator {
 
   /** `__transaction_state` was deleted: every transactional id goes with it. */
   onTransactionStateTopicDeleted(): void {
-    this.timers.cancelAll();
+    for (const key of this.timers.keys()) this.timers.cancel(key);
     this.byPartition.clear();
     this.topic = undefined;
   }
