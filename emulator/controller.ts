@@ -9,7 +9,7 @@ import { failure } from '../protocol/errors.js';
 import { OFFSETS_TOPIC } from './groups/port.js';
 import type { ReplicaLog } from './log.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
-import { replicate, setIsr, updateHighWatermark } from './replication.js';
+import { knownLogEndOffset, replicate, setIsr, updateHighWatermark } from './replication.js';
 import { scheduleRetention } from './retention.js';
 import { brokerOf, forgetMetadata, isRunning, partitionsOn, type Broker, type EngineState, type Partition } from './state.js';
 
@@ -168,7 +168,8 @@ function setUncleanLeaderHighWatermark(s: EngineState, p: Partition, leaderLog: 
 /**
  * The leader's periodic ISR check (every `replica.lag.time.max.ms / 2`, as in Kafka): a
  * follower is out of sync when the leader has records it lacks and it has not caught up for
- * longer than `replica.lag.time.max.ms`. A follower with everything stays, fetching or not.
+ * longer than `replica.lag.time.max.ms`. A follower with everything stays, fetching or not; one
+ * that has not fetched since the leader changed is behind whatever the leader has, as in Kafka.
  */
 export function shrinkLaggingIsrs(s: EngineState): void {
   const now = s.clock.now();
@@ -180,7 +181,7 @@ export function shrinkLaggingIsrs(s: EngineState): void {
       const lagging = p.isr.filter((b) => {
         if (b === p.leader) return false;
         const r = p.replicaStates.get(b)!;
-        return r.log.logEndOffset < leaderEnd && now - r.lastCaughtUpTime > maxLag;
+        return knownLogEndOffset(p, r) < leaderEnd && now - r.lastCaughtUpTime > maxLag;
       });
       if (lagging.length === 0) continue;
       setIsr(

@@ -95,13 +95,25 @@ export function setIsr(
 }
 
 /**
- * HW = the smallest log end offset in the ISR. Never moves back here; acks=all writes complete as
+ * A replica's log end offset as its leader knows it: the leader's own, or what a follower has
+ * fetched up to in the current leader epoch. A follower that has not fetched since the leader
+ * changed (stopped, isolated, or not yet reached) is unknown, -1, as Kafka's new leader resets
+ * every follower's fetch state (Partition.makeLeader): its log may still hold the old leader's
+ * records at offsets the new leader has written others to, so its length proves nothing.
+ */
+export function knownLogEndOffset(p: Partition, replica: Replica): number {
+  if (replica.broker !== p.leader && replica.mustTruncate) return -1;
+  return replica.log.logEndOffset;
+}
+
+/**
+ * HW = the smallest log end offset in the ISR, as the leader knows them ({@link knownLogEndOffset}). Never moves back here; acks=all writes complete as
  * it moves. As Kafka 3.7+ (KIP-966): it does not move while the ISR is below the effective min ISR.
  */
 export function updateHighWatermark(s: EngineState, p: Partition): void {
   if (p.leader === -1 || p.isr.length < effectiveMinIsr(p)) return;
   let hw = Infinity;
-  for (const b of p.isr) hw = Math.min(hw, p.replicaStates.get(b)!.log.logEndOffset);
+  for (const b of p.isr) hw = Math.min(hw, knownLogEndOffset(p, p.replicaStates.get(b)!));
   if (hw === Infinity || hw <= p.highWatermark) return;
   p.highWatermark = hw;
   wakeDelayedFetches(s, p);
