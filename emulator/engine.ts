@@ -94,7 +94,7 @@ export interface ClusterOptions {
   /**
    * Start time of a virtual clock, in ms since the epoch (the real clock ignores it). The default
    * is a fixed instant, so virtual runs stay deterministic while their timestamps read as recent
-   * dates (see {@link DEFAULT_START_TIME}); pass `Date.now()` for today's at the cost of that.
+   * dates (see {@link DEFAULT_START_TIME}); pass the wall-clock time for today's dates, at the cost of that.
    * @defaultValue 1704067200000 (2024-01-01T00:00:00Z)
    */
   startTime?: number;
