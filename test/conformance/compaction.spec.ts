@@ -229,6 +229,12 @@ conformance('compaction', () => {
       validateOnly: false,
       resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, ...SMALL_SEGMENTS] }],
     });
+    // Kafka applies the new policy when the broker publishes the change: wait until it describes it,
+    // so that the keyless probe below does not land in the log first (the cleaner would drop it).
+    const policy = async () =>
+      (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] }))
+        .resources[0]!.configEntries[0]!.configValue;
+    await c.waitUntil(async () => (await policy()) === 'compact', { message: 'cleanup.policy=compact described' });
     await c.waitUntil(async () => (await rejectionOf(producer.send({ topic, messages: [{ value: 'keyless' }] }))).type === 'INVALID_RECORD', {
       message: 'keyless records refused',
     });
