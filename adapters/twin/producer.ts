@@ -201,20 +201,20 @@ export class TwinProducer implements Producer {
     }));
     // As kafkajs encoding the request: each partition's records through the registered codec (see
     // codecs.ts). kafkajs's send hands back any error that is not retriable at once, as it is.
-    const compressed =
-      compression === undefined || compression === 0
-        ? undefined
-        : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
-            for (const { topic, partition, messages } of entries) idempotence?.giveBack(topic, partition, messages.length);
-            throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
-          });
-    // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
+    let compressed: Awaited<ReturnType<typeof compress>> | undefined;
     let answers: ProduceResult[];
     try {
+      compressed =
+        compression === undefined || compression === 0
+          ? undefined
+          : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
+              throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
+            });
+      // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
       answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
     } catch (e) {
-      // As kafkajs's sendMessages: a failed request gives its sequence numbers back, so the retry
-      // sends the same batches with the same sequences and the broker recognises any it already has.
+      // As kafkajs's sendMessages: a failed request (or a failed encoding) gives its sequence numbers
+      // back, so the retry sends the same batches with the same sequences and the broker recognises any it already has.
       for (const { topic, partition, messages } of entries) idempotence?.giveBack(topic, partition, messages.length);
       throw e;
     }
