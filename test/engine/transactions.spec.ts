@@ -129,7 +129,11 @@ describe('engine: transactions', () => {
     expect(await zombie.send('t', 0, 1, 'late')).to.equal(47);
     expect([zombie.end(true), zombie.end(true, 1)]).to.deep.equal([90, 47]);
     expect(visible(e, 't', 0, 'read_committed')).to.deep.equal([]);
-    expect(eventsOf(e, 'txn-fenced').map((x) => x.reason)).to.deep.equal(['init']);
+    // One bump aborts the zombie's transaction, the next gives the new instance its epoch.
+    expect(eventsOf(e, 'txn-fenced').map((x) => [x.reason, x.fencedEpoch])).to.deep.equal([
+      ['init', zombie.producerEpoch],
+      ['init', zombie.producerEpoch + 1],
+    ]);
   });
 
   it('aborts a transaction open past its timeout on the coordinator\'s schedule', async () => {
