@@ -13,7 +13,7 @@ import { fromKafkaJs } from '../adapters/kafkajs/index.js';
 
 /** One figure beside its reference and target. */
 export interface Row {
-  /** The bench area: throughput, roundtrip, rebalance, memory, scaling, adapter, wire. */
+  /** The bench area: throughput, roundtrip, rebalance, memory, scaling, adapter, wire, compaction, transactions. */
   readonly area: string;
   readonly figure: string;
   readonly value: number;

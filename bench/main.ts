@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter, wire, compaction),
+ * `npm run bench`: runs every area (throughput, roundtrip, rebalance, memory, scaling, adapter, wire, compaction, transactions),
  * prints one table (figure, reference, ratio, target, met or missed by how much) and the scaling
  * curves as markdown, and writes bench/results.json, from which `npm run bench:readme` rebuilds
  * the README's table. Real-Kafka rows run when KAFKA_BOOTSTRAP_SERVERS is set (`npm run bench:kafka`).
@@ -19,6 +19,7 @@ import { rebalance } from './rebalance.js';
 import { roundtrip } from './roundtrip.js';
 import { scaling } from './scaling.js';
 import { redeliveryCount, throughput } from './throughput.js';
+import { transactions } from './transactions.js';
 import { wire } from './wire.js';
 
 /** What bench/results.json holds. */
@@ -44,6 +45,7 @@ export const AREAS: Record<string, (ctx: BenchContext) => Promise<AreaResult>> =
   adapter,
   wire,
   compaction,
+  transactions,
 };
 
 /** The message printed when no broker is configured. */

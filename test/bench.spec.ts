@@ -112,7 +112,7 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
   });
 
   it('every area is registered with runAll', () => {
-    expect(Object.keys(AREAS)).to.deep.equal(['throughput', 'roundtrip', 'rebalance', 'memory', 'scaling', 'adapter', 'wire', 'compaction']);
+    expect(Object.keys(AREAS)).to.deep.equal(['throughput', 'roundtrip', 'rebalance', 'memory', 'scaling', 'adapter', 'wire', 'compaction', 'transactions']);
   });
 
   it('a run of some areas replaces only their rows and notes in the earlier results, and says when it ran', () => {
