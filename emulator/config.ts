@@ -5,6 +5,7 @@
  * the topic requests put it in their answer, the engine's constructor throws it).
  */
 import { failure, type Failure } from '../protocol/errors.js';
+import { TXN_SETTINGS } from './transactions/settings.js';
 
 type Kind = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
 
@@ -81,6 +82,13 @@ export const BROKER_CONFIGS = {
   'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'Partitions of __consumer_offsets; a group lives on the leader of one of them.' },
   'offsets.topic.replication.factor': { kind: 'int', default: 3, min: 1, doc: 'Replication factor of __consumer_offsets (capped at the broker count, see docs/fidelity.md).' },
   'offsets.retention.ms': { kind: 'long', default: WEEK_MS, min: 1, doc: 'How long committed offsets of an empty group are kept.' },
+  'transaction.state.log.num.partitions': { kind: 'int', default: TXN_SETTINGS['transaction.state.log.num.partitions'].default, min: 1, doc: TXN_SETTINGS['transaction.state.log.num.partitions'].doc },
+  'transaction.state.log.replication.factor': { kind: 'int', default: TXN_SETTINGS['transaction.state.log.replication.factor'].default, min: 1, max: 32767, doc: TXN_SETTINGS['transaction.state.log.replication.factor'].doc },
+  'transaction.state.log.min.isr': { kind: 'int', default: TXN_SETTINGS['transaction.state.log.min.isr'].default, min: 1, doc: TXN_SETTINGS['transaction.state.log.min.isr'].doc },
+  'transaction.max.timeout.ms': { kind: 'int', default: TXN_SETTINGS['transaction.max.timeout.ms'].default, min: 1, doc: TXN_SETTINGS['transaction.max.timeout.ms'].doc },
+  'transactional.id.expiration.ms': { kind: 'int', default: TXN_SETTINGS['transactional.id.expiration.ms'].default, min: 1, doc: TXN_SETTINGS['transactional.id.expiration.ms'].doc },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': { kind: 'int', default: TXN_SETTINGS['transaction.abort.timed.out.transaction.cleanup.interval.ms'].default, min: 1, doc: TXN_SETTINGS['transaction.abort.timed.out.transaction.cleanup.interval.ms'].doc },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': { kind: 'int', default: TXN_SETTINGS['transaction.remove.expired.transaction.cleanup.interval.ms'].default, min: 1, doc: TXN_SETTINGS['transaction.remove.expired.transaction.cleanup.interval.ms'].doc },
 } as const satisfies Record<string, Definition<unknown>>;
 
 export type BrokerConfigName = keyof typeof BROKER_CONFIGS;

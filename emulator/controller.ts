@@ -7,6 +7,7 @@
  */
 import { failure } from '../protocol/errors.js';
 import { OFFSETS_TOPIC } from './groups/port.js';
+import { TRANSACTION_STATE_TOPIC } from './transactions/port.js';
 import type { ReplicaLog } from './log.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { knownLogEndOffset, replicate, setIsr, updateHighWatermark } from './replication.js';
@@ -78,6 +79,7 @@ export function electLeader(s: EngineState, p: Partition): void {
       election: 'none',
     });
     if (p.topic.name === OFFSETS_TOPIC) s.coordinator?.onResignation(p.index);
+    if (p.topic.name === TRANSACTION_STATE_TOPIC) s.txnCoordinator?.onResignation(p.index);
     wakeDelayedFetches(s, p);
   }
 }
@@ -138,6 +140,7 @@ function setLeader(s: EngineState, p: Partition, leader: number, election: 'clea
     election,
   });
   if (p.topic.name === OFFSETS_TOPIC) s.coordinator?.onElection(p.index, leader);
+  if (p.topic.name === TRANSACTION_STATE_TOPIC) s.txnCoordinator?.onElection(p.index, leader, p.leaderEpoch);
   wakeDelayedFetches(s, p);
   // A leader from the ISR holds every committed record, and every ISR member holds up to the high
   // watermark, so it stays (Kafka's new leader catches up to it as followers fetch).

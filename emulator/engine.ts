@@ -17,7 +17,7 @@
  * high watermark that completes delayed writes, so classes would each need the others; functions
  * given the state keep every mutation visible at its call site and cost nothing on the hot path.
  */
-import { errorOf, failure } from '../protocol/errors.js';
+import { errorOf, failure, type ErrorPart } from '../protocol/errors.js';
 import { DEFAULT_START_TIME, RealClock, VirtualClock, type Clock } from './clock.js';
 import { isConfigFailure, parseBrokerConfig, type BrokerConfig, type ConfigInput } from './config.js';
 import * as controller from './controller.js';
@@ -27,6 +27,22 @@ import type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faul
 import * as fetching from './fetch.js';
 import type { DeleteRecordsAnswer, FetchManyRequest, FetchRangesResult, FetchRequest, FetchResult, IsolationLevel, ListOffsetsAnswer, OffsetSpec } from './fetch.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import * as txn from './transactions/index.js';
+import type {
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnAnswer,
+  AddPartitionsToTxnRequest,
+  DescribeTransactionsAnswer,
+  DescribeTransactionsRequest,
+  EndTxnRequest,
+  FindCoordinatorAnswer as FindTxnCoordinatorAnswer,
+  FindTxnCoordinatorRequest,
+  ListTransactionsAnswer,
+  ListTransactionsRequest,
+  TxnOffsetCommitAnswer,
+  TxnOffsetCommitRequest,
+} from './transactions/index.js';
+import { transactionPort } from './txn-port.js';
 import type { ProducerEntry } from './producers.js';
 import { OFFSETS_TOPIC, type GroupPort } from './groups/port.js';
 import * as producing from './produce.js';
@@ -50,6 +66,39 @@ export type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDe
 export type { AlterConfigAnswer, ConfigEntry, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
 export type { InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
 export type { AbortedTransaction, BatchMetadata, ProducerEntry } from './producers.js';
+export type {
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnAnswer,
+  AddPartitionsToTxnRequest,
+  DescribeTransactionsAnswer,
+  DescribeTransactionsRequest,
+  EndTxnRequest,
+  FindTxnCoordinatorAnswer,
+  FindTxnCoordinatorRequest,
+  ListTransactionsAnswer,
+  ListTransactionsRequest,
+  TxnOffsetCommitAnswer,
+  TxnOffsetCommitRequest,
+};
+export type { TransactionDescription, TransactionState } from './transactions/index.js';
+
+/** InitProducerId's fields (see {@link Engine.initProducerId}). */
+export interface InitProducerIdOptions {
+  /** null or omitted: an idempotent producer. */
+  readonly transactionalId?: string | null;
+  /**
+   * The transaction timeout the producer asks for (transactional ids only).
+   * @defaultValue 60000 (kafkajs's `transactionTimeout` default)
+   */
+  readonly transactionTimeoutMs?: number;
+  /** v3+: the producer's current id and epoch, when it has them (KIP-360). */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  /** The broker the request is sent to; omitted: the right one. */
+  readonly broker?: number;
+  /** The request version: older ones get INVALID_PRODUCER_EPOCH where newer get PRODUCER_FENCED. */
+  readonly version?: number;
+}
 export type {
   ListReassignmentsTopic,
   OngoingPartitionReassignment,
@@ -115,6 +164,8 @@ export class Engine {
   readonly random: Random;
   /** Consumer groups: the coordinator side of Kafka's classic group protocol, answering with Kafka's codes. */
   readonly groupCoordinator: GroupCoordinator;
+  /** Transactions: Kafka's transaction coordinator on the leaders of `__transaction_state`, answering with Kafka's codes. */
+  readonly transactionCoordinator: txn.TransactionCoordinator;
   private readonly state: EngineState;
 
   /** @throws RangeError or TypeError for bad options (naming the option); kafkajs's INVALID_CONFIG error for a bad broker setting. */
@@ -142,6 +193,8 @@ export class Engine {
     }
     this.groupCoordinator = new GroupCoordinator(this.groupPort());
     s.coordinator = this.groupCoordinator;
+    this.transactionCoordinator = new txn.TransactionCoordinator(transactionPort(s, this.groupCoordinator));
+    s.txnCoordinator = this.transactionCoordinator;
     s.afterIsrExpansion = (p) => reassignments.completeIfInSync(s, p);
   }
 
@@ -161,6 +214,7 @@ export class Engine {
       },
       record: (event) => s.log.record(event),
       createOffsetsTopic: (numPartitions, replicationFactor) => this.createTopic({ topic: OFFSETS_TOPIC, numPartitions, replicationFactor }),
+      hasPendingTxnOffsets: (groupId, topic, partition) => this.transactionCoordinator.hasPendingOffsets(groupId, topic, partition),
     };
   }
 
@@ -408,11 +462,68 @@ export class Engine {
     return fetching.listOffsets(this.state, topicName, partition, spec, broker, isolationLevel);
   }
 
-  // ---------------------------------------------------------------- producers (produce.ts, producers.ts)
+  // ---------------------------------------------------------------- producers and transactions (produce.ts, producers.ts, transactions/)
 
-  /** InitProducerId: a new producer id (epoch 0) for an idempotent producer; see produce.ts for the transactional case. */
-  initProducerId(request: { transactionalId?: string | null; broker?: number } = {}): InitProducerIdAnswer {
-    return producing.initProducerId(this.state, request);
+  /**
+   * InitProducerId. Without a transactional id (an idempotent producer) any broker answers a new
+   * producer id at epoch 0; with one, the transaction coordinator answers (a new id, or the epoch
+   * bumped, fencing the previous producer; see emulator/transactions/requests.ts).
+   */
+  initProducerId(request: InitProducerIdOptions = {}): InitProducerIdAnswer {
+    const transactionalId = request.transactionalId ?? null;
+    if (transactionalId === null) return producing.initIdempotentProducerId(this.state, request);
+    const { transactionTimeoutMs = 60000, producerId, producerEpoch, broker, version } = request;
+    const answer = txn.initProducerId(this.transactionCoordinator, {
+      transactionalId,
+      transactionTimeoutMs,
+      ...(producerId !== undefined ? { producerId } : {}),
+      ...(producerEpoch !== undefined ? { producerEpoch } : {}),
+      ...(broker !== undefined ? { broker } : {}),
+      ...(version !== undefined ? { version } : {}),
+    });
+    return { ...answer, errorMessage: answer.errorMessage ?? null };
+  }
+
+  /** FindCoordinator with key type 1: the broker coordinating a transactional id (creates `__transaction_state` on first use). */
+  findTransactionCoordinator(request: FindTxnCoordinatorRequest): FindTxnCoordinatorAnswer {
+    return txn.findTransactionCoordinator(this.transactionCoordinator, request);
+  }
+
+  /** AddPartitionsToTxn: partitions join the producer's transaction (starting it); a code per partition. */
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest): AddPartitionsToTxnAnswer {
+    return txn.addPartitionsToTxn(this.transactionCoordinator, request);
+  }
+
+  /** AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction, so TxnOffsetCommit may follow. */
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest): ErrorPart {
+    return txn.addOffsetsToTxn(this.transactionCoordinator, request);
+  }
+
+  /**
+   * TxnOffsetCommit, sent to the group's coordinator (`broker`): the offsets are held by the
+   * transaction and committed with it. Every partition answers the same code.
+   */
+  txnOffsetCommit(request: TxnOffsetCommitRequest & { readonly broker?: number }): TxnOffsetCommitAnswer {
+    const misrouted = this.groupCoordinator.routeTxnOffsetCommit(request.groupId, request.broker);
+    if (misrouted !== undefined) {
+      return { topics: request.topics.map(({ topic, partitions }) => ({ topic, partitions: partitions.map(({ partition }) => ({ partition, ...misrouted })) })) };
+    }
+    return txn.txnOffsetCommit(this.transactionCoordinator, request);
+  }
+
+  /** EndTxn: commits or aborts the producer's transaction; the markers follow on the cluster clock. */
+  endTxn(request: EndTxnRequest): ErrorPart {
+    return txn.endTxn(this.transactionCoordinator, request);
+  }
+
+  /** DescribeTransactions: the state of each transactional id, from its coordinator. */
+  describeTransactions(request: DescribeTransactionsRequest): DescribeTransactionsAnswer {
+    return txn.describeTransactions(this.transactionCoordinator, request);
+  }
+
+  /** ListTransactions: the transactional ids a broker (every reachable one when omitted) coordinates, filtered. */
+  listTransactions(request: ListTransactionsRequest = {}): ListTransactionsAnswer {
+    return txn.listTransactions(this.transactionCoordinator, request);
   }
 
   /**

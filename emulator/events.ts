@@ -3,6 +3,8 @@
  * `type`. Tests assert on it, and the CLI draws timelines from it.
  */
 
+import type { TxnEvent } from './transactions/events.js';
+
 interface Base {
   /** Position in the log, from 0. */
   readonly seq: number;
@@ -60,8 +62,8 @@ export type ClusterEvent =
         readonly logStartOffset: number;
       })
   | (Base & TopicPartition & { readonly type: 'records-deleted'; readonly logStartOffset: number })
-  /** InitProducerId gave an idempotent producer (no transactional id) a new producer id, epoch 0. */
-  | (Base & { readonly type: 'producer-id-allocated'; readonly broker: number; readonly producerId: number; readonly producerEpoch: number })
+  /** What the transaction coordinator records (emulator/transactions/events.ts): producer ids, begin, commit, abort, fencing, timeouts. */
+  | (Base & TxnEvent)
   /**
    * A leader answered an idempotent producer's retry of a batch it already has with the batch's
    * original offsets, writing nothing (Kafka's duplicate detection over a producer's last five batches).
@@ -212,6 +214,8 @@ export type ClusterEvent =
         readonly groupId: string;
         readonly generationId: number;
         readonly memberId: string;
+        /** Set when a transaction's COMMIT marker committed them (TxnOffsetCommit, kafkajs's `sendOffsets`). */
+        readonly producerId?: number;
         readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
       })
   /** An administrator set (reset) a group's offsets; the only way a committed offset is meant to move back. */

@@ -10,6 +10,7 @@ import { hasPolicy } from './config.js';
 import { delayProduce } from './purgatory.js';
 import { markerRecord, packBatch, type ProduceRecord, type ProducerFields } from './records.js';
 import type { BatchMetadata } from './producers.js';
+import type { TxnMarker } from './transactions/port.js';
 import { appendToReplica, replicate } from './replication.js';
 import { allocateProducerId, brokerOf, checkLeader, effectiveMinIsr, failed, isUnreachable, partitionOf, type Answer, type EngineState, type Partition } from './state.js';
 
@@ -245,41 +246,24 @@ export interface InitProducerIdAnswer extends Answer {
 }
 
 /**
- * InitProducerId. Without a transactional id (an idempotent producer), any broker answers with a
+ * InitProducerId without a transactional id (an idempotent producer): any broker answers with a
  * new producer id from its block and epoch 0, whatever id and epoch the request names (Kafka's
- * TransactionCoordinator.handleInitProducerId: "blindly accept"). With one, it would need the
- * transaction coordinator, which the twin does not have yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
- * fatal in kafkajs and Kafka's producer alike, so a transactional producer fails at once rather
- * than retrying (see docs/fidelity.md).
+ * TransactionCoordinator.handleInitProducerId: "blindly accept"). The engine sends requests with a
+ * transactional id to the transaction coordinator instead.
  */
-export function initProducerId(s: EngineState, request: { readonly transactionalId?: string | null; readonly broker?: number }): InitProducerIdAnswer {
+export function initIdempotentProducerId(s: EngineState, request: { readonly broker?: number }): InitProducerIdAnswer {
   const broker = request.broker ?? s.brokers.find((b) => b.running && !b.isolated)?.id;
   if (broker === undefined) return { ...failure('GROUP_COORDINATOR_NOT_AVAILABLE', 'No broker is running'), producerId: -1, producerEpoch: -1 };
   const b = brokerOf(s, broker);
   if (!b.running) return { ...unreachable(broker, 'stopped'), producerId: -1, producerEpoch: -1 };
   if (b.isolated) return { ...unreachable(broker, 'isolated from the network'), producerId: -1, producerEpoch: -1 };
-  const transactionalId = request.transactionalId ?? null;
-  if (transactionalId !== null) {
-    return {
-      ...failure('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', `kafka-twin has no transaction coordinator yet: transactional id ${JSON.stringify(transactionalId)} cannot be used (see docs/fidelity.md)`),
-      producerId: -1,
-      producerEpoch: -1,
-    };
-  }
   const producerId = allocateProducerId(s, broker);
-  s.log.record({ type: 'producer-id-allocated', broker, producerId, producerEpoch: 0 });
+  s.log.record({ type: 'producer-id-allocated', broker, producerId, producerEpoch: 0, transactionalId: null });
   return { errorCode: NONE, errorMessage: null, producerId, producerEpoch: 0 };
 }
 
 /** A transaction marker for one partition, as the transaction coordinator's WriteTxnMarkers sends it. */
-export interface TxnMarkerRequest {
-  readonly topic: string;
-  readonly partition: number;
-  readonly producerId: number;
-  readonly producerEpoch: number;
-  readonly coordinatorEpoch: number;
-  /** True: commit; false: abort. */
-  readonly commit: boolean;
+export interface TxnMarkerRequest extends TxnMarker {
   /**
    * How long the write waits for the in-sync replicas, in cluster ms.
    * @defaultValue 30000
@@ -304,8 +288,20 @@ export interface TxnMarkerResult extends Answer {
  * coordinator epoch, NOT_ENOUGH_REPLICAS below min.insync.replicas.
  */
 export function writeTxnMarker(s: EngineState, request: TxnMarkerRequest): Promise<TxnMarkerResult> {
+  return new Promise((resolve) => {
+    const appended = appendTxnMarker(s, request, (result) => resolve(result));
+    if (appended !== 'waiting') resolve(appended);
+  });
+}
+
+/**
+ * {@link writeTxnMarker} for the transaction coordinator, which polls: the answer at once when the
+ * marker is refused or already on every in-sync replica; otherwise `'waiting'`, and `onReplicated`
+ * is called with the final answer.
+ */
+export function appendTxnMarker(s: EngineState, request: TxnMarkerRequest, onReplicated: (result: TxnMarkerResult) => void): TxnMarkerResult | 'waiting' {
   const { topic, partition } = request;
-  const refuse = (f: Failure) => Promise.resolve<TxnMarkerResult>({ topic, partition, ...f, offset: -1 });
+  const refuse = (f: Failure): TxnMarkerResult => ({ topic, partition, ...f, offset: -1 });
   const p = partitionOf(s, topic, partition);
   if (failed(p)) return refuse(p);
   const notLeader = checkLeader(s, p, undefined);
@@ -343,12 +339,11 @@ export function writeTxnMarker(s: EngineState, request: TxnMarkerRequest): Promi
   s.log.record({ type: 'txn-marker-written', topic, partition, producerId, producerEpoch, coordinatorEpoch, commit, offset: batch.baseOffset, firstOffset });
   replicate(s, p);
   const result: TxnMarkerResult = { topic, partition, errorCode: NONE, errorMessage: null, offset: batch.baseOffset };
-  if (p.highWatermark > batch.baseOffset) return Promise.resolve(result);
-  return new Promise<TxnMarkerResult>((resolve) => {
-    delayProduce(s, p, batch.baseOffset + 1, request.timeout ?? 30000, (error) =>
-      resolve(error === undefined ? result : { ...result, errorCode: error.errorCode, errorMessage: error.errorMessage }),
-    );
-  });
+  if (p.highWatermark > batch.baseOffset) return result;
+  delayProduce(s, p, batch.baseOffset + 1, request.timeout ?? 30000, (error) =>
+    onReplicated(error === undefined ? result : { ...result, errorCode: error.errorCode, errorMessage: error.errorMessage }),
+  );
+  return 'waiting';
 }
 
 /**

@@ -126,6 +126,18 @@ export interface CoordinatorHooks {
   onTopicDeleted(topic: string): void;
 }
 
+/**
+ * What the engine tells the transaction coordinator (emulator/transactions): `__transaction_state`
+ * came to be, its partitions' leaders moved (the leader epoch is the coordinator epoch markers
+ * carry), it went.
+ */
+export interface TxnCoordinatorHooks {
+  onTransactionStateTopicCreated(partitions: number): void;
+  onElection(partition: number, leader: number, coordinatorEpoch: number): void;
+  onResignation(partition: number): void;
+  onTransactionStateTopicDeleted(): void;
+}
+
 export class EngineState {
   /** The cluster id (22 characters, like Kafka's), drawn from the seed before anything else. */
   readonly clusterId: string;
@@ -147,6 +159,8 @@ export class EngineState {
    * change (so the log keeps its order): Kafka's broker tells its coordinators of elections the same way.
    */
   coordinator: CoordinatorHooks | undefined;
+  /** The transaction coordinator's hooks, called as {@link coordinator}'s are. */
+  txnCoordinator: TxnCoordinatorHooks | undefined;
   /** Injected request faults and latencies (faults.ts), which the front ends consult per request. */
   readonly faults: FaultTable;
   /**

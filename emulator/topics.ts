@@ -9,6 +9,7 @@ import { failure, NONE, type Failure } from '../protocol/errors.js';
 import { isConfigFailure, resolveTopicConfig, type ConfigInput, type TopicConfigName } from './config.js';
 import { activeController, describeBrokers, electLeader, type BrokerDescription } from './controller.js';
 import { OFFSETS_TOPIC } from './groups/port.js';
+import { TRANSACTION_STATE_TOPIC } from './transactions/port.js';
 import { ReplicaLog } from './log.js';
 import { failDelayedProduces, wakeDelayedFetches } from './purgatory.js';
 import { ByteArena } from './records.js';
@@ -111,6 +112,7 @@ export function createTopic(s: EngineState, options: CreateTopicOptions, { valid
   s.topics.set(name, topic);
   s.log.record({ type: 'topic-created', topic: name, partitions: assignment.length, replicationFactor: assignment[0]!.length, assignment });
   if (name === OFFSETS_TOPIC) s.coordinator?.onOffsetsTopicCreated(assignment.length);
+  if (name === TRANSACTION_STATE_TOPIC) s.txnCoordinator?.onTransactionStateTopicCreated(assignment.length);
   for (const p of topic.partitions) electLeader(s, p);
   return metadataOf(s, topic);
 }
@@ -225,6 +227,7 @@ export function deleteTopic(s: EngineState, name: string): DeleteTopicAnswer {
   s.topics.delete(name);
   s.log.record({ type: 'topic-deleted', topic: name });
   s.coordinator?.onTopicDeleted(name);
+  if (name === TRANSACTION_STATE_TOPIC) s.txnCoordinator?.onTransactionStateTopicDeleted();
   wakeDelayedFetches(s, undefined);
   return { name, errorCode: NONE, errorMessage: null };
 }

@@ -130,6 +130,10 @@ const ROWS: ReadonlyArray<readonly [number, string, boolean, string, string?]> =
   [86, 'GROUP_SUBSCRIBED_TO_TOPIC', false, 'Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it'],
   [87, 'INVALID_RECORD', false, 'This record has failed the validation on broker and hence will be rejected'],
   [88, 'UNSTABLE_OFFSET_COMMIT', true, 'There are unstable offsets that need to be cleared'],
+  // Past kafkajs 2.2.4's table (it sends the versions that answer INVALID_PRODUCER_EPOCH instead);
+  // Kafka's Java clients get these through the wire front end.
+  [90, 'PRODUCER_FENCED', false, 'There is a newer producer with the same transactionalId which fences the current one'],
+  [105, 'TRANSACTIONAL_ID_NOT_FOUND', false, 'The transactionalId could not be found'],
 ];
 
 /** Kafka's error codes, keyed by kafkajs's `type`. */
@@ -199,7 +203,12 @@ export type TwinErrorType =
   | 'INVALID_PRODUCER_EPOCH'
   | 'INVALID_TXN_STATE'
   | 'TRANSACTION_COORDINATOR_FENCED'
-  | 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
+  | 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'INVALID_PRODUCER_ID_MAPPING'
+  | 'INVALID_TRANSACTION_TIMEOUT'
+  | 'PRODUCER_FENCED'
+  | 'UNSTABLE_OFFSET_COMMIT';
 
 /**
  * Builds the kafkajs error a real cluster would surface for `type`. `detail` names the problem

@@ -15,7 +15,7 @@
  * (FindCoordinator, `__consumer_offsets`, loading and unloading groups), `shard.ts` (the state and
  * its records), `timer.ts` (keyed timers), `group.ts` (the group model), `messages.ts`, `port.ts`.
  */
-import type { ErrorPart } from '../../protocol/errors.js';
+import type { ErrorPart, Failure } from '../../protocol/errors.js';
 import { deleteGroup, describeGroup, listGroups, removeGroup } from './admin.js';
 import type { GroupState } from './group.js';
 import { handleJoinGroup } from './join.js';
@@ -48,6 +48,8 @@ import * as offsets from './offsets.js';
 import { findCoordinator, moveCoordinator, onOffsetsTopicCreated, onOffsetsTopicDeleted, partitionFor } from './placement.js';
 import { OFFSETS_TOPIC, type GroupPort } from './port.js';
 import { answer, GroupShard, type GroupRecord } from './shard.js';
+import * as txnOffsets from './txn-offsets.js';
+import type { TxnCommittedOffset, TxnOffsetCommitMember } from './txn-offsets.js';
 
 export type * from './messages.js';
 export type { GroupState } from './group.js';
@@ -157,6 +159,21 @@ export class GroupCoordinator {
   /** OffsetCommit, answered per partition; see `offsets.ts`. */
   offsetCommit(request: OffsetCommitRequest): OffsetCommitAnswer {
     return this.shard.apply(offsets.offsetCommit(this.shard, request));
+  }
+
+  /** TxnOffsetCommit's routing to the group's coordinator (NOT_COORDINATOR etc.); undefined when `broker` is it. */
+  routeTxnOffsetCommit(groupId: string, broker: number | undefined): Failure | undefined {
+    return txnOffsets.routeTxnOffsetCommit(this.shard, groupId, broker);
+  }
+
+  /** The group's checks of a TxnOffsetCommit before the transaction holds the offsets; see txn-offsets.ts. */
+  checkTxnOffsetCommit(member: TxnOffsetCommitMember): ErrorPart {
+    return this.shard.apply(txnOffsets.checkTxnOffsetCommit(this.shard, member));
+  }
+
+  /** A transaction's marker reached the group's partition: its held offsets are committed (or dropped on abort). */
+  completeTxnOffsets(groupId: string, producerId: number, offsets: readonly TxnCommittedOffset[], commit: boolean): void {
+    this.shard.apply(txnOffsets.completeTxnOffsets(this.shard, groupId, producerId, offsets, commit));
   }
 
   /** OffsetFetch: the committed offset of each requested partition, -1 where none, for any group. */

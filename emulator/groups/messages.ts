@@ -204,6 +204,13 @@ export interface OffsetCommitAnswer extends ErrorPart {
 export interface OffsetFetchRequest extends GroupRequestOptions {
   readonly groupId: string;
   /**
+   * OffsetFetch v7+ (KIP-447): a partition with transactional offsets awaiting their marker answers
+   * UNSTABLE_OFFSET_COMMIT (retriable) instead of the last stable commit. Kafka's consumer asks it
+   * when it reads committed.
+   * @defaultValue false
+   */
+  readonly requireStable?: boolean;
+  /**
    * Topics to fetch, each with its partitions (omitted: every partition of the topic).
    * Omitted altogether: every offset the group has committed.
    */

@@ -173,6 +173,10 @@ export function offsetFetch(shard: GroupShard, request: OffsetFetchRequest): Off
   if (entry?.group?.is('Dead')) return { ...failure('GROUP_ID_NOT_FOUND', `Group ${groupId} is being removed`), topics: [] };
   const offsets = entry?.offsets ?? new Map<string, Map<number, CommittedOffset>>();
   const read = (topic: string, partition: number): OffsetFetchPartitionAnswer => {
+    if (request.requireStable === true && shard.port.hasPendingTxnOffsets?.(groupId, topic, partition) === true) {
+      const why = `Group ${groupId} has a transactional offset commit for ${topic}-${partition} awaiting its transaction's marker`;
+      return { partition, offset: -1, metadata: null, ...failure('UNSTABLE_OFFSET_COMMIT', why) };
+    }
     const o = offsets.get(topic)?.get(partition);
     return { partition, offset: o?.offset ?? -1, metadata: o?.metadata ?? null, errorCode: NONE };
   };

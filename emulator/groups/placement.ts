@@ -17,7 +17,16 @@ import { RETENTION_KEY, sessionKey, syncKey } from './timer.js';
 
 /** The group APIs, as routing names them. */
 export type GroupApi =
-  'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'OffsetCommit' | 'OffsetFetch' | 'OffsetDelete' | 'DescribeGroups' | 'DeleteGroups';
+  | 'JoinGroup'
+  | 'SyncGroup'
+  | 'Heartbeat'
+  | 'LeaveGroup'
+  | 'OffsetCommit'
+  | 'TxnOffsetCommit'
+  | 'OffsetFetch'
+  | 'OffsetDelete'
+  | 'DescribeGroups'
+  | 'DeleteGroups';
 
 /**
  * FindCoordinator for a group: the broker leading the group's `__consumer_offsets` partition.

@@ -54,4 +54,10 @@ export interface GroupPort {
    * does for every creation of that topic. A failure carries the reason in its message.
    */
   createOffsetsTopic(numPartitions: number, replicationFactor: number): ErrorPart;
+  /**
+   * Whether a transaction holds offsets of the group for the partition that its marker has not
+   * settled yet (Kafka's pending transactional offset commits): OffsetFetch with `requireStable`
+   * answers UNSTABLE_OFFSET_COMMIT for it. Absent: never.
+   */
+  hasPendingTxnOffsets?(groupId: string, topic: string, partition: number): boolean;
 }

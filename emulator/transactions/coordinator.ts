@@ -83,6 +83,19 @@ export class TransactionCoordinator {
     return partition === undefined ? undefined : this.byPartition.get(partition)?.get(transactionalId);
   }
 
+  /**
+   * Whether some transaction holds an offset of `groupId` for the partition that its marker has
+   * not settled yet (OffsetFetch's `requireStable` answers UNSTABLE_OFFSET_COMMIT for it).
+   */
+  hasPendingOffsets(groupId: string, topic: string, partition: number): boolean {
+    for (const ids of this.byPartition.values()) {
+      for (const txn of ids.values()) {
+        for (const held of txn.pendingOffsets.get(groupId)?.values() ?? []) if (held.topic === topic && held.partition === partition) return true;
+      }
+    }
+    return false;
+  }
+
   /** Keeps a new transactional id (Kafka's `putTransactionStateIfNotExists`). */
   create(transactionalId: string, producerId: number, txnTimeoutMs: number): TransactionMetadata {
     const partition = this.partitionFor(transactionalId);

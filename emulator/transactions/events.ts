@@ -1,8 +1,7 @@
 /**
  * The events the transaction coordinator records through its port, as the engine's event log
- * takes them (without `seq` and `time`, which the log adds). They belong in emulator/events.ts's
- * `ClusterEvent` union once the coordinator is wired into the engine; they are declared here so
- * this module stands alone until then.
+ * takes them (without `seq` and `time`, which the log adds); emulator/events.ts's `ClusterEvent`
+ * includes them.
  */
 
 /** A partition of a transaction. */
@@ -16,8 +15,17 @@ export type TxnAbortReason = 'client' | 'timeout' | 'fenced';
 
 /** Every kind of event the transaction coordinator records. */
 export type TxnEvent =
-  /** A producer id was drawn for a transactional id (null: an idempotent producer's InitProducerId). */
-  | { readonly type: 'producer-id-allocated'; readonly producerId: number; readonly transactionalId: string | null }
+  /**
+   * InitProducerId drew a new producer id (epoch 0) from `broker`'s block: for a transactional id,
+   * or (null) for an idempotent producer.
+   */
+  | {
+      readonly type: 'producer-id-allocated';
+      readonly broker: number;
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly transactionalId: string | null;
+    }
   /** The first partition (or group) of a transaction was added: Empty/Complete* → Ongoing. */
   | {
       readonly type: 'txn-begin';

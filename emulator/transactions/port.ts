@@ -72,10 +72,10 @@ export interface TxnPort {
   /** A topic's partition count; undefined when the topic does not exist. */
   partitionCount(topic: string): number | undefined;
   /**
-   * The next producer id, from the counter idempotent producers draw from too (Kafka's
-   * `ProducerIdManager`). Ids are never reused.
+   * The next producer id of `broker` (the coordinator answering InitProducerId), from the counter
+   * idempotent producers draw from too (Kafka's `ProducerIdManager`). Ids are never reused.
    */
-  allocateProducerId(): number;
+  allocateProducerId(broker: number): number;
   /**
    * Appends transaction markers, as WriteTxnMarkers does on each partition's leader, and
    * answers one error code per marker, in order. The coordinator retries a marker answered with

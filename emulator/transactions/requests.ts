@@ -48,6 +48,13 @@ export function findTransactionCoordinator(c: TransactionCoordinator, request: F
   return { ...OK, nodeId: node.nodeId, host: node.host, port: node.port };
 }
 
+/** A new producer id from `broker`'s block, recorded. */
+function allocate(c: TransactionCoordinator, broker: number, transactionalId: string | null): number {
+  const producerId = c.port.allocateProducerId(broker);
+  c.record({ type: 'producer-id-allocated', broker, producerId, producerEpoch: 0, transactionalId });
+  return producerId;
+}
+
 const initFailure = (f: Failure): InitProducerIdAnswer => ({ ...f, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
 
 /**
@@ -66,9 +73,9 @@ export function initProducerId(c: TransactionCoordinator, request: InitProducerI
       const down = c.checkReachable(request.broker);
       if (down !== undefined) return initFailure(down);
     }
-    const producerId = c.port.allocateProducerId();
-    c.record({ type: 'producer-id-allocated', producerId, transactionalId: null });
-    return { ...OK, producerId, producerEpoch: 0 };
+    const broker = request.broker ?? c.port.brokers().find((b) => b.status === 'running')?.nodeId;
+    if (broker === undefined) return initFailure(txnFailure('COORDINATOR_NOT_AVAILABLE', 'No broker is running'));
+    return { ...OK, producerId: allocate(c, broker, null), producerEpoch: 0 };
   }
   if (transactionalId.length === 0) return initFailure(txnFailure('INVALID_REQUEST', 'The transactional id must not be empty'));
   const max = c.settings['transaction.max.timeout.ms'];
@@ -88,9 +95,7 @@ export function initProducerId(c: TransactionCoordinator, request: InitProducerI
 
   let txn = c.get(transactionalId);
   if (txn === undefined) {
-    const producerId = c.port.allocateProducerId();
-    c.record({ type: 'producer-id-allocated', producerId, transactionalId });
-    txn = c.create(transactionalId, producerId, transactionTimeoutMs);
+    txn = c.create(transactionalId, allocate(c, c.leaderOf(routed.partition), transactionalId), transactionTimeoutMs);
   }
   const answer = initExisting(c, txn, transactionTimeoutMs, expected);
   return isFailure(answer) ? initFailure(fencedForVersion(answer, version, PRODUCER_FENCED_SINCE.InitProducerId)) : answer;
@@ -131,8 +136,7 @@ function initExisting(
   const previousId = txn.producerId;
   const previousEpoch = txn.producerEpoch;
   if (isEpochExhausted(txn.producerEpoch) && (expected === undefined || expected.epoch === txn.producerEpoch)) {
-    const producerId = c.port.allocateProducerId();
-    c.record({ type: 'producer-id-allocated', producerId, transactionalId: id });
+    const producerId = allocate(c, c.leaderOf(txn.partition), id);
     txn.lastProducerId = previousId;
     txn.lastProducerEpoch = expected !== undefined ? txn.producerEpoch : NO_PRODUCER_EPOCH;
     txn.producerId = producerId;

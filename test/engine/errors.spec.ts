@@ -11,7 +11,12 @@ describe('error table', () => {
       const ours = kafkaError(row.code);
       expect([ours.type, ours.retriable], `code ${row.code}`).to.deep.equal([row.type, row.retriable]);
     }
-    expect(KAFKA_ERRORS.size).to.equal(theirs.length);
+    // Past kafkajs 2.2.4's table: the codes of the transaction APIs' newer versions, for Kafka's own clients.
+    const known = new Set(theirs.map((row) => row.code));
+    expect([...KAFKA_ERRORS.values()].filter((row) => !known.has(row.code)).map((row) => [row.code, row.type])).to.deep.equal([
+      [90, 'PRODUCER_FENCED'],
+      [105, 'TRANSACTIONAL_ID_NOT_FOUND'],
+    ]);
   });
 
   it("finds rows by kafkajs's type, Kafka's newer name, or code", () => {

@@ -68,14 +68,15 @@ describe('engine: idempotent producers', () => {
       expect(ids()).to.deep.equal([0, 1000, 1]).and.to.deep.equal(ids());
     });
 
-    it('refuses a transactional id with TRANSACTIONAL_ID_AUTHORIZATION_FAILED until the transaction coordinator exists, and is not answered by a stopped broker', () => {
+    it('sends a transactional id to the transaction coordinator (a producer id at epoch 0, recorded with the id), and is not answered by a stopped broker', () => {
       const e = engine(2);
       const answer = e.initProducerId({ transactionalId: 'tx-1' });
-      expect(answer).to.include({ errorCode: code('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'), producerId: -1, producerEpoch: -1 });
-      expect(answer.errorMessage).to.contain('no transaction coordinator').and.contain('tx-1');
+      expect(answer).to.include({ errorCode: 0, producerEpoch: 0 });
+      expect(eventsOf(e, 'producer-id-allocated').map((x) => [x.producerId, x.transactionalId])).to.deep.equal([[answer.producerId, 'tx-1']]);
+      expect(e.initProducerId({ transactionalId: 'tx-1' })).to.include({ errorCode: 0, producerId: answer.producerId, producerEpoch: 1 });
       e.stopBroker(2);
       expect(e.initProducerId({ broker: 2 })).to.include({ errorCode: 13, broker: 2, producerId: -1 });
-      expect(eventsOf(e, 'producer-id-allocated')).to.deep.equal([]);
+      expect(eventsOf(e, 'producer-id-allocated')).to.have.length(1);
     });
   });
 

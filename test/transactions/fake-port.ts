@@ -88,7 +88,7 @@ export class FakeBroker implements TxnPort {
     return this.topics.get(topic);
   }
 
-  allocateProducerId(): number {
+  allocateProducerId(_broker: number): number {
     return this.nextProducerId++;
   }
 

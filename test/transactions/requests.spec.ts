@@ -82,7 +82,9 @@ describe('transactions: requests', () => {
       expect(p.init().errorCode).to.equal(TxnErrors.NONE);
       expect(p.epoch).to.equal(0);
       const first = p.producerId;
-      expect(b.eventsOf('producer-id-allocated')).to.deep.equal([{ type: 'producer-id-allocated', producerId: first, transactionalId: 'tx-1' }]);
+      expect(b.eventsOf('producer-id-allocated')).to.deep.equal([
+        { type: 'producer-id-allocated', broker: b.coordinator.leaderOf(b.coordinator.partitionFor('tx-1')!), producerId: first, producerEpoch: 0, transactionalId: 'tx-1' },
+      ]);
       expect(b.eventsOf('txn-fenced')).to.deep.equal([]);
       p.init();
       expect([p.producerId, p.epoch]).to.deep.equal([first, 1]);
@@ -119,7 +121,13 @@ describe('transactions: requests', () => {
       p.init({ recover: true });
       expect(p.producerId).to.not.equal(first);
       expect(p.epoch).to.equal(0);
-      expect(b.eventsOf('producer-id-allocated').at(-1)).to.deep.equal({ type: 'producer-id-allocated', producerId: p.producerId, transactionalId: 'tx-1' });
+      expect(b.eventsOf('producer-id-allocated').at(-1)).to.deep.equal({
+        type: 'producer-id-allocated',
+        broker: b.coordinator.leaderOf(b.coordinator.partitionFor('tx-1')!),
+        producerId: p.producerId,
+        producerEpoch: 0,
+        transactionalId: 'tx-1',
+      });
       const retry = initProducerId(b.coordinator, {
         transactionalId: 'tx-1',
         transactionTimeoutMs: 60_000,
