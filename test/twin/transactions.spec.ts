@@ -305,4 +305,32 @@ describe('twin client: transactions', () => {
     // Each came with a transaction's commit marker; the consumer's own auto-commit had nothing to send.
     expect(commits.every((e) => (e as { producerId?: number }).producerId !== undefined)).to.equal(true);
   });
+
+  it('fromBeginning false: a read_committed consumer starts at the last stable offset (ListOffsets READ_COMMITTED) and gets the open transaction once committed; read_uncommitted starts at the end', async () => {
+    const { cluster, kafka } = setup();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 't', messages: values(1, 'before') });
+    const producer = await transactional(kafka);
+    const tx = await producer.transaction();
+    await tx.send({ topic: 't', messages: values(2, 'txn') });
+    await plain.send({ topic: 't', messages: values(1, 'during') });
+    const seen: Record<string, string[]> = { rc: [], ru: [] };
+    for (const [groupId, readUncommitted] of [['rc', false], ['ru', true]] as const) {
+      const consumer = kafka.consumer({ groupId, readUncommitted });
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: false });
+      await consumer.run({ eachMessage: async ({ message }: EachMessagePayload) => void seen[groupId]!.push(`${message.offset}:${message.value!.toString()}`) });
+    }
+    await cluster.idle();
+    await plain.send({ topic: 't', messages: values(1, 'after') });
+    await tx.commit();
+    await settle(cluster);
+    expect(seen['rc']).to.deep.equal(['1:txn-0', '2:txn-1', '3:during-0', '4:after-0']);
+    expect(seen['ru']).to.deep.equal(['4:after-0']);
+    // Once committed, the last stable offset is past the marker (5): what kafkajs's admin reads as `high`.
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.fetchTopicOffsets('t')).map((p) => [p.low, p.high])).to.deep.equal([['0', '6']]);
+  });
 });
