@@ -126,6 +126,8 @@ describe('twin client: transactions', () => {
     const producer = await transactional(kafka);
     expect(producer.isIdempotent()).to.equal(true);
     const tx: Transaction = await producer.transaction();
+    // kafkajs's transaction object, method for method.
+    expect(Object.keys(tx)).to.deep.equal(['sendBatch', 'send', 'abort', 'commit', 'sendOffsets', 'isActive']);
     const twice = await rejectionOf(producer.transaction());
     expect(twice.message).to.equal('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.');
     await tx.send({ topic: 't', messages: values(1) });
