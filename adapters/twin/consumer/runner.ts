@@ -176,16 +176,19 @@ export class Runner {
     return this.loop;
   }
 
-  /** Ends the loop (after the batch in hand), commits what was processed, and leaves the group. */
+  /**
+   * Ends the loop (after the batch in hand, whose processed offsets its round commits) and leaves
+   * the group. As kafkajs, nothing more is committed: offsets resolved past a batch of only
+   * markers or aborted records stay uncommitted unless the interval or threshold committed them.
+   */
   async stop(): Promise<void> {
-    const { lifecycle, group, offsets } = this.deps;
+    const { lifecycle, group } = this.deps;
     const stopping = lifecycle.is('running');
     this.started = false;
     if (stopping) {
       lifecycle.transitionTo('stopping');
       await this.loop;
     }
-    if (group.memberId !== '' && group.joined) await offsets.autoCommit().catch(() => undefined);
     group.leave();
     // Unless something else moved it meanwhile (crash(), run() again, disconnect()).
     if (stopping && lifecycle.is('stopping')) lifecycle.transitionTo('connected');
