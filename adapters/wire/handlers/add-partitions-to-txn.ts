@@ -29,7 +29,7 @@ export const addPartitionsToTxn = handler({
       throttleTimeMs: 0,
       resultsByTopicV3AndBelow: answer.results.map((t) => ({
         name: t.topic,
-        resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p.partition, partitionErrorCode: p.errorCode })),
+        resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
       })),
     };
   },
