@@ -161,4 +161,24 @@ describe('exactly-once: TransactionalMessageCopier and a read_committed kafka-ve
       `      ${MESSAGES} copied in ${commits} committed and ${aborts} aborted transactions (coordinator ${coordinator} stopped after ${atStop}); ${inLog} offsets in the output log; read_committed reads ${values.length}, read_uncommitted ${everything.length}`,
     );
   });
+
+  it('kafka-producer-perf-test in transactions (--transactional-id, --transaction-duration-ms): read_committed reads every record once', async () => {
+    const b = ['--bootstrap-server', bootstrap];
+    const RECORDS = 2000;
+    await tool('kafka-topics', [...b, '--create', '--topic', 'perf-txn', '--partitions', '3', '--replication-factor', '3']);
+    const perf = await tool(
+      'kafka-producer-perf-test',
+      ['--topic', 'perf-txn', '--num-records', String(RECORDS), '--record-size', '64', '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, '--transactional-id', 'perf-tx', '--transaction-duration-ms', '100'],
+      { ms: 120_000 },
+    );
+    expect(perf.stdout).to.match(new RegExp(`^${RECORDS} records sent`, 'm'));
+    const read = (await tool('kafka-console-consumer', [...b, '--topic', 'perf-txn', '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', '8000'], { ms: 120_000 })).stdout
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(read).to.have.length(RECORDS);
+    const commits = cluster.events().filter((e) => e.type === 'txn-commit' && (e as { transactionalId?: string }).transactionalId === 'perf-tx').length;
+    expect(commits).to.be.above(0);
+    const described = (await javaTool(TRANSACTIONS_COMMAND, [...b, 'describe', '--transactional-id', 'perf-tx'])).stdout;
+    expect(described).to.match(/\bperf-tx\b.*\bCompleteCommit\b/);
+  });
 });
