@@ -12,7 +12,18 @@
 import { expect } from 'chai';
 import type { PartitionMetadata } from 'kafkajs';
 import type { Admin } from '../../client/interface.js';
-import { adminOf, createTopic, latestOffsets, messages, placed, record, rejectionOf, transactionalProducerOf, transactionCoordinator, waitForLatest } from './helpers.js';
+import {
+  adminOf,
+  createTopic,
+  latestOffsets,
+  messages,
+  placed,
+  record,
+  rejectionOf,
+  transactionalProducerOf,
+  transactionCoordinator,
+  waitForLatest,
+} from './helpers.js';
 import { conformance, scenario, TARGET, type Control } from './targets.js';
 
 const three = { brokers: 3 as const, timeout: 180_000 };
@@ -143,38 +154,44 @@ conformance('transactions: failover (three brokers)', () => {
 
 if (TARGET !== 'kafka') {
   conformance('transactions: injected faults', () => {
-    scenario('twin-only (injected fault): a lost acknowledgement of a transactional produce is retried, the broker answers the original offset, and the commit shows each message once', async (c) => {
-      const admin = await adminOf(c);
-      const topic = await createTopic(c, admin, { topic: c.name('txf-lost-ack'), numPartitions: 1 });
-      const producer = await transactionalProducerOf(c, c.name('txf-lost-ack-id'), { retry: { retries: 5, initialRetryTime: 50 } });
-      const tx = await producer.transaction();
-      c.injectFault!({ api: 'Produce', error: 'DISCONNECT', when: 'after', topic, count: 1 });
-      const [meta] = await tx.send({ topic, messages: messages(3, 'once') });
-      expect(meta!.baseOffset).to.equal('0');
-      await tx.commit();
-      await waitForLatest(c, admin, topic, ['4']);
-      const uncommitted = await record(c, { groupId: c.name('txf-lost-ack-ru'), topics: [topic], fromBeginning: true, config: { readUncommitted: true } });
-      await c.waitUntil(() => uncommitted.seen.length >= 3, { message: '3 messages' });
-      await c.settle();
-      expect(placed(uncommitted.seen)).to.deep.equal(['0:0:once-0', '0:1:once-1', '0:2:once-2']);
-    });
+    scenario(
+      'twin-only (injected fault): a lost acknowledgement of a transactional produce is retried, the broker answers the original offset, and the commit shows each message once',
+      async (c) => {
+        const admin = await adminOf(c);
+        const topic = await createTopic(c, admin, { topic: c.name('txf-lost-ack'), numPartitions: 1 });
+        const producer = await transactionalProducerOf(c, c.name('txf-lost-ack-id'), { retry: { retries: 5, initialRetryTime: 50 } });
+        const tx = await producer.transaction();
+        c.injectFault!({ api: 'Produce', error: 'DISCONNECT', when: 'after', topic, count: 1 });
+        const [meta] = await tx.send({ topic, messages: messages(3, 'once') });
+        expect(meta!.baseOffset).to.equal('0');
+        await tx.commit();
+        await waitForLatest(c, admin, topic, ['4']);
+        const uncommitted = await record(c, { groupId: c.name('txf-lost-ack-ru'), topics: [topic], fromBeginning: true, config: { readUncommitted: true } });
+        await c.waitUntil(() => uncommitted.seen.length >= 3, { message: '3 messages' });
+        await c.settle();
+        expect(placed(uncommitted.seen)).to.deep.equal(['0:0:once-0', '0:1:once-1', '0:2:once-2']);
+      },
+    );
 
-    scenario('twin-only (injected fault): kafkajs does not retry EndTxn: a commit refused with NOT_COORDINATOR rejects, and the coordinator aborts the transaction on its timeout', async (c) => {
-      const admin = await adminOf(c);
-      const topic = await createTopic(c, admin, { topic: c.name('txf-endtxn'), numPartitions: 1 });
-      const producer = await transactionalProducerOf(c, c.name('txf-endtxn-id'), { transactionTimeout: 1000 });
-      const tx = await producer.transaction();
-      await tx.send({ topic, messages: messages(2, 'stuck') });
-      c.injectFault!({ api: 'EndTxn', error: 'NOT_COORDINATOR', count: 1 });
-      expect(await rejectionOf(tx.commit())).to.deep.equal({ name: 'KafkaJSProtocolError', type: 'NOT_COORDINATOR_FOR_GROUP', retriable: true });
-      expect(tx.isActive()).to.equal(false);
-      expect(await latestOffsets(admin, topic)).to.deep.equal(['0']);
-      await waitForLatest(c, admin, topic, ['3']);
-      const committed = await record(c, { groupId: c.name('txf-endtxn-rc'), topics: [topic], fromBeginning: true });
-      const fetches = committed.fetches() + 3;
-      await c.waitUntil(() => committed.fetches() >= fetches, { message: '3 more fetches' });
-      await c.settle();
-      expect(committed.seen).to.deep.equal([]);
-    });
+    scenario(
+      'twin-only (injected fault): kafkajs does not retry EndTxn: a commit refused with NOT_COORDINATOR rejects, and the coordinator aborts the transaction on its timeout',
+      async (c) => {
+        const admin = await adminOf(c);
+        const topic = await createTopic(c, admin, { topic: c.name('txf-endtxn'), numPartitions: 1 });
+        const producer = await transactionalProducerOf(c, c.name('txf-endtxn-id'), { transactionTimeout: 1000 });
+        const tx = await producer.transaction();
+        await tx.send({ topic, messages: messages(2, 'stuck') });
+        c.injectFault!({ api: 'EndTxn', error: 'NOT_COORDINATOR', count: 1 });
+        expect(await rejectionOf(tx.commit())).to.deep.equal({ name: 'KafkaJSProtocolError', type: 'NOT_COORDINATOR_FOR_GROUP', retriable: true });
+        expect(tx.isActive()).to.equal(false);
+        expect(await latestOffsets(admin, topic)).to.deep.equal(['0']);
+        await waitForLatest(c, admin, topic, ['3']);
+        const committed = await record(c, { groupId: c.name('txf-endtxn-rc'), topics: [topic], fromBeginning: true });
+        const fetches = committed.fetches() + 3;
+        await c.waitUntil(() => committed.fetches() >= fetches, { message: '3 more fetches' });
+        await c.settle();
+        expect(committed.seen).to.deep.equal([]);
+      },
+    );
   });
 }
