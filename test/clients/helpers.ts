@@ -185,3 +185,29 @@ export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
       }
     });
 }
+
+/**
+ * Starts one of Kafka 3.9's tool classes that scripts/kafka-tool.sh has no bin/ name for (the
+ * system-test TransactionalMessageCopier, TransactionsCommand behind kafka-transactions.sh), as
+ * that script runs the others: the same jars, JVM flags and logging to stderr.
+ */
+export function startJavaTool(mainClass: string, args: readonly string[]): Running {
+  return start(process.env['JAVA'] ?? 'java', [
+    ...(process.env['KAFKA_TOOL_HEAP'] ?? '-Xmx256m').split(' '),
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j.configuration=file:${join(root, 'scripts/kafka/tools-log4j.properties')}`,
+    `-Dkafka.tool.log.level=${process.env['KAFKA_TOOL_LOG_LEVEL'] ?? 'ERROR'}`,
+    '-cp',
+    `${kafkaLib()}/*`,
+    mainClass,
+    ...args,
+  ]);
+}
+
+/** Runs a tool class to its end (at most `ms`) and fails unless it exits 0. */
+export async function javaTool(mainClass: string, args: readonly string[], ms = 60_000): Promise<Ran> {
+  const r = await startJavaTool(mainClass, args).finish(ms);
+  if (r.code !== 0) throw new Error(`${mainClass} ${args.join(' ')}: exit ${r.code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-3000)}`);
+  return r;
+}

@@ -125,7 +125,7 @@ describe('wire server: group API handlers', () => {
     expect(GROUP_HANDLERS.map((h) => [h.api.key, ...h.versions])).to.deep.equal([
       [8, 0, 9],
       [9, 1, 9],
-      [10, 0, 4],
+      [10, 0, 6],
       [11, 0, 8],
       [12, 0, 4],
       [13, 0, 5],
@@ -161,12 +161,16 @@ describe('wire server: group API handlers', () => {
       ]);
     });
 
-    it('a transactional id (key type 1) is INVALID_REQUEST: the twin has no transaction coordinator', async () => {
+    it('a key type Kafka 3.9 does not know is INVALID_REQUEST; share groups (key type 2) are INVALID_REQUEST before v6, COORDINATOR_NOT_AVAILABLE at v6', async () => {
       const engine = newEngine();
-      const { decoded, error } = await answered(api.findCoordinator, 1, contextFor(engine, 1), { key: 'tx', keyType: 1 });
+      const { decoded, error } = await answered(api.findCoordinator, 1, contextFor(engine, 1), { key: 'x', keyType: 3 });
       expect(decoded).to.deep.include({ errorCode: code('INVALID_REQUEST'), coordinator: { nodeId: -1, host: '', port: -1 } });
-      expect(decoded.errorMessage).to.match(/key type 1/);
+      expect(decoded.errorMessage).to.match(/key type 3/i);
       expect(error!.type).to.equal('INVALID_REQUEST');
+      const v5 = await answered(api.findCoordinator, 5, contextFor(engine, 1), { keyType: 2, coordinatorKeys: ['s'] });
+      expect(v5.decoded.coordinators[0]).to.include({ key: 's', errorCode: code('INVALID_REQUEST'), nodeId: -1 });
+      const v6 = await answered(api.findCoordinator, 6, contextFor(engine, 1), { keyType: 2, coordinatorKeys: ['s'] });
+      expect(v6.decoded.coordinators[0]).to.include({ key: 's', errorCode: code('GROUP_COORDINATOR_NOT_AVAILABLE'), nodeId: -1 });
     });
 
     it('GROUP_COORDINATOR_NOT_AVAILABLE while the group’s __consumer_offsets partition has no leader', async () => {

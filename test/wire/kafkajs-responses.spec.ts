@@ -293,7 +293,7 @@ const CASES: readonly ResponseCase[] = [
       ...throttle(v, 0, r),
       errors: r.resultsByTopicV3AndBelow.map((t: R) => ({
         topic: t.name,
-        partitionErrors: t.resultsByPartition.map((p: R) => ({ partition: p.partitionIndex, errorCode: p.partitionErrorCode })),
+        partitionErrors: t.resultsByPartition.map((p: R) => ({ partition: p.partitionIndex, errorCode: p.errorCode })),
       })),
     }),
   },

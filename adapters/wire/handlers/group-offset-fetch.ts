@@ -1,8 +1,8 @@
 /**
  * OffsetFetch (key 9), v1–v9 (v0 read offsets kept in ZooKeeper, which Kafka 3.9 no longer has).
  * v5 answers each offset's leader epoch: -1, since the coordinator keeps none. v6 is flexible.
- * v7's requireStable waits for pending transactional commits, of which there are none without
- * transactions. v8 asks for several groups at once, each answered as one v7 request would be,
+ * v7's requireStable asks the coordinator to answer UNSTABLE_OFFSET_COMMIT (retriable) for a
+ * partition whose transactional offset commit still awaits its transaction's marker. v8 asks for several groups at once, each answered as one v7 request would be,
  * with the group's own code; v9 adds the KIP-848 member id and epoch, which a classic group does
  * not check. A code per partition; from v2 a top-level code too, and a null topic list asks for every offset
  * the group has committed. A failure of the whole request is, as Kafka's
@@ -25,13 +25,13 @@ export const offsetFetchHandler = handler({
     if (version >= 8) {
       const groups = [];
       for (const g of request.groups) {
-        const answer = fetchGroup(ctx, g.groupId, g.topics);
+        const answer = fetchGroup(ctx, g.groupId, g.topics, request.requireStable);
         if (isUnreachable(answer)) return 'unreachable';
         groups.push({ groupId: g.groupId, topics: wireTopics(answer, g.topics), errorCode: answer.errorCode });
       }
       return { throttleTimeMs: 0, groups };
     }
-    const answer = fetchGroup(ctx, request.groupId, request.topics);
+    const answer = fetchGroup(ctx, request.groupId, request.topics, request.requireStable);
     if (isUnreachable(answer)) return 'unreachable';
     const { errorCode } = answer;
     if (errorCode !== 0 && version < 2) {
@@ -48,10 +48,12 @@ export const offsetFetchHandler = handler({
 
 type Requested = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
 
-function fetchGroup(ctx: WireContext, groupId: string, topics: Requested): OffsetFetchAnswer {
+/** One group's offsets; `requireStable` is false before v7 (the field's default). */
+function fetchGroup(ctx: WireContext, groupId: string, topics: Requested, requireStable: boolean): OffsetFetchAnswer {
   return ctx.engine.groupCoordinator.offsetFetch({
     broker: ctx.brokerId,
     groupId,
+    requireStable,
     ...(topics !== null ? { topics: topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) } : {}),
   });
 }

@@ -3,6 +3,8 @@
  * is served exactly when it is listed. The group APIs come from groups.ts.
  */
 import type { Handler } from '../handler.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
 import { alterConfigs } from './alter-configs.js';
 import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { advertised, apiVersionsHandler } from './api-versions.js';
@@ -14,14 +16,18 @@ import { deleteRecords } from './delete-records.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
+import { describeTransactions } from './describe-transactions.js';
+import { endTxn } from './end-txn.js';
 import { fetch } from './fetch.js';
 import { GROUP_HANDLERS } from './groups.js';
 import { initProducerId } from './init-producer-id.js';
 import { listOffsets } from './list-offsets.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
+import { listTransactions } from './list-transactions.js';
 import { metadata } from './metadata.js';
 import { produce } from './produce.js';
 import { saslHandshake } from './sasl-handshake.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
 
 const apiVersions = apiVersionsHandler(() => HANDLERS);
 
@@ -45,6 +51,12 @@ export const HANDLERS: readonly Handler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
   ...GROUP_HANDLERS,
 ] as readonly Handler[] as Handler[];
 

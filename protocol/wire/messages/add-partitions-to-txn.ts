@@ -3,6 +3,10 @@
  * to write with its transaction coordinator, before its first produce to each. Up to v3 one
  * transaction per request; v4+ batches transactions and is sent by brokers (KIP-890), with
  * verifyOnly to check a partition is already in the transaction. v3 is flexible.
+ *
+ * Kafka names a partition's code PartitionErrorCode; it is `errorCode` here, as in every other
+ * per-partition answer, so the generic error answers (adapters/wire/error-response.ts) find it.
+ * The name is not on the wire.
  */
 import { api, array, f } from '../schema.js';
 
@@ -15,7 +19,7 @@ const topicResult = [
   f('name', 'string', '0+'),
   f('resultsByPartition', array([
     f('partitionIndex', 'int32', '0+'),
-    f('partitionErrorCode', 'int16', '0+'),
+    f('errorCode', 'int16', '0+'),
   ]), '0+'),
 ] as const;
 

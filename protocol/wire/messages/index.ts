@@ -18,6 +18,7 @@ import { DeleteTopics } from './delete-topics.js';
 import { DescribeAcls } from './describe-acls.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
+import { DescribeTransactions } from './describe-transactions.js';
 import { EndTxn } from './end-txn.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
@@ -28,6 +29,7 @@ import { LeaveGroup } from './leave-group.js';
 import { ListGroups } from './list-groups.js';
 import { ListOffsets } from './list-offsets.js';
 import { ListPartitionReassignments } from './list-partition-reassignments.js';
+import { ListTransactions } from './list-transactions.js';
 import { Metadata } from './metadata.js';
 import { OffsetCommit } from './offset-commit.js';
 import { OffsetFetch } from './offset-fetch.js';
@@ -53,6 +55,7 @@ export {
   DescribeAcls,
   DescribeConfigs,
   DescribeGroups,
+  DescribeTransactions,
   EndTxn,
   Fetch,
   FindCoordinator,
@@ -63,6 +66,7 @@ export {
   ListGroups,
   ListOffsets,
   ListPartitionReassignments,
+  ListTransactions,
   Metadata,
   OffsetCommit,
   OffsetFetch,
@@ -108,6 +112,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   DeleteGroups,
   AlterPartitionReassignments,
   ListPartitionReassignments,
+  DescribeTransactions,
+  ListTransactions,
 ];
 
 const BY_KEY = new Map(API_SCHEMAS.map((a) => [a.key, a]));
