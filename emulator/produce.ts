@@ -134,6 +134,14 @@ function append(s: EngineState, request: ProduceRequest, acks: number): Appended
   if (notLeader !== undefined) return notLeader;
   const records = request.records;
   if (!Array.isArray(records) || records.length === 0) return failure('INVALID_REQUEST', 'A produce request needs at least one record');
+  const leader = p.replicaStates.get(p.leader)!;
+  const producer = producerFieldsOf(request, records.length, `${p.topic.name}-${p.index}`);
+  // As Kafka's ReplicaManager: a write that would open a transaction here is verified with the
+  // coordinator (KIP-890) before the partition looks at it.
+  if (!failed(producer) && producer.isTransactional && !leader.log.producerState.hasOpenTransaction(producer.producerId)) {
+    const unverified = s.txnCoordinator?.verifyTransactionalWrite(producer.producerId, producer.producerEpoch, p.topic.name, p.index);
+    if (unverified !== undefined) return unverified;
+  }
   const config = p.topic.config;
   // As Kafka's Partition.appendRecordsToLeader: the ISR is checked before the log validates the batch.
   if (acks === -1 && p.isr.length < effectiveMinIsr(p)) {
@@ -157,8 +165,6 @@ function append(s: EngineState, request: ProduceRequest, acks: number): Appended
     else if (!Number.isSafeInteger(timestamp)) return failure('INVALID_TIMESTAMP', `Record ${i} has timestamp ${String(timestamp)}, which is not an integer number of ms`);
     timestamps[i] = timestamp;
   }
-  const leader = p.replicaStates.get(p.leader)!;
-  const producer = producerFieldsOf(request, records.length, `${p.topic.name}-${p.index}`);
   if (failed(producer)) return producer;
   // The batch copies the records' bytes, as a broker's log does: what was sent is what is read.
   const meta = { baseOffset: leader.log.logEndOffset, leaderEpoch: p.leaderEpoch, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime', ...producer } as const;

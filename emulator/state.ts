@@ -136,6 +136,8 @@ export interface TxnCoordinatorHooks {
   onElection(partition: number, leader: number, coordinatorEpoch: number): void;
   onResignation(partition: number): void;
   onTransactionStateTopicDeleted(): void;
+  /** KIP-890 verification of a write that would open a transaction on a partition; undefined: go on. */
+  verifyTransactionalWrite(producerId: number, producerEpoch: number, topic: string, partition: number): Failure | undefined;
 }
 
 export class EngineState {

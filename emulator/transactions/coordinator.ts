@@ -96,6 +96,30 @@ export class TransactionCoordinator {
     return false;
   }
 
+  /**
+   * Transaction verification (KIP-890 part 1, `transaction.partition.verification.enable`, on by
+   * default in 3.9): a leader about to open a transaction on a partition for `producerId` asks the
+   * coordinator whether the partition is in that producer's Ongoing transaction, and answers the
+   * write with the outcome mapped as Kafka's ReplicaManager maps it for producers: not added →
+   * INVALID_TXN_STATE; an older epoch → INVALID_PRODUCER_EPOCH; the transaction being completed or
+   * no coordinator → NOT_ENOUGH_REPLICAS (retriable, no metadata refresh). Undefined when the write
+   * may go on, and for a producer id no transactional id holds (an idempotent producer's: nothing to verify).
+   */
+  verifyTransactionalWrite(producerId: number, producerEpoch: number, topic: string, partition: number): Failure | undefined {
+    let txn: TransactionMetadata | undefined;
+    for (const ids of this.byPartition.values()) {
+      for (const t of ids.values()) if (t.producerId === producerId) txn = t;
+    }
+    if (txn === undefined) return undefined;
+    const unverified = (underlying: string) =>
+      txnFailure('NOT_ENOUGH_REPLICAS', `Unable to verify the partition has been added to the transaction. Underlying error: ${underlying}`);
+    if (this.leaderOf(txn.partition) === -1) return unverified('COORDINATOR_NOT_AVAILABLE');
+    if (txn.producerEpoch !== producerEpoch) return txnFailure('INVALID_PRODUCER_EPOCH', 'Producer attempted to produce with an old epoch.');
+    if (txn.completionPending) return unverified('CONCURRENT_TRANSACTIONS');
+    if (txn.state !== 'Ongoing' || !txn.hasPartition(topic, partition)) return txnFailure('INVALID_TXN_STATE', 'Partition was not added to the transaction');
+    return undefined;
+  }
+
   /** Keeps a new transactional id (Kafka's `putTransactionStateIfNotExists`). */
   create(transactionalId: string, producerId: number, txnTimeoutMs: number): TransactionMetadata {
     const partition = this.partitionFor(transactionalId);

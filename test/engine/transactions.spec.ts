@@ -219,4 +219,24 @@ describe('engine: transactions', () => {
     });
     expect(answer.topics[0]!.partitions[0]!.errorCode).to.equal(16);
   });
+
+  it('verifies a write that would open a transaction on a partition (KIP-890): not added INVALID_TXN_STATE, an old epoch INVALID_PRODUCER_EPOCH, while completing NOT_ENOUGH_REPLICAS', async () => {
+    const e = engine();
+    e.createTopic({ topic: 't', numPartitions: 2 });
+    const p = new Txn(e, 'tx-v');
+    p.init();
+    expect(await p.send('t', 0, 1, 'unadded')).to.equal(48);
+    p.add('t', 0);
+    expect(await p.send('t', 0, 1, 'a')).to.equal(0);
+    p.end(false);
+    // The abort's markers are not written yet: a write opening a transaction on t-1 cannot be verified.
+    expect(await p.send('t', 1, 1, 'during')).to.equal(19);
+    await e.advance(1);
+    // A late write after the abort (no AddPartitionsToTxn) would open a transaction no marker ends: refused.
+    expect(await p.send('t', 0, 1, 'late')).to.equal(48);
+    expect(e.listOffsets('t', 0, 'latest', undefined, 'read_committed').offset).to.equal(e.listOffsets('t', 0, 'latest').offset);
+    const fresh = new Txn(e, 'tx-v');
+    fresh.init();
+    expect(await p.send('t', 1, 1, 'zombie')).to.equal(47);
+  });
 });
