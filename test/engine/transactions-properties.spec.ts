@@ -25,8 +25,9 @@
  * At the end all brokers start, every timeout passes, and the markers settle: every transaction
  * is decided, LSO = HW, and the checks above then cover every acknowledged record.
  *
- * fast-check prints the seed and path of a failure; replay with TXN_PROPS_SEED and
- * TXN_PROPS_PATH. TXN_PROPS_RUNS sets the number of runs (a longer hunt), TXN_PROPS_STATS=1
+ * fast-check prints the seed, path and the commands' replayPath of a failure; replay with
+ * TXN_PROPS_SEED, TXN_PROPS_PATH and TXN_PROPS_REPLAY (TXN_PROPS_DEBUG=1 prints the run's events
+ * and logs). TXN_PROPS_RUNS sets the number of runs (a longer hunt), TXN_PROPS_STATS=1
  * prints what the runs exercised.
  */
 import { expect } from 'chai';
@@ -47,8 +48,8 @@ const BACKOFF_MS = 100;
 const RUNS = Number(process.env['TXN_PROPS_RUNS'] ?? 60);
 
 /** Codes after which a client retries the same request (Kafka's RetriableException ones the schedules meet). */
-const RETRY_PRODUCE = new Set<number>([E.LEADER_NOT_AVAILABLE, E.NOT_LEADER_OR_FOLLOWER, E.REQUEST_TIMED_OUT, E.NOT_ENOUGH_REPLICAS, E.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
-const RETRY_COORDINATOR = new Set<number>([E.CONCURRENT_TRANSACTIONS, E.COORDINATOR_NOT_AVAILABLE, E.NOT_COORDINATOR, E.COORDINATOR_LOAD_IN_PROGRESS]);
+const RETRY_PRODUCE = new Set<number>([E.NETWORK_EXCEPTION, E.LEADER_NOT_AVAILABLE, E.NOT_LEADER_OR_FOLLOWER, E.REQUEST_TIMED_OUT, E.NOT_ENOUGH_REPLICAS, E.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
+const RETRY_COORDINATOR = new Set<number>([E.NETWORK_EXCEPTION, E.CONCURRENT_TRANSACTIONS, E.COORDINATOR_NOT_AVAILABLE, E.NOT_COORDINATOR, E.COORDINATOR_LOAD_IN_PROGRESS]);
 const FENCED = new Set<number>([E.INVALID_PRODUCER_EPOCH, E.PRODUCER_FENCED]);
 
 /** What the runs exercised, so that the properties are not vacuous. */
@@ -98,6 +99,8 @@ class Producer {
   ending: boolean | undefined;
   /** Must call InitProducerId before anything else (new, fenced, or its sequences are unknown after an abandoned batch). */
   needsInit = true;
+  /** A batch was abandoned undelivered: its sequence may or may not be taken, so a new epoch is needed. */
+  sequencesUnknown = false;
   txns = 0;
 
   constructor(
@@ -108,6 +111,7 @@ class Producer {
   /** A new epoch: sequences start again at 0. */
   reset(): void {
     this.sequences.clear();
+    this.sequencesUnknown = false;
     this.endTxn();
   }
 
@@ -208,14 +212,17 @@ class World {
   }
 }
 
+/** Whether a newer instance of the producer's transactional id exists. */
+const zombie = (w: World, p: Producer): boolean => w.instances.some((list) => list.includes(p) && list.at(-1) !== p);
+
 const backoff = async (w: World): Promise<void> => {
   await w.engine.advance(BACKOFF_MS);
   w.sync();
 };
 
 /** InitProducerId for the instance; a recovering transactional one names its id and epoch (KIP-360). */
-async function init(w: World, p: Producer): Promise<boolean> {
-  for (let attempt = 0; attempt < 8; attempt++) {
+async function init(w: World, p: Producer, attempts = 8): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const recover = p.transactionalId !== null && p.producerId >= 0;
     const a = w.engine.initProducerId(
       p.transactionalId === null
@@ -242,7 +249,7 @@ async function init(w: World, p: Producer): Promise<boolean> {
       w.violations.push(`InitProducerId of ${p.name} answered ${a.errorCode}: ${a.errorMessage}`);
       return false;
     }
-    await backoff(w);
+    if (attempt + 1 < attempts) await backoff(w);
   }
   return false;
 }
@@ -290,7 +297,7 @@ async function add(w: World, p: Producer, partition: number, zombie: boolean): P
  * treated as lost, so the batch stays in flight and the client sends it again later with the same
  * sequence. True when the client saw it acknowledged.
  */
-async function send(w: World, p: Producer, batch: Batch, loseAck: boolean, attempts = 3): Promise<boolean> {
+async function deliver(w: World, p: Producer, batch: Batch, loseAck: boolean, attempts = 3): Promise<boolean> {
   const { partition, baseSequence, records } = batch;
   p.pending.set(partition, batch);
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -312,7 +319,7 @@ async function send(w: World, p: Producer, batch: Batch, loseAck: boolean, attem
       { maxMs: 60_000 },
     );
     w.sync();
-    count(`produce${p.transactionalId === null ? ' (idempotent)' : ''}: ${r.errorCode}`);
+    count(`produce${p.transactionalId === null ? ' (idempotent)' : zombie(w, p) ? ' (zombie)' : ''}: ${r.errorCode}`);
     if (r.errorCode === E.NONE) {
       if (known !== undefined && known > p.epoch && !retry) w.violations.push(`${p.name} wrote ${records[0]!.value} at epoch ${p.epoch} to ${TOPIC}-${partition}, which had seen epoch ${known}`);
       records.forEach((s, i) => {
@@ -346,11 +353,15 @@ async function send(w: World, p: Producer, batch: Batch, loseAck: boolean, attem
 async function end(w: World, p: Producer, commit: boolean, loseAck: boolean, zombie: boolean): Promise<void> {
   if (p.txn === undefined) return;
   if (p.ending === undefined) {
-    for (const batch of [...p.pending.values()]) await send(w, p, batch, false);
+    for (const batch of [...p.pending.values()]) await deliver(w, p, batch, false);
     if (p.needsInit) return;
     if (p.pending.size > 0) {
+      // Never sent again: a transactional batch arriving after the transaction ended would open a
+      // new one on the partition that no marker ever closes (what KIP-890's verification refuses).
       count('abort: undelivered batch');
       commit = false;
+      p.pending.clear();
+      p.sequencesUnknown = true;
     }
     p.ending = commit;
   }
@@ -368,10 +379,9 @@ async function end(w: World, p: Producer, commit: boolean, loseAck: boolean, zom
         await backoff(w);
         continue;
       }
-      const abandoned = p.pending.size > 0;
       p.endTxn();
       // A batch whose fate is unknown leaves the sequence unknown: the client bumps its epoch (KIP-360).
-      if (abandoned) p.needsInit = true;
+      if (p.sequencesUnknown) p.needsInit = true;
       return;
     }
     if (FENCED.has(code)) {
@@ -421,7 +431,7 @@ class Send implements Cmd {
       batch = { partition: this.partition, baseSequence: p.sequences.get(this.partition) ?? 0, records };
     }
     if (this.zombie) count('zombie sends');
-    await send(w, p, batch, this.loseAck);
+    await deliver(w, p, batch, this.loseAck);
     check(w);
   }
   toString = (): string => `send(${nameOf(this.who)}${this.zombie ? ' zombie' : ''}, p${this.partition}, ${this.n}${this.loseAck ? ', lose ack' : ''})`;
@@ -446,7 +456,11 @@ class End implements Cmd {
 
 /** The application restarts: a new instance with the same transactional id; the old one lives on as a zombie. */
 class Restart implements Cmd {
-  constructor(readonly who: Who) {}
+  /** `patient`: retries InitProducerId until it succeeds; else one attempt, so the old instance may act while the fence's abort is under way. */
+  constructor(
+    readonly who: Who,
+    readonly patient: boolean,
+  ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
     const list = w.instances[this.who]!;
@@ -454,27 +468,32 @@ class Restart implements Cmd {
     const p = new Producer(old.transactionalId, `${nameOf(this.who)}#${list.length}`);
     list.push(p);
     count('restarts');
-    await init(w, p);
+    await init(w, p, this.patient ? 8 : 1);
     check(w);
   }
-  toString = (): string => `restart(${nameOf(this.who)})`;
+  toString = (): string => `restart(${nameOf(this.who)}${this.patient ? '' : ', impatient'})`;
 }
+
+type Fault = 'stop' | 'start' | 'isolate' | 'heal';
 
 class Broker implements Cmd {
   constructor(
-    readonly stop: boolean,
+    readonly fault: Fault,
     readonly broker: number,
   ) {}
   check = (): boolean => true;
   async run(_: object, w: World): Promise<void> {
-    const running = w.engine.brokers().filter((b) => b.status === 'running').length;
-    if (this.stop && running > 1) w.engine.stopBroker(this.broker);
-    else if (!this.stop) w.engine.startBroker(this.broker);
+    const up = w.engine.brokers().filter((b) => b.status === 'running').length;
+    // At least one broker stays up and reachable, so the schedules keep making progress.
+    if (this.fault === 'stop' && up > 1) w.engine.stopBroker(this.broker);
+    else if (this.fault === 'isolate' && up > 1) w.engine.isolateBroker(this.broker);
+    else if (this.fault === 'start') w.engine.startBroker(this.broker);
+    else if (this.fault === 'heal') w.engine.healBroker(this.broker);
     await w.engine.advance(0);
     w.sync();
     check(w);
   }
-  toString = (): string => `${this.stop ? 'stop' : 'start'}(${this.broker})`;
+  toString = (): string => `${this.fault}(${this.broker})`;
 }
 
 class Advance implements Cmd {
@@ -511,7 +530,8 @@ function check(w: World): void {
   const v = w.violations;
   for (let i = 0; i < PARTITIONS; i++) {
     const part = w.partition(i);
-    if (part.leader === -1 || !w.state.brokersById.get(part.leader)!.running) continue;
+    const leader = w.state.brokersById.get(part.leader);
+    if (leader === undefined || !leader.running || leader.isolated) continue;
     const hw = part.highWatermark;
     const lso = lastStableOffsetOf(part);
     if (lso > hw) v.push(`p${i}: LSO ${lso} above HW ${hw}`);
@@ -557,14 +577,17 @@ function check(w: World): void {
 
 /** All brokers back, every timeout past, the markers written; then nothing may be left undecided or unstable. */
 async function settleAll(w: World): Promise<void> {
-  for (const b of BROKERS) w.engine.startBroker(b);
+  for (const b of BROKERS) {
+    w.engine.startBroker(b);
+    w.engine.healBroker(b);
+  }
   await w.engine.advance(1000);
   w.sync();
   // The current instances deliver what they still hold (an idempotent producer flushing on close).
   for (const list of w.instances) {
     const p = list.at(-1)!;
-    if (p.needsInit) continue;
-    for (const batch of [...p.pending.values()]) await send(w, p, batch, false);
+    if (p.needsInit || p.ending !== undefined) continue;
+    for (const batch of [...p.pending.values()]) await deliver(w, p, batch, false);
   }
   for (let i = 0; i < 4; i++) {
     await w.engine.advance(TXN_TIMEOUT_MS + CLEANUP_INTERVAL_MS);
@@ -579,25 +602,41 @@ async function settleAll(w: World): Promise<void> {
   for (const d of w.engine.describeTransactions({ transactionalIds: [...IDS] }).transactionStates) {
     if (d.errorCode === E.NONE && !['Empty', 'CompleteCommit', 'CompleteAbort'].includes(d.transactionState)) w.violations.push(`${d.transactionalId} is ${d.transactionState} after settling`);
   }
+  if (w.violations.length > 0 && process.env['TXN_PROPS_DEBUG'] === '1') dump(w);
   count('records acknowledged', [...w.sent.values()].filter((s) => s.offset !== undefined).length);
   count('committed transactions (oracle)', w.txns.filter((t) => t.fate === 'commit').length);
   count('aborted transactions (oracle)', w.txns.filter((t) => t.fate === 'abort').length);
   expect(w.violations, w.violations.join('\n')).to.deep.equal([]);
 }
 
+/** What a failing run did, for TXN_PROPS_DEBUG=1: the event log and each partition's log. */
+function dump(w: World): void {
+  for (const e of w.engine.events()) if (!['segment-rolled', 'producer-id-allocated'].includes(e.type)) console.log(JSON.stringify(e));
+  for (let i = 0; i < PARTITIONS; i++) {
+    const d = w.engine.describePartition(TOPIC, i);
+    console.log(`p${i}`, JSON.stringify({ leader: d.leader, isr: d.isr, hw: w.partition(i).highWatermark, lso: lastStableOffsetOf(w.partition(i)) }));
+    for (const b of w.engine.describeProducers(TOPIC, i)) console.log('  producer', JSON.stringify(b));
+    const r = w.engine.fetchRanges({ topic: TOPIC, partition: i, offset: 0 });
+    for (const { batch } of r.ranges) console.log('  batch', JSON.stringify({ base: batch.baseOffset, last: batch.lastOffset, pid: batch.producerId, epoch: batch.producerEpoch, seq: batch.baseSequence, txn: batch.isTransactional, control: batch.isControl }));
+  }
+}
+
 const who = fc.integer({ min: 0, max: IDS.length });
 const txnWho = fc.integer({ min: 0, max: IDS.length - 1 });
+const send = fc
+  .tuple(who, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: PARTITIONS - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }))
+  .map(([x, z, part, n, lose]): Cmd => new Send(x, z === 0, part, n, lose === 0));
+/** Weighted by repetition (fc.commands picks among its arbitraries evenly): mostly sends, then ends, few faults. */
 const commands: fc.Arbitrary<Cmd>[] = [
-  fc
-    .tuple(who, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: PARTITIONS - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }))
-    .map(([x, z, part, n, lose]) => new Send(x, z === 0, part, n, lose === 0)),
-  fc
-    .tuple(who, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: PARTITIONS - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }))
-    .map(([x, z, part, n, lose]) => new Send(x, z === 0, part, n, lose === 0)),
-  fc.tuple(txnWho, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]) => new End(x, z === 0, c !== 0, lose === 0)),
-  who.map((x) => new Restart(x)),
-  fc.tuple(fc.boolean(), fc.constantFrom(...BROKERS)).map(([stop, b]) => new Broker(stop, b)),
-  fc.constantFrom(0, 100, 500, 1500, TXN_TIMEOUT_MS + CLEANUP_INTERVAL_MS).map((ms) => new Advance(ms)),
+  send,
+  send,
+  send,
+  send,
+  fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
+  fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
+  fc.tuple(who, fc.boolean()).map(([x, patient]): Cmd => new Restart(x, patient)),
+  fc.tuple(fc.constantFrom<Fault>('stop', 'start', 'stop', 'start', 'isolate', 'heal'), fc.constantFrom(...BROKERS)).map(([f, b]): Cmd => new Broker(f, b)),
+  fc.constantFrom(0, 100, 100, 500, 1500, TXN_TIMEOUT_MS + CLEANUP_INTERVAL_MS).map((ms): Cmd => new Advance(ms)),
 ];
 
 describe('engine: transactions, exactly-once (model-based)', () => {
@@ -609,9 +648,10 @@ describe('engine: transactions, exactly-once (model-based)', () => {
     this.timeout(Math.max(60_000, RUNS * 2_000));
     const seed = process.env['TXN_PROPS_SEED'];
     const path = process.env['TXN_PROPS_PATH'];
+    const replayPath = process.env['TXN_PROPS_REPLAY'];
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.commands(commands, { maxCommands: 50, size: 'max' }), async (engineSeed, cmds) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.commands(commands, { maxCommands: 50, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) }), async (engineSeed, cmds) => {
         let w: World | undefined;
         await fc.asyncModelRun(() => {
           w = new World(engineSeed);
