@@ -45,7 +45,7 @@ const IDS = ['tx-a', 'tx-b'] as const;
 const TXN_TIMEOUT_MS = 3000;
 const CLEANUP_INTERVAL_MS = 1000;
 const BACKOFF_MS = 100;
-const RUNS = Number(process.env['TXN_PROPS_RUNS'] ?? 60);
+const RUNS = Number(process.env['TXN_PROPS_RUNS'] ?? 800);
 
 /** Codes after which a client retries the same request (Kafka's RetriableException ones the schedules meet). */
 const RETRY_PRODUCE = new Set<number>([E.NETWORK_EXCEPTION, E.LEADER_NOT_AVAILABLE, E.NOT_LEADER_OR_FOLLOWER, E.REQUEST_TIMED_OUT, E.NOT_ENOUGH_REPLICAS, E.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
@@ -539,9 +539,19 @@ function check(w: World): void {
     if (seen !== undefined && seen.leader === part.leader && seen.leaderEpoch === part.leaderEpoch && lso < seen.lso) v.push(`p${i}: LSO went back from ${seen.lso} to ${lso} under leader ${part.leader}`);
     w.lso.set(i, { leader: part.leader, leaderEpoch: part.leaderEpoch, lso });
 
-    // The whole log below the HW: each value once, each acknowledged value at its offset.
+    // The whole log below the HW: each value once, each acknowledged value at its offset, and each
+    // producer epoch's batches in sequence from 0 without a gap or a repeat.
+    const ranges = readRanges(w, i, hw, 'read_uncommitted');
+    const nextSequence = new Map<string, number>();
+    for (const { batch, from } of ranges) {
+      if (batch.isControl || batch.producerId < 0 || from > 0) continue;
+      const key = `${batch.producerId}/${batch.producerEpoch}`;
+      const expected = nextSequence.get(key) ?? 0;
+      if (batch.baseSequence !== expected) v.push(`p${i}: producer ${key} has sequence ${batch.baseSequence} at ${batch.baseOffset}, ${expected} expected`);
+      nextSequence.set(key, batch.baseSequence + batch.count);
+    }
     const log = new Map<string, number>();
-    for (const rec of readRecords(readRanges(w, i, hw, 'read_uncommitted'))) {
+    for (const rec of readRecords(ranges)) {
       if (rec.offset >= hw || rec.isControl) continue;
       const value = rec.value!.toString();
       const s = w.sent.get(value);
@@ -626,6 +636,7 @@ const txnWho = fc.integer({ min: 0, max: IDS.length - 1 });
 const send = fc
   .tuple(who, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: PARTITIONS - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }))
   .map(([x, z, part, n, lose]): Cmd => new Send(x, z === 0, part, n, lose === 0));
+const fault = fc.tuple(fc.constantFrom<Fault>('stop', 'start', 'start', 'isolate', 'heal', 'heal'), fc.constantFrom(...BROKERS)).map(([f, b]): Cmd => new Broker(f, b));
 /** Weighted by repetition (fc.commands picks among its arbitraries evenly): mostly sends, then ends, few faults. */
 const commands: fc.Arbitrary<Cmd>[] = [
   send,
@@ -635,7 +646,8 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
   fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
   fc.tuple(who, fc.boolean()).map(([x, patient]): Cmd => new Restart(x, patient)),
-  fc.tuple(fc.constantFrom<Fault>('stop', 'start', 'stop', 'start', 'isolate', 'heal'), fc.constantFrom(...BROKERS)).map(([f, b]): Cmd => new Broker(f, b)),
+  fault,
+  fault,
   fc.constantFrom(0, 100, 100, 500, 1500, TXN_TIMEOUT_MS + CLEANUP_INTERVAL_MS).map((ms): Cmd => new Advance(ms)),
 ];
 
@@ -666,7 +678,9 @@ describe('engine: transactions, exactly-once (model-based)', () => {
     );
     count('runs', runs);
     if (seed === undefined) {
-      expect(stats['commits'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(RUNS);
+      expect(stats['commits'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(RUNS / 2);
+      expect(stats['duplicates answered'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(RUNS / 4);
+      expect(stats['produce (zombie): 47'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(0);
       expect(stats['lost acks retried'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(0);
       expect(stats['fence (init)'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(0);
       expect(stats['fence (timeout)'] ?? 0, JSON.stringify(stats)).to.be.greaterThan(0);
