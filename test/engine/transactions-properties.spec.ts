@@ -27,8 +27,8 @@
  *
  * fast-check prints the seed, path and the commands' replayPath of a failure; replay with
  * TXN_PROPS_SEED, TXN_PROPS_PATH and TXN_PROPS_REPLAY (TXN_PROPS_DEBUG=1 prints the run's events
- * and logs). TXN_PROPS_RUNS sets the number of runs (a longer hunt), TXN_PROPS_STATS=1
- * prints what the runs exercised.
+ * and logs). TXN_PROPS_RUNS sets the number of runs (a longer hunt), TXN_PROPS_COMMANDS the
+ * longest schedule, TXN_PROPS_STATS=1 prints what the runs exercised.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -46,10 +46,25 @@ const TXN_TIMEOUT_MS = 3000;
 const CLEANUP_INTERVAL_MS = 1000;
 const BACKOFF_MS = 100;
 const RUNS = Number(process.env['TXN_PROPS_RUNS'] ?? 800);
+/** Longest schedule (TXN_PROPS_COMMANDS): longer ones reach deeper states at the cost of speed. */
+const MAX_COMMANDS = Number(process.env['TXN_PROPS_COMMANDS'] ?? 50);
 
 /** Codes after which a client retries the same request (Kafka's RetriableException ones the schedules meet). */
-const RETRY_PRODUCE = new Set<number>([E.NETWORK_EXCEPTION, E.LEADER_NOT_AVAILABLE, E.NOT_LEADER_OR_FOLLOWER, E.REQUEST_TIMED_OUT, E.NOT_ENOUGH_REPLICAS, E.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
-const RETRY_COORDINATOR = new Set<number>([E.NETWORK_EXCEPTION, E.CONCURRENT_TRANSACTIONS, E.COORDINATOR_NOT_AVAILABLE, E.NOT_COORDINATOR, E.COORDINATOR_LOAD_IN_PROGRESS]);
+const RETRY_PRODUCE = new Set<number>([
+  E.NETWORK_EXCEPTION,
+  E.LEADER_NOT_AVAILABLE,
+  E.NOT_LEADER_OR_FOLLOWER,
+  E.REQUEST_TIMED_OUT,
+  E.NOT_ENOUGH_REPLICAS,
+  E.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+]);
+const RETRY_COORDINATOR = new Set<number>([
+  E.NETWORK_EXCEPTION,
+  E.CONCURRENT_TRANSACTIONS,
+  E.COORDINATOR_NOT_AVAILABLE,
+  E.NOT_COORDINATOR,
+  E.COORDINATOR_LOAD_IN_PROGRESS,
+]);
 const FENCED = new Set<number>([E.INVALID_PRODUCER_EPOCH, E.PRODUCER_FENCED]);
 
 /** What the runs exercised, so that the properties are not vacuous. */
@@ -227,7 +242,11 @@ async function init(w: World, p: Producer, attempts = 8): Promise<boolean> {
     const a = w.engine.initProducerId(
       p.transactionalId === null
         ? {}
-        : { transactionalId: p.transactionalId, transactionTimeoutMs: TXN_TIMEOUT_MS, ...(recover ? { producerId: p.producerId, producerEpoch: p.epoch } : {}) },
+        : {
+            transactionalId: p.transactionalId,
+            transactionTimeoutMs: TXN_TIMEOUT_MS,
+            ...(recover ? { producerId: p.producerId, producerEpoch: p.epoch } : {}),
+          },
     );
     w.sync();
     count(`init: ${a.errorCode}`);
@@ -265,8 +284,12 @@ function fenced(w: World, p: Producer, what: string): void {
 /** AddPartitionsToTxn, retried while the coordinator asks; false when the partition could not be added. */
 async function add(w: World, p: Producer, partition: number, zombie: boolean): Promise<boolean> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const code = w.engine.addPartitionsToTxn({ transactionalId: p.transactionalId!, producerId: p.producerId, producerEpoch: p.epoch, topics: [{ topic: TOPIC, partitions: [partition] }] }).results[0]!
-      .partitions[0]!.errorCode;
+    const code = w.engine.addPartitionsToTxn({
+      transactionalId: p.transactionalId!,
+      producerId: p.producerId,
+      producerEpoch: p.epoch,
+      topics: [{ topic: TOPIC, partitions: [partition] }],
+    }).results[0]!.partitions[0]!.errorCode;
     const wasFenced = w.fencedAt(p.producerId, p.epoch);
     w.sync();
     count(`add${zombie ? ' (zombie)' : ''}: ${code}`);
@@ -321,9 +344,11 @@ async function deliver(w: World, p: Producer, batch: Batch, loseAck: boolean, at
     w.sync();
     count(`produce${p.transactionalId === null ? ' (idempotent)' : zombie(w, p) ? ' (zombie)' : ''}: ${r.errorCode}`);
     if (r.errorCode === E.NONE) {
-      if (known !== undefined && known > p.epoch && !retry) w.violations.push(`${p.name} wrote ${records[0]!.value} at epoch ${p.epoch} to ${TOPIC}-${partition}, which had seen epoch ${known}`);
+      if (known !== undefined && known > p.epoch && !retry)
+        w.violations.push(`${p.name} wrote ${records[0]!.value} at epoch ${p.epoch} to ${TOPIC}-${partition}, which had seen epoch ${known}`);
       records.forEach((s, i) => {
-        if (s.offset !== undefined && s.offset !== r.baseOffset + i) w.violations.push(`retried ${s.value} answered offset ${r.baseOffset + i}, first acknowledged at ${s.offset}`);
+        if (s.offset !== undefined && s.offset !== r.baseOffset + i)
+          w.violations.push(`retried ${s.value} answered offset ${r.baseOffset + i}, first acknowledged at ${s.offset}`);
         s.offset = r.baseOffset + i;
       });
       if (retry) count('lost acks retried');
@@ -536,7 +561,8 @@ function check(w: World): void {
     const lso = lastStableOffsetOf(part);
     if (lso > hw) v.push(`p${i}: LSO ${lso} above HW ${hw}`);
     const seen = w.lso.get(i);
-    if (seen !== undefined && seen.leader === part.leader && seen.leaderEpoch === part.leaderEpoch && lso < seen.lso) v.push(`p${i}: LSO went back from ${seen.lso} to ${lso} under leader ${part.leader}`);
+    if (seen !== undefined && seen.leader === part.leader && seen.leaderEpoch === part.leaderEpoch && lso < seen.lso)
+      v.push(`p${i}: LSO went back from ${seen.lso} to ${lso} under leader ${part.leader}`);
     w.lso.set(i, { leader: part.leader, leaderEpoch: part.leaderEpoch, lso });
 
     // The whole log below the HW: each value once, each acknowledged value at its offset, and each
@@ -567,7 +593,8 @@ function check(w: World): void {
       const value = rec.value!.toString();
       const s = w.sent.get(value);
       if (s === undefined) continue;
-      if (s.txn !== undefined && s.txn.fate !== 'commit') v.push(`p${i}: read_committed shows ${value} at ${rec.offset} of ${s.txn.name}, which is ${s.txn.fate}${s.txn.why ? ` (${s.txn.why})` : ''}`);
+      if (s.txn !== undefined && s.txn.fate !== 'commit')
+        v.push(`p${i}: read_committed shows ${value} at ${rec.offset} of ${s.txn.name}, which is ${s.txn.fate}${s.txn.why ? ` (${s.txn.why})` : ''}`);
       if (visible.has(value)) v.push(`p${i}: read_committed shows ${value} twice`);
       visible.set(value, rec.offset);
       if ((lastOf.get(s.producer) ?? -1) > s.n) v.push(`p${i}: read_committed shows ${value} of ${s.producer.name} after a later record of it`);
@@ -607,10 +634,12 @@ async function settleAll(w: World): Promise<void> {
   for (const t of w.txns) if (t.fate === 'open') w.violations.push(`${t.name} is still undecided after every timeout passed`);
   for (let i = 0; i < PARTITIONS; i++) {
     const part = w.partition(i);
-    if (lastStableOffsetOf(part) !== part.highWatermark) w.violations.push(`p${i}: LSO ${lastStableOffsetOf(part)} stays below HW ${part.highWatermark} after settling`);
+    if (lastStableOffsetOf(part) !== part.highWatermark)
+      w.violations.push(`p${i}: LSO ${lastStableOffsetOf(part)} stays below HW ${part.highWatermark} after settling`);
   }
   for (const d of w.engine.describeTransactions({ transactionalIds: [...IDS] }).transactionStates) {
-    if (d.errorCode === E.NONE && !['Empty', 'CompleteCommit', 'CompleteAbort'].includes(d.transactionState)) w.violations.push(`${d.transactionalId} is ${d.transactionState} after settling`);
+    if (d.errorCode === E.NONE && !['Empty', 'CompleteCommit', 'CompleteAbort'].includes(d.transactionState))
+      w.violations.push(`${d.transactionalId} is ${d.transactionState} after settling`);
   }
   if (w.violations.length > 0 && process.env['TXN_PROPS_DEBUG'] === '1') dump(w);
   count('records acknowledged', [...w.sent.values()].filter((s) => s.offset !== undefined).length);
@@ -627,7 +656,19 @@ function dump(w: World): void {
     console.log(`p${i}`, JSON.stringify({ leader: d.leader, isr: d.isr, hw: w.partition(i).highWatermark, lso: lastStableOffsetOf(w.partition(i)) }));
     for (const b of w.engine.describeProducers(TOPIC, i)) console.log('  producer', JSON.stringify(b));
     const r = w.engine.fetchRanges({ topic: TOPIC, partition: i, offset: 0 });
-    for (const { batch } of r.ranges) console.log('  batch', JSON.stringify({ base: batch.baseOffset, last: batch.lastOffset, pid: batch.producerId, epoch: batch.producerEpoch, seq: batch.baseSequence, txn: batch.isTransactional, control: batch.isControl }));
+    for (const { batch } of r.ranges)
+      console.log(
+        '  batch',
+        JSON.stringify({
+          base: batch.baseOffset,
+          last: batch.lastOffset,
+          pid: batch.producerId,
+          epoch: batch.producerEpoch,
+          seq: batch.baseSequence,
+          txn: batch.isTransactional,
+          control: batch.isControl,
+        }),
+      );
   }
 }
 
@@ -636,15 +677,21 @@ const txnWho = fc.integer({ min: 0, max: IDS.length - 1 });
 const send = fc
   .tuple(who, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: PARTITIONS - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }))
   .map(([x, z, part, n, lose]): Cmd => new Send(x, z === 0, part, n, lose === 0));
-const fault = fc.tuple(fc.constantFrom<Fault>('stop', 'start', 'start', 'isolate', 'heal', 'heal'), fc.constantFrom(...BROKERS)).map(([f, b]): Cmd => new Broker(f, b));
+const fault = fc
+  .tuple(fc.constantFrom<Fault>('stop', 'start', 'start', 'isolate', 'heal', 'heal'), fc.constantFrom(...BROKERS))
+  .map(([f, b]): Cmd => new Broker(f, b));
 /** Weighted by repetition (fc.commands picks among its arbitraries evenly): mostly sends, then ends, few faults. */
 const commands: fc.Arbitrary<Cmd>[] = [
   send,
   send,
   send,
   send,
-  fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
-  fc.tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })).map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
+  fc
+    .tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
+    .map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
+  fc
+    .tuple(txnWho, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
+    .map(([x, z, c, lose]): Cmd => new End(x, z === 0, c !== 0, lose === 0)),
   fc.tuple(who, fc.boolean()).map(([x, patient]): Cmd => new Restart(x, patient)),
   fault,
   fault,
@@ -663,17 +710,21 @@ describe('engine: transactions, exactly-once (model-based)', () => {
     const replayPath = process.env['TXN_PROPS_REPLAY'];
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.commands(commands, { maxCommands: 50, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) }), async (engineSeed, cmds) => {
-        let w: World | undefined;
-        await fc.asyncModelRun(() => {
-          w = new World(engineSeed);
-          return { model: {}, real: w };
-        }, cmds);
-        await settleAll(w!);
-        w!.engine.close();
-        runs++;
-        count('commands', [...cmds].length);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) }),
+        async (engineSeed, cmds) => {
+          let w: World | undefined;
+          await fc.asyncModelRun(() => {
+            w = new World(engineSeed);
+            return { model: {}, real: w };
+          }, cmds);
+          await settleAll(w!);
+          w!.engine.close();
+          runs++;
+          count('commands', [...cmds].length);
+        },
+      ),
       { numRuns: RUNS, ...(seed === undefined ? {} : { seed: Number(seed) }), ...(path === undefined ? {} : { path }) },
     );
     count('runs', runs);
