@@ -236,7 +236,9 @@ const backoff = async (w: World): Promise<void> => {
 };
 
 /** InitProducerId for the instance; a recovering transactional one names its id and epoch (KIP-360). */
-async function init(w: World, p: Producer, attempts = 8): Promise<boolean> {
+async function init(w: World, p: Producer, attempts = 8, loseAnswer = false): Promise<boolean> {
+  /** A success whose answer the client did not get: a retry naming the same epoch must get the same one back (KIP-360). */
+  let lost: { producerId: number; producerEpoch: number; recover: boolean } | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const recover = p.transactionalId !== null && p.producerId >= 0;
     const a = w.engine.initProducerId(
@@ -250,7 +252,19 @@ async function init(w: World, p: Producer, attempts = 8): Promise<boolean> {
     );
     w.sync();
     count(`init: ${a.errorCode}`);
+    if (a.errorCode === E.NONE && loseAnswer && lost === undefined) {
+      count('lost InitProducerId answers');
+      lost = { producerId: a.producerId, producerEpoch: a.producerEpoch, recover };
+      w.bump(a.producerId, a.producerEpoch);
+      continue;
+    }
     if (a.errorCode === E.NONE) {
+      if (lost?.recover === true && recover && (a.producerId !== lost.producerId || a.producerEpoch !== lost.producerEpoch)) {
+        w.violations.push(
+          `InitProducerId of ${p.name} retried after a lost answer gave ${a.producerId}/${a.producerEpoch}, first ${lost.producerId}/${lost.producerEpoch}`,
+        );
+      }
+      if (lost?.recover === true) count('InitProducerId retries answered');
       p.producerId = a.producerId;
       p.epoch = a.producerEpoch;
       p.needsInit = false;
@@ -501,6 +515,22 @@ class Restart implements Cmd {
 
 type Fault = 'stop' | 'start' | 'isolate' | 'heal';
 
+/** The producer bumps its own epoch between transactions (KIP-360, as after an abortable error), its answer possibly lost. */
+class Recover implements Cmd {
+  constructor(
+    readonly who: number,
+    readonly loseAnswer: boolean,
+  ) {}
+  check = (): boolean => true;
+  async run(_: object, w: World): Promise<void> {
+    const p = instanceOf(w, this.who, false)!;
+    if (p.producerId < 0 || p.txn !== undefined || p.ending !== undefined) return;
+    await init(w, p, 8, this.loseAnswer);
+    check(w);
+  }
+  toString = (): string => `recover(${nameOf(this.who)}${this.loseAnswer ? ', lose answer' : ''})`;
+}
+
 class Broker implements Cmd {
   constructor(
     readonly fault: Fault,
@@ -695,6 +725,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(who, fc.boolean()).map(([x, patient]): Cmd => new Restart(x, patient)),
   fault,
   fault,
+  fc.tuple(txnWho, fc.boolean()).map(([x, lose]): Cmd => new Recover(x, lose)),
   fc.constantFrom(0, 100, 100, 500, 1500, TXN_TIMEOUT_MS + CLEANUP_INTERVAL_MS).map((ms): Cmd => new Advance(ms)),
 ];
 
