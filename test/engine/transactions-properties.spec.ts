@@ -564,12 +564,15 @@ class Advance implements Cmd {
 
 const nameOf = (who: Who): string => (who < IDS.length ? IDS[who]! : 'idem');
 
-/** Every record below `upTo`, read from the leader as a client fetches. */
-function readRanges(w: World, partition: number, upTo: number, isolationLevel: 'read_committed' | 'read_uncommitted'): RecordRange[] {
+/**
+ * Every record below `upTo`, read from the leader as a client fetches: in one fetch, or
+ * (`maxRecords`) in many small ones, each filtered with the aborted transactions its own answer names.
+ */
+function readRanges(w: World, partition: number, upTo: number, isolationLevel: 'read_committed' | 'read_uncommitted', maxRecords?: number): RecordRange[] {
   const out: RecordRange[] = [];
   let offset = 0;
   while (offset < upTo) {
-    const r = w.engine.fetchRanges({ topic: TOPIC, partition, offset, isolationLevel, maxBytes: 1 << 20 });
+    const r = w.engine.fetchRanges({ topic: TOPIC, partition, offset, isolationLevel, maxBytes: 1 << 20, ...(maxRecords === undefined ? {} : { maxRecords }) });
     if (r.errorCode !== E.NONE) throw new Error(`fetch of ${TOPIC}-${partition} at ${offset} answered ${r.errorCode}: ${r.errorMessage}`);
     const ranges = isolationLevel === 'read_committed' ? visibleRanges(r) : [...r.ranges];
     out.push(...ranges);
@@ -618,7 +621,17 @@ function check(w: World): void {
     // read_committed: only committed transactions and the idempotent producer, once each, in order.
     const visible = new Map<string, number>();
     const lastOf = new Map<Producer, number>();
-    for (const rec of readRecords(readRanges(w, i, lso, 'read_committed'))) {
+    const committed = readRecords(readRanges(w, i, lso, 'read_committed'));
+    // A consumer reading a record at a time sees the same.
+    const oneByOne = readRecords(readRanges(w, i, lso, 'read_committed', 1));
+    const offsets = (rs: typeof committed) =>
+      rs
+        .filter((x) => x.offset < lso)
+        .map((x) => x.offset)
+        .join(',');
+    if (offsets(oneByOne) !== offsets(committed))
+      v.push(`p${i}: read_committed a record at a time shows [${offsets(oneByOne)}], at once [${offsets(committed)}]`);
+    for (const rec of committed) {
       if (rec.offset >= lso) continue;
       const value = rec.value!.toString();
       const s = w.sent.get(value);
