@@ -679,6 +679,25 @@ async function settleAll(w: World): Promise<void> {
     const part = w.partition(i);
     if (lastStableOffsetOf(part) !== part.highWatermark)
       w.violations.push(`p${i}: LSO ${lastStableOffsetOf(part)} stays below HW ${part.highWatermark} after settling`);
+    // Every in-sync replica could lead next: the same batches below the HW, no transaction left
+    // open, and the same aborted-transaction index as the leader's.
+    const hw = part.highWatermark;
+    const leader = part.replicaStates.get(part.leader)!.log;
+    const shape = (log: typeof leader): string =>
+      JSON.stringify({
+        batches: log
+          .batchesFrom(log.logStartOffset)
+          .filter((b) => b.baseOffset < hw)
+          .map((b) => [b.baseOffset, b.count, b.producerId, b.producerEpoch, b.baseSequence, b.isControl]),
+        aborted: log.producerState.abortedTransactions(0, hw),
+      });
+    count('in-sync replicas compared at the end', part.isr.length);
+    for (const b of part.isr) {
+      const log = part.replicaStates.get(b)!.log;
+      const unstable = log.producerState.firstUnstableOffset();
+      if (unstable !== undefined && unstable < hw) w.violations.push(`p${i}: replica ${b} has a transaction open at ${unstable} after settling`);
+      if (shape(log) !== shape(leader)) w.violations.push(`p${i}: in-sync replica ${b} differs from leader ${part.leader}: ${shape(log)} vs ${shape(leader)}`);
+    }
   }
   for (const d of w.engine.describeTransactions({ transactionalIds: [...IDS] }).transactionStates) {
     if (d.errorCode === E.NONE && !['Empty', 'CompleteCommit', 'CompleteAbort'].includes(d.transactionState))
