@@ -1,29 +1,37 @@
 /**
  * Exactly-once, model-based, at the engine level: random schedules of transactional produce,
  * commit and abort from two transactional ids, an idempotent (non-transactional) producer,
- * producer restarts that leave the old instance running as a zombie, acknowledgements the client
- * treats as lost and retries with the same sequence, broker stops and starts (3 brokers,
- * replication 3, min.insync.replicas 2, clean elections only) and clock advances past the
+ * producer restarts that leave the old instance running as a zombie (acting before and after its
+ * fence's abort is written), KIP-360 epoch bumps, answers the client treats as lost (produce,
+ * EndTxn, InitProducerId) and retries with the same sequence or epoch, acks=all requests left
+ * outstanding while the schedule goes on, broker stops, starts, isolation and healing (3 brokers,
+ * replication 3, min.insync.replicas 2, clean elections only; some faults aimed at a partition's
+ * leader and next leader, so unreplicated tails get truncated), and clock advances past the
  * transaction timeout. The producers are driven as a client drives the engine: InitProducerId,
- * AddPartitionsToTxn before the first send to a partition, one batch in flight per partition,
+ * AddPartitionsToTxn before the first send to a partition, one request in flight per partition,
  * retriable codes retried after a backoff on the cluster clock, EndTxn after flushing.
  *
  * An oracle follows every record (each value is unique; a retry resends the same values), the
  * transaction it belongs to and that transaction's fate as the coordinator decided it (EndTxn
  * answered, or the txn-fenced events of a timeout or a new instance). After every command, on
- * every partition with a running leader:
+ * every partition whose leader runs and is reachable:
  * - read_committed (fetchRanges + visibleRanges) shows no record of an aborted or undecided
- *   transaction, no record twice, each producer's records in the order sent, and every
- *   acknowledged record of a committed transaction or of the idempotent producer below the last
- *   stable offset at the offset it was acknowledged at;
- * - no value is in the log twice (a retried sequence is appended once), and every record answered
- *   with acks=all is still at its offset (none lost under clean elections);
+ *   transaction, no record twice, each producer's records in the order sent, every acknowledged
+ *   record of a committed transaction or of the idempotent producer below the last stable offset
+ *   at the offset it was acknowledged at, and the same when read a record at a time;
+ * - no value is in the log twice and each producer epoch's sequences run from 0 without a gap or
+ *   a repeat (a retried sequence is appended once), and every record answered with acks=all is
+ *   still at its offset (none lost under clean elections);
  * - LSO <= HW, and the LSO never goes back while the leader and its epoch stay;
- * - a write at an epoch the partition has already seen bumped, and an AddPartitionsToTxn or
- *   EndTxn at an epoch the coordinator has bumped, are refused (zombies are fenced); a retried
- *   batch answers the offsets of its first append.
- * At the end all brokers start, every timeout passes, and the markers settle: every transaction
- * is decided, LSO = HW, and the checks above then cover every acknowledged record.
+ * - zombies are fenced: a write at an epoch older than one the partition has seen, and an
+ *   AddPartitionsToTxn or EndTxn at an epoch the coordinator has bumped, are refused (a zombie's
+ *   write the partition takes before the fence's abort marker reaches it belongs to the aborted
+ *   transaction, and the read_committed check covers it); a retried batch answers the offsets of
+ *   its first append, a retried InitProducerId the epoch of the lost answer.
+ * At the end all brokers start and heal, every timeout passes, and the markers settle: every
+ * transaction is decided, LSO = HW (no hanging transaction), the checks above then cover every
+ * acknowledged record, and every in-sync replica holds the leader's batches and aborted-transaction
+ * index with nothing left open (any of them could lead next).
  *
  * fast-check prints the seed, path and the commands' replayPath of a failure; replay with
  * TXN_PROPS_SEED, TXN_PROPS_PATH and TXN_PROPS_REPLAY (TXN_PROPS_DEBUG=1 prints the run's events
