@@ -827,7 +827,7 @@ describe('engine: transactions, exactly-once (model-based)', () => {
   });
 
   it('read_committed shows each committed record once and in order, nothing aborted or open; acked records survive; retries append once; LSO <= HW and never back; zombies fenced', async function () {
-    this.timeout(Math.max(60_000, RUNS * 2_000));
+    this.timeout(Math.max(120_000, RUNS * 100));
     const seed = process.env['TXN_PROPS_SEED'];
     const path = process.env['TXN_PROPS_PATH'];
     const replayPath = process.env['TXN_PROPS_REPLAY'];
