@@ -19,6 +19,7 @@ export function clockTime(ms: number): string {
 
 /** Formats a span of ms compactly: 1h, 5m, 7m58s, 30s, 250ms. */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   // 7m58s reads better than 478s; round spans keep their short form above.
@@ -127,7 +128,7 @@ type ExactlyOnceEvent = Extract<
 >;
 
 const partitionList = (ps: readonly { topic: string; partition: number }[]) => ps.map(at).join(', ') || 'no partitions';
-const ABORTED_BY = { client: 'by the producer', timeout: 'by the coordinator: it ran past its timeout', fenced: 'by the coordinator: a newer instance fenced its producer' } as const;
+const ABORTED_BY = { client: 'by the producer', timeout: 'by the coordinator: it ran past its timeout', fenced: 'by the coordinator: a new instance fenced the producer' } as const;
 
 /** Producer ids, idempotent retries and transactions in words. */
 function describeExactlyOnce(e: ExactlyOnceEvent): string {
@@ -141,7 +142,7 @@ function describeExactlyOnce(e: ExactlyOnceEvent): string {
     case 'txn-commit':
       return `${e.transactionalId}: transaction committed after ${formatDuration(e.durationMs)}, commit markers on ${partitionList(e.partitions)}: read_committed readers see its records now`;
     case 'txn-abort':
-      return `${e.transactionalId}: transaction aborted ${ABORTED_BY[e.reason]} after ${formatDuration(e.durationMs)}, abort markers on ${partitionList(e.partitions)}: read_committed readers skip its records`;
+      return `${e.transactionalId}: transaction aborted after ${formatDuration(e.durationMs)} (${ABORTED_BY[e.reason]}), abort markers on ${partitionList(e.partitions)}: read_committed readers skip its records`;
     case 'txn-fenced':
       return `${e.transactionalId}: producer epoch ${e.fencedEpoch} fenced (now ${e.newProducerId === e.producerId ? '' : `producer id ${e.newProducerId}, `}epoch ${e.producerEpoch}) ${e.reason === 'init' ? 'by InitProducerId of a new instance' : 'as its transaction timed out'}: its requests are refused`;
     case 'txn-timed-out':
