@@ -7,7 +7,7 @@ import type { Kafka } from '../../client/interface.js';
 import { createLogger, warnOfDefaultPartitioner, type Logger, type LoggingConfig } from './logger.js';
 import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer/index.js';
-import { TwinProducer } from './producer.js';
+import { TwinProducer, type CommittedOffsets } from './producer.js';
 
 /**
  * Options for `cluster.kafka()`: kafkajs's `KafkaConfig`, so a config written for `new Kafka(...)`
@@ -37,6 +37,8 @@ export class TwinKafka implements Kafka {
   private readonly clientId: string;
   private readonly retry: RetryOptions | undefined;
   private readonly rootLogger: Logger;
+  /** kafkajs's per-client offsets map: what transactions sent for a group, which this client's consumers of the group take as committed. */
+  private readonly committedOffsets: CommittedOffsets = new Map();
 
   /** @throws TypeError for a `logCreator` that is not kafkajs's `(logLevel) => (entry) => void`. */
   constructor(
@@ -50,7 +52,7 @@ export class TwinKafka implements Kafka {
 
   producer(config?: ProducerConfig): TwinProducer {
     if (config?.createPartitioner == null) warnOfDefaultPartitioner(this.rootLogger);
-    return new TwinProducer(this.cluster, config, this.retry, this.rootLogger);
+    return new TwinProducer(this.cluster, config, this.retry, this.rootLogger, this.committedOffsets);
   }
 
   consumer(config: ConsumerConfig): TwinConsumer {

@@ -11,6 +11,7 @@
  */
 import type { ConsumerRunConfig } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
+import type { IsolationLevel } from '../../../emulator/engine.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -44,6 +45,8 @@ export interface OffsetManagerDeps {
   readonly runConfig: () => ConsumerRunConfig;
   readonly lifecycle: Lifecycle;
   readonly emit: Emit;
+  /** What ListOffsets asks for (kafkajs's consumer sends its isolation level): `latest` is the last stable offset under read_committed. */
+  readonly isolationLevel: IsolationLevel;
 }
 
 /** One consumer's positions, uncommitted offsets, seeks and commits. */
@@ -138,7 +141,11 @@ export class OffsetManager {
 
   private resetOffset(topic: string, partition: number): number {
     const fromBeginning = this.deps.subscriptions.get(topic)?.fromBeginning ?? false;
-    return this.cluster.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest').offset;
+    return this.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest');
+  }
+
+  private listOffsets(topic: string, partition: number, spec: 'earliest' | 'latest'): number {
+    return this.cluster.listOffsets(topic, partition, spec, undefined, this.deps.isolationLevel).offset;
   }
 
   /** The message at `offset` of partition `k` was processed: the partition is read, and committed, from the next one. */
@@ -178,9 +185,9 @@ export class OffsetManager {
       if (!(this.deps.member().assignment.get(topic) ?? []).includes(partition)) continue;
       const target =
         offset === -2
-          ? this.cluster.listOffsets(topic, partition, 'earliest').offset
+          ? this.listOffsets(topic, partition, 'earliest')
           : offset === -1
-            ? this.cluster.listOffsets(topic, partition, 'latest').offset
+            ? this.listOffsets(topic, partition, 'latest')
             : offset;
       this.positions.set(k, target);
       this.setUncommitted(k, undefined);
