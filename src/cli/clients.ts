@@ -176,10 +176,13 @@ export class ClientProducer {
     this.pace = new Pace(spec.rate);
   }
 
-  /** Connects; an idempotent or transactional producer gets its producer id (InitProducerId), fencing an older instance of its transactional id. */
+  /**
+   * Connects; an idempotent producer gets its producer id (InitProducerId). A transactional one
+   * gets its own at its first transaction, as kafkajs's does: that fences an older instance.
+   */
   async connect(cluster: Cluster): Promise<void> {
     const { idempotent, transactionalId, transactionTimeoutMs } = this.spec;
-    const config = transactionalId === undefined ? { idempotent } : { idempotent: true, transactionalId, transactionTimeout: transactionTimeoutMs };
+    const config = transactionalId === undefined ? { idempotent } : { transactionalId, transactionTimeout: transactionTimeoutMs };
     this.client = cluster.kafka({ clientId: this.spec.name, logLevel: logLevel.NOTHING }).producer(config);
     await this.client.connect();
   }
@@ -201,7 +204,7 @@ export class ClientProducer {
     await (this.transaction ?? this.client!).send({ topic: this.spec.topic, acks: this.spec.acks, messages: [{ key, value: null }] });
   }
 
-  /** Begins a transaction (kafkajs's `producer.transaction()`, which asks no broker: the first send adds its partition). */
+  /** Begins a transaction (kafkajs's `producer.transaction()`: InitProducerId the first time; the first send adds its partition). */
   async begin(cluster: Cluster): Promise<void> {
     if (this.client === undefined) await this.connect(cluster);
     this.transaction = await this.client!.transaction();

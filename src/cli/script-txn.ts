@@ -37,10 +37,28 @@ export async function refusable(r: ScriptRun, producer: ClientProducer, what: st
       .events()
       .filter((x): x is Extract<ClusterEvent, { type: 'txn-fenced' }> => x.type === 'txn-fenced' && x.transactionalId === id)
       .at(-1);
-    const why = fenced === undefined ? 'its producer epoch is no longer current' : fenced.reason === 'init' ? `a newer instance of ${id} took over (InitProducerId)` : 'its transaction timed out';
-    r.timeline.write(r.timeline.paint('fault', `${r.timeline.stamp(r.cluster.now())} ${producer.spec.name}: ${what} refused with ${type}, nothing written: fenced, ${why}`));
+    const why =
+      fenced === undefined ? 'its producer epoch is no longer current' : fenced.reason === 'init' ? `fenced when a newer instance of ${id} called InitProducerId` : 'fenced when its transaction timed out';
+    const written = what === 'send' || what === 'tombstone' ? ', nothing written' : '';
+    r.timeline.write(r.timeline.paint('fault', `${r.timeline.stamp(r.cluster.now())} ${producer.spec.name}: ${what} refused with ${type}${written}: a zombie, ${why}`));
     return false;
   }
+}
+
+/** How long a `commit` or `abort` step waits for the coordinator to write the transaction's markers. */
+const MARKER_WAIT_MS = 60_000;
+
+/** Resolves once the transaction of `transactionalId` has ended (txn-commit or txn-abort) after event `since`. */
+function markersWritten(r: ScriptRun, transactionalId: string, since: number): { promise: Promise<void>; stop: () => void } {
+  let stop = () => {};
+  const promise = new Promise<void>((resolve) => {
+    const ended = (e: ClusterEvent) => (e.type === 'txn-commit' || e.type === 'txn-abort') && e.transactionalId === transactionalId;
+    if (r.cluster.events().slice(since).some(ended)) return resolve();
+    stop = r.cluster.onEvent((e) => {
+      if (ended(e)) resolve();
+    });
+  });
+  return { promise, stop: () => stop() };
 }
 
 /** `begin`, `commit` or `abort`: a transactional producer's transaction (kafkajs's `producer.transaction()`, `commit()`, `abort()`). */
@@ -51,7 +69,20 @@ export class TransactionStep implements ScriptStep {
   ) {}
   async run(r: ScriptRun): Promise<void> {
     const producer = r.producers.get(this.producer)!;
-    await refusable(r, producer, this.action, () => (this.action === 'begin' ? producer.begin(r.cluster) : producer[this.action]()));
+    const since = r.cluster.events().length;
+    const ended = this.action === 'begin' ? undefined : markersWritten(r, producer.spec.transactionalId!, since);
+    try {
+      const answered = await refusable(r, producer, this.action, () => (this.action === 'begin' ? producer.begin(r.cluster) : producer[this.action]()));
+      if (!answered || ended === undefined) return;
+      // EndTxn is answered once the coordinator has decided; it writes the markers next. The step
+      // waits for them, as every step waits for what it starts, so the next one sees the outcome.
+      await r.cluster.drive(ended.promise, { maxMs: MARKER_WAIT_MS }).catch((e: unknown) => {
+        if (!(e instanceof RangeError)) throw e;
+        r.timeline.write(`${r.timeline.stamp(r.cluster.now())} ${producer.spec.name}: ${this.action} answered, its markers still not written after ${MARKER_WAIT_MS / 1000}s`);
+      });
+    } finally {
+      ended?.stop();
+    }
   }
   toString(): string {
     return `${this.action}: ${this.producer}`;
