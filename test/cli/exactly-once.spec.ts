@@ -6,12 +6,29 @@
  * engine directly, as a transactional client would.
  */
 import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Cluster } from '../../src/cluster.js';
+import { main } from '../../src/cli/main.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import { renderHtml } from '../../src/cli/html.js';
 import { validateScenario, type ScriptedScenario } from '../../src/cli/scenario.js';
 import { Timeline, describeEvent, partitionTable } from '../../src/cli/timeline.js';
 import { values } from '../helpers.js';
+
+// Compiled to dist/test/cli/; the repository root is three levels up.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const example = join(root, 'examples/scenarios/exactly-once.yaml');
+const goldenFile = join(root, 'test/cli/golden/exactly-once.txt');
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), { error: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
 
 /** A transactional producer on the engine, as a client drives it. */
 class Txn {
@@ -240,6 +257,52 @@ describe('kafka-twin simulate: exactly once', () => {
         "p's transaction coordinator moved from broker 1 to broker 2 (leader of __transaction_state-7; transaction Ongoing)",
         'p has no transaction coordinator: __transaction_state-7 is offline',
       ]);
+    });
+  });
+
+  describe('examples/scenarios/exactly-once.yaml', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'kafka-twin-eos-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+
+    it('prints the golden timeline: duplicates without idempotence, none with it; commit, abort, the last stable offset, a fenced zombie', async () => {
+      const { code, out, err } = await run(['simulate', example]);
+      expect(err).to.equal('');
+      expect(code).to.equal(0);
+      // UPDATE_GOLDEN=1 rewrites the file instead, as simulate.spec's golden files.
+      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(goldenFile)) {
+        writeFileSync(goldenFile, `${out}\n`);
+        if (process.env.UPDATE_GOLDEN !== '1') throw new Error('golden file exactly-once.txt was missing and has been written; check it in and run again');
+      }
+      expect(out, 'differs from test/cli/golden/exactly-once.txt (UPDATE_GOLDEN=1 regenerates)').to.equal(readFileSync(goldenFile, 'utf8').replace(/\n$/, ''));
+      // A lost acknowledgement: the plain producer's retry writes the batch again, the idempotent one's does not.
+      expect(out).to.contain('\n2 sent, 4 delivered: broker 3 appended the batch, its answer was lost, the retry appended it again\n');
+      expect(out).to.contain('rides-0 duplicate batch (producer id 0, sequence 4): the retry answered with its original offsets from 12, written once\n');
+      expect(out).to.contain('\n2 sent, 2 delivered: the leader knew');
+      // An open transaction holds the last stable offset (and read_committed readers) back.
+      expect(out).to.contain('  0          2       [2,3,1]   [2,3,1]  0          4               0\nledger (read_committed) processed 0, audit (read_uncommitted) 4');
+      expect(out).to.contain('committed: ledger processed 4, audit 4');
+      expect(out).to.contain('aborted: ledger processed 4, never the aborted records; audit 8, the aborted ones too');
+      expect(out).to.contain('5 key-4=pay#4 (aborted)');
+      // The zombie: fenced by the new instance's InitProducerId, its send and commit refused.
+      expect(out).to.match(/payments-tx: transaction aborted after 1s \(by the coordinator: a new instance fenced the producer\)/);
+      expect(out).to.contain('payments: send refused with INVALID_PRODUCER_EPOCH, nothing written: a zombie, fenced when a newer instance of payments-tx called InitProducerId');
+      expect(out).to.contain('payments: commit refused with INVALID_PRODUCER_EPOCH: a zombie');
+      expect(out).to.contain('ledger processed 8 (the two committed transactions), audit 14');
+    });
+
+    it('--html renders the commits and aborts on the partition lane, the same bytes each run', async () => {
+      const file = join(scratch, 'exactly-once.html');
+      expect((await run(['simulate', example, '--html', file])).code).to.equal(0);
+      const html = readFileSync(file, 'utf8');
+      const laneOf = (name: string) => new RegExp(`<g class="lane" data-lane="partition ${name}">[\\s\\S]*?</g>`).exec(html)?.[0] ?? '';
+      const lane = laneOf('payments-0');
+      expect((lane.match(/<rect class="txn-commit"/g) ?? []).length, 'commit marks').to.equal(2);
+      expect((lane.match(/<rect class="txn-abort"/g) ?? []).length, 'abort marks (the aborted transaction and the zombie\'s)').to.equal(2);
+      expect(laneOf('rides-0'), 'the rides lane').to.contain('<rect class="seg leader"').and.not.to.contain('txn-');
+      expect(html).to.contain('abort marker: a transaction aborted, read_committed readers skip its records');
+      const again = join(scratch, 'again.html');
+      await run(['simulate', example, '--html', again]);
+      expect(readFileSync(again, 'utf8')).to.equal(html);
     });
   });
 });
