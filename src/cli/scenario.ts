@@ -154,7 +154,7 @@ export interface FaultSpec {
 /**
  * One step of a script: exactly one action, and the options that action takes. Text in `section`
  * and `say` may name `{sent}`, `{delivered}`, `{events}`, `{sent since <mark>}`,
- * `{delivered since <mark>}` and brokers named by `pick`.
+ * `{delivered since <mark>}`, `{delivered to <group>}` and brokers named by `pick`.
  */
 export interface ScriptStepSpec {
   /** A blank line and a `== heading`. */
@@ -167,6 +167,12 @@ export interface ScriptStepSpec {
   partitions?: string;
   /** Connects a producer's kafkajs client (otherwise its first `send` does). */
   connect?: string;
+  /** Begins a transaction of a transactional producer (kafkajs's `producer.transaction()`; the first one gets its producer id, fencing an older instance). */
+  begin?: string;
+  /** Commits the producer's open transaction and waits until the coordinator has written its markers. */
+  commit?: string;
+  /** Aborts the producer's open transaction and waits until the coordinator has written its markers. */
+  abort?: string;
   /** Sends for this long: each tick, one batch of rate x tick records, acknowledged before the clock moves on. */
   send?: Duration;
   /** With `send`: which producer. @defaultValue the only one */

@@ -38,9 +38,13 @@ export async function refusable(r: ScriptRun, producer: ClientProducer, what: st
       .filter((x): x is Extract<ClusterEvent, { type: 'txn-fenced' }> => x.type === 'txn-fenced' && x.transactionalId === id)
       .at(-1);
     const why =
-      fenced === undefined ? 'its producer epoch is no longer current' : fenced.reason === 'init' ? `fenced when a newer instance of ${id} called InitProducerId` : 'fenced when its transaction timed out';
+      fenced === undefined
+        ? 'its producer epoch is no longer current'
+        : fenced.reason === 'init'
+          ? `a zombie, fenced when a newer instance of ${id} called InitProducerId`
+          : 'fenced when its transaction timed out';
     const written = what === 'send' || what === 'tombstone' ? ', nothing written' : '';
-    r.timeline.write(r.timeline.paint('fault', `${r.timeline.stamp(r.cluster.now())} ${producer.spec.name}: ${what} refused with ${type}${written}: a zombie, ${why}`));
+    r.timeline.write(r.timeline.paint('fault', `${r.timeline.stamp(r.cluster.now())} ${producer.spec.name}: ${what} refused with ${type}${written}: ${why}`));
     return false;
   }
 }

@@ -15,6 +15,7 @@ import { main } from '../../src/cli/main.js';
 import type { ClusterEvent } from '../../emulator/events.js';
 import { renderHtml } from '../../src/cli/html.js';
 import { validateScenario, type ScriptedScenario } from '../../src/cli/scenario.js';
+import { simulate } from '../../src/cli/simulate.js';
 import { Timeline, describeEvent, partitionTable } from '../../src/cli/timeline.js';
 import { values } from '../helpers.js';
 
@@ -258,6 +259,30 @@ describe('kafka-twin simulate: exactly once', () => {
         'p has no transaction coordinator: __transaction_state-7 is offline',
       ]);
     });
+  });
+
+  it('a script whose transaction runs past its timeout: the coordinator aborts it, and the producer\'s next send and abort are refused', async () => {
+    const scenario = validateScenario({
+      brokers: 1,
+      topics: [{ name: 't', partitions: 1 }],
+      producers: [{ name: 'p', topic: 't', rate: 1, transactionalId: 'tx', transactionTimeout: '5s' }],
+      script: [{ begin: 'p' }, { send: '1s', producer: 'p' }, { wait: '20s' }, { send: '2s', producer: 'p' }, { abort: 'p' }, { partitions: 't' }, { log: 't-0' }],
+    }).scenario as ScriptedScenario;
+    const lines: string[] = [];
+    await simulate({ scenario, write: (l) => lines.push(l) });
+    expect(lines.slice(4)).to.deep.equal([
+      '[00:10] tx: transaction open since 00:00, past its timeout of 5s: the coordinator aborts it',
+      '[00:10] tx: producer epoch 0 fenced (now epoch 1) as its transaction timed out: its requests are refused',
+      '[00:10] tx: transaction aborted after 10s (by the coordinator: it ran past its timeout), abort markers on t-0: read_committed readers skip its records',
+      // One refusal ends the send step: its second second sends nothing.
+      '[00:21] p: send refused with INVALID_PRODUCER_EPOCH, nothing written: fenced when its transaction timed out',
+      '[00:21] p: abort refused with INVALID_PRODUCER_EPOCH: fenced when its transaction timed out',
+      '  partition  leader  replicas  isr     log start  high watermark  last stable offset',
+      '  0          1       [1]       [1]     0          2               2',
+      '  t-0 on broker 1 (the leader): offsets [0, 2), 2 record(s), 154 B in 1 segment(s)',
+      '    segment [0, 2), active: 2 record(s), 154 B',
+      '      0 key-0=p#0 (aborted)  1 (abort marker)',
+    ]);
   });
 
   describe('examples/scenarios/exactly-once.yaml', () => {
