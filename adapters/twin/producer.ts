@@ -12,6 +12,7 @@ import { Instrumentation } from './instrumentation.js';
 import { listenerFailed, loggerFor, ProducerLog, type Logger } from './logger.js';
 import { EosManager, type TxnOffsets } from './eos.js';
 import { MessageSender, type ConnectionStatus } from './sender.js';
+import { ClientOffsets } from './client-offsets.js';
 
 /** kafkajs's producer event names. */
 export const PRODUCER_EVENTS = {
@@ -21,13 +22,6 @@ export const PRODUCER_EVENTS = {
   REQUEST_TIMEOUT: 'producer.network.request_timeout',
   REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
 } as const;
-
-/**
- * Offsets a transaction sent for a group (kafkajs's `cluster.markOffsetAsCommitted`), by group id,
- * topic and partition: kafkajs keeps them in one map per client, which its consumers of that group
- * read as their committed offsets.
- */
-export type CommittedOffsets = Map<string, Map<string, Map<number, string>>>;
 
 /** A kafkajs-shaped producer over the twin. */
 export class TwinProducer implements Producer {
@@ -54,7 +48,8 @@ export class TwinProducer implements Producer {
     config: ProducerConfig = {},
     private readonly clientRetry?: RetryOptions,
     rootLogger: Logger = loggerFor(cluster),
-    private readonly committedOffsets: CommittedOffsets = new Map(),
+    /** kafkajs's per-client offsets, which a transaction's sendOffsets marks as committed. */
+    private readonly clientOffsets: ClientOffsets = new ClientOffsets(),
   ) {
     this.log = new ProducerLog(rootLogger);
     this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
@@ -156,19 +151,11 @@ export class TwinProducer implements Producer {
       sendOffsets: guard(async (offsets: TxnOffsets) => {
         await eos.sendOffsets(offsets);
         for (const { topic, partitions } of offsets.topics) {
-          for (const { partition, offset } of partitions) this.markOffsetAsCommitted(offsets.consumerGroupId, topic, partition, offset);
+          for (const { partition, offset } of partitions) this.clientOffsets.markOffsetAsCommitted(offsets.consumerGroupId, topic, partition, offset);
         }
       }),
       isActive,
     };
-  }
-
-  private markOffsetAsCommitted(groupId: string, topic: string, partition: number, offset: string): void {
-    let group = this.committedOffsets.get(groupId);
-    if (group === undefined) this.committedOffsets.set(groupId, (group = new Map()));
-    let partitions = group.get(topic);
-    if (partitions === undefined) group.set(topic, (partitions = new Map()));
-    partitions.set(partition, offset);
   }
 
   /** The `Producer` namespace of the client's logger, as kafkajs's `producer.logger()`. */

@@ -161,4 +161,176 @@ describe('twin client: transactions', () => {
     expect(committed.seen).to.deep.equal(['0:2:successor-0']);
     expect(cluster.events().some((e) => e.type === 'txn-abort')).to.equal(true);
   });
+
+  it('transactionTimeout: the coordinator aborts a transaction left open; the producer then fails with INVALID_PRODUCER_EPOCH and stays in COMMITTING', async () => {
+    const { cluster, kafka } = setup();
+    const producer = await transactional(kafka, 'slow', { transactionTimeout: 1000 });
+    const tx = await producer.transaction();
+    await tx.send({ topic: 't', messages: values(2, 'slow') });
+    // The coordinator looks for expired transactions every transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s).
+    await cluster.advance(10_001);
+    const aborted = cluster.events().find((e) => e.type === 'txn-abort');
+    expect(aborted).to.include({ transactionalId: 'slow', reason: 'timeout' });
+    const send = await rejectionOf(tx.send({ topic: 't', messages: values(1, 'late') }));
+    expect((send as InstanceType<typeof KafkaJSProtocolError>).type).to.equal('INVALID_PRODUCER_EPOCH');
+    const commit = await rejectionOf(tx.commit());
+    expect(commit).to.be.instanceOf(KafkaJSProtocolError);
+    expect(commit.message).to.equal(
+      "Producer attempted an operation with an old epoch. Either there is a newer producer with the same transactionalId, or the producer's transaction has been expired by the broker",
+    );
+    expect(tx.isActive()).to.equal(false);
+    // As kafkajs: the failed EndTxn leaves the state machine in COMMITTING, which no method leaves.
+    const again = await rejectionOf(producer.transaction());
+    expect(again).to.be.instanceOf(KafkaJSNonRetriableError);
+    expect(again.message).to.equal('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"');
+    const committed = await recorder(kafka, 'rc');
+    await settle(cluster);
+    expect(committed.seen).to.deep.equal([]);
+  });
+
+  it('retries CONCURRENT_TRANSACTIONS on InitProducerId with the client retry policy, and gives up after its retries', async () => {
+    const { cluster, kafka } = setup();
+    const producer = await transactional(kafka, 'busy');
+    cluster.injectFault({ api: 'InitProducerId', error: 'CONCURRENT_TRANSACTIONS', count: 2 });
+    const before = cluster.now();
+    const tx = await cluster.drive(producer.transaction());
+    expect(cluster.faults()).to.deep.equal([]);
+    // Two backoffs of kafkajs's retrier (300 ms, then about 600 ms, with jitter).
+    expect(cluster.now() - before).to.be.within(240 + 2 * 240 * 0.8, 360 + 2 * 360 * 1.2);
+    await tx.send({ topic: 't', messages: values(1) });
+    await tx.commit();
+
+    const impatient = cluster.kafka({ clientId: 'impatient', retry: { retries: 2, initialRetryTime: 10 } });
+    cluster.injectFault({ api: 'InitProducerId', error: 'CONCURRENT_TRANSACTIONS', count: 3 });
+    const other = impatient.producer({ transactionalId: 'other' });
+    await other.connect();
+    const error = await rejectionOf(cluster.drive(other.transaction()));
+    expect(error.name).to.equal('KafkaJSNumberOfRetriesExceeded');
+    expect((error as Error & { cause?: { type?: string } }).cause?.type).to.equal('CONCURRENT_TRANSACTIONS');
+    // The producer id was never initialized: the next transaction() asks again.
+    const tx2 = await cluster.drive(other.transaction());
+    expect(tx2.isActive()).to.equal(true);
+  });
+
+  it('a send right after a commit retries the CONCURRENT_TRANSACTIONS of AddPartitionsToTxn until the markers are written', async () => {
+    const { cluster, kafka } = setup();
+    const producer = await transactional(kafka);
+    const first = await producer.transaction();
+    await first.send({ topic: 't', messages: values(1, 'a') });
+    await first.commit();
+    const second = await producer.transaction();
+    const before = cluster.now();
+    const [meta] = await cluster.drive(second.send({ topic: 't', messages: values(1, 'b') }));
+    expect(cluster.now()).to.be.greaterThan(before);
+    expect(meta!.baseOffset).to.equal('2');
+    await second.commit();
+    const committed = await recorder(kafka, 'rc');
+    await settle(cluster);
+    expect(committed.seen).to.deep.equal(['0:0:a-0', '0:2:b-0']);
+  });
+
+  it('the transaction coordinator stops mid-transaction on a 3-broker cluster: the transaction goes on through the new coordinator and commits', async () => {
+    const { cluster, kafka } = setup({ brokers: 3, partitions: 3 });
+    const producer = await transactional(kafka, 'moving');
+    const tx = await producer.transaction();
+    await tx.sendBatch({ topicMessages: [{ topic: 't', messages: [0, 1, 2].map((partition) => ({ partition, value: `before-${partition}` })) }] });
+    const coordinator = cluster.findTransactionCoordinator('moving').nodeId;
+    cluster.stopBroker(coordinator);
+    const moved = cluster.findTransactionCoordinator('moving').nodeId;
+    expect(moved).to.not.equal(coordinator);
+    await cluster.drive(tx.sendBatch({ topicMessages: [{ topic: 't', messages: [0, 1, 2].map((partition) => ({ partition, value: `after-${partition}` })) }] }));
+    await cluster.drive(tx.commit());
+    const committed = await recorder(kafka, 'rc');
+    await settle(cluster);
+    expect([...committed.seen].sort()).to.deep.equal(['0:0:before-0', '0:1:after-0', '1:0:before-1', '1:1:after-1', '2:0:before-2', '2:1:after-2']);
+    expect(cluster.events().some((e) => e.type === 'txn-coordinator-moved')).to.equal(true);
+  });
+
+  it('producer.send outside a transaction on a transactional producer writes plain (idempotent) data, visible at once, as kafkajs', async () => {
+    const { cluster, kafka } = setup();
+    const producer = await transactional(kafka);
+    const tx = await producer.transaction();
+    await tx.send({ topic: 't', messages: values(1, 'inside') });
+    await producer.send({ topic: 't', messages: values(1, 'outside') });
+    const uncommitted = await recorder(kafka, 'ru', true);
+    await cluster.idle();
+    expect(uncommitted.seen).to.deep.equal(['0:0:inside-0', '0:1:outside-0']);
+    await tx.commit();
+    const committed = await recorder(kafka, 'rc');
+    await settle(cluster);
+    expect(committed.seen).to.deep.equal(['0:0:inside-0', '0:1:outside-0']);
+    // Two producer ids: the idempotent one from connect(), the transactional one from transaction().
+    const allocated = cluster.events().filter((e) => e.type === 'producer-id-allocated');
+    expect(allocated.map((e) => (e as { transactionalId: string | null }).transactionalId)).to.deep.equal([null, 'tx']);
+  });
+
+  it("kafkajs's checks on sendOffsets and a refused EndTxn: an AssertionError without a group; NOT_COORDINATOR on commit is not retried and leaves COMMITTING", async () => {
+    const { cluster, kafka } = setup();
+    const producer = await transactional(kafka);
+    const tx = await producer.transaction();
+    const missing = await rejectionOf(tx.sendOffsets({ consumerGroupId: '', topics: [] }));
+    expect(missing.name).to.equal('AssertionError');
+    expect(missing.message).to.equal('Missing consumerGroupId');
+    await tx.send({ topic: 't', messages: values(1) });
+    cluster.injectFault({ api: 'EndTxn', error: 'NOT_COORDINATOR' });
+    const refused = await rejectionOf(tx.commit());
+    expect((refused as InstanceType<typeof KafkaJSProtocolError>).type).to.equal('NOT_COORDINATOR_FOR_GROUP');
+    expect(tx.isActive()).to.equal(false);
+    expect((await rejectionOf(tx.commit())).message).to.equal('Cannot continue to use transaction once ended');
+  });
+
+  it('consume-transform-produce: offsets sent by a transaction count as committed for a consumer of the same client, which commits nothing itself', async () => {
+    const { cluster, kafka } = setup();
+    cluster.createTopic({ topic: 'out' });
+    const producer = kafka.producer({ createPartitioner: undefined });
+    await producer.connect();
+    await producer.send({ topic: 't', messages: values(4, 'in') });
+    const processor = await transactional(kafka, 'processor');
+    const consumer = kafka.consumer({ groupId: 'g' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
+        const tx = await processor.transaction();
+        await tx.send({ topic: 'out', messages: [{ value: `${message.value!.toString()}!` }] });
+        await tx.sendOffsets({ consumerGroupId: 'g', topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+        await tx.commit();
+      },
+    });
+    await cluster.idle();
+    await cluster.advance(1);
+    await cluster.idle();
+    const commits = cluster.events().filter((e) => e.type === 'group-offsets-committed' && e.groupId === 'g');
+    expect(commits.map((e) => (e as unknown as { offsets: { offset: number }[] }).offsets[0]!.offset)).to.deep.equal([1, 2, 3, 4]);
+    // Each came with a transaction's commit marker; the consumer's own auto-commit had nothing to send.
+    expect(commits.every((e) => (e as { producerId?: number }).producerId !== undefined)).to.equal(true);
+  });
+
+  it('fromBeginning false: a read_committed consumer starts at the last stable offset (ListOffsets READ_COMMITTED) and gets the open transaction once committed; read_uncommitted starts at the end', async () => {
+    const { cluster, kafka } = setup();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 't', messages: values(1, 'before') });
+    const producer = await transactional(kafka);
+    const tx = await producer.transaction();
+    await tx.send({ topic: 't', messages: values(2, 'txn') });
+    await plain.send({ topic: 't', messages: values(1, 'during') });
+    const seen: Record<string, string[]> = { rc: [], ru: [] };
+    for (const [groupId, readUncommitted] of [['rc', false], ['ru', true]] as const) {
+      const consumer = kafka.consumer({ groupId, readUncommitted });
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['t'], fromBeginning: false });
+      await consumer.run({ eachMessage: async ({ message }: EachMessagePayload) => void seen[groupId]!.push(`${message.offset}:${message.value!.toString()}`) });
+    }
+    await cluster.idle();
+    await plain.send({ topic: 't', messages: values(1, 'after') });
+    await tx.commit();
+    await settle(cluster);
+    expect(seen['rc']).to.deep.equal(['1:txn-0', '2:txn-1', '3:during-0', '4:after-0']);
+    expect(seen['ru']).to.deep.equal(['4:after-0']);
+    // Once committed, the last stable offset is past the marker (5): what kafkajs's admin reads as `high`.
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.fetchTopicOffsets('t')).map((p) => [p.low, p.high])).to.deep.equal([['0', '6']]);
+  });
 });

@@ -28,6 +28,7 @@ import type { Consumer } from '../../../client/interface.js';
 import { kafkaJsPartitionMetadataOf } from '../convert.js';
 import { Instrumentation } from '../instrumentation.js';
 import { RETRY_DEFAULTS } from '../retry.js';
+import type { ClientOffsets } from '../client-offsets.js';
 import { CONSUMER_EVENTS } from './events.js';
 import { ConsumerGroup } from './group.js';
 import { Lifecycle } from './lifecycle.js';
@@ -68,6 +69,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     clientId: string,
     clientRetry?: RetryOptions,
     rootLogger: Logger = loggerFor(cluster),
+    clientOffsets?: ClientOffsets,
   ) {
     if (config === undefined || !config.groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.');
     const groupId = config.groupId;
@@ -105,6 +107,8 @@ export class TwinConsumer implements Consumer, IdleProbe {
     const isolationLevel = config.readUncommitted === true ? 'read_uncommitted' : 'read_committed';
     this.isolationLevel = isolationLevel;
     this.offsets = new OffsetManager(cluster, { member: () => this.group, subscriptions, runConfig, lifecycle, emit, isolationLevel });
+    // Offsets a transaction of the same client sent for this group count as committed, as in kafkajs.
+    clientOffsets?.subscribe(groupId, (topic, partition, offset) => this.offsets.markCommitted(topic, partition, offset));
     this.group = new ConsumerGroup(
       cluster,
       {

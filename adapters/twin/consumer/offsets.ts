@@ -63,6 +63,8 @@ export class OffsetManager {
   private readonly committed = new Map<string, number>();
   /** kafkajs's countResolvedOffsets: the sum over the uncommitted partitions of resolved minus committed, kept up to date. */
   private resolvedCount = 0;
+  /** Offsets a transaction of this client sent (see {@link markCommitted}), as given, until this consumer commits the partition. */
+  private readonly marked = new Map<string, string>();
   /** Seeks not applied yet: an offset, or -2 (earliest) / -1 (latest). */
   private readonly seeks = new Map<string, number>();
   private lastCommit = 0;
@@ -94,6 +96,7 @@ export class OffsetManager {
     this.positions.clear();
     this.uncommitted.clear();
     this.committed.clear();
+    this.marked.clear();
     this.resolvedCount = 0;
     try {
       this.initializePositions();
@@ -151,7 +154,8 @@ export class OffsetManager {
   /** The message at `offset` of partition `k` was processed: the partition is read, and committed, from the next one. */
   resolve(k: string, offset: number): void {
     this.positions.set(k, offset + 1);
-    this.setUncommitted(k, offset + 1);
+    // kafkajs commits only resolved offsets that differ from the committed ones: not one a transaction sent.
+    this.setUncommitted(k, this.marked.get(k) === String(offset + 1) ? undefined : offset + 1);
   }
 
   private contribution(k: string): number {
@@ -170,6 +174,20 @@ export class OffsetManager {
     this.resolvedCount -= this.contribution(k);
     this.committed.set(k, offset);
     this.resolvedCount += this.contribution(k);
+  }
+
+  /**
+   * A transaction of this consumer's client sent `offset` for the partition (kafkajs's
+   * markOffsetAsCommitted): it counts as committed, so an auto-commit does not send it again.
+   * kafkajs compares the offsets as given, so only a string equal to the resolved offset matches.
+   */
+  markCommitted(topic: string, partition: number, offset: string): void {
+    const k = key(topic, partition);
+    if (!this.positions.has(k) || !/^-?\d+$/.test(String(offset))) return;
+    this.setCommitted(k, Number(offset));
+    if (typeof offset !== 'string') return;
+    this.marked.set(k, offset);
+    if (String(this.uncommitted.get(k)) === offset) this.setUncommitted(k, undefined);
   }
 
   /** Asks for a seek, applied at the start of the next fetch round. */
@@ -266,6 +284,7 @@ export class OffsetManager {
       for (const p of partitions) {
         const k = key(topic, p.partition);
         this.setCommitted(k, p.offset);
+        this.marked.delete(k);
         if (this.uncommitted.get(k) === p.offset) this.setUncommitted(k, undefined);
       }
     }
@@ -283,6 +302,7 @@ export class OffsetManager {
     this.positions.clear();
     this.uncommitted.clear();
     this.committed.clear();
+    this.marked.clear();
     this.resolvedCount = 0;
     this.seeks.clear();
   }
