@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../cluster.js';
 import type { Consumer, Producer } from '../../client/interface.js';
+import type { Transaction } from 'kafkajs';
 import { partitionForKey } from '../../client/partitioners.js';
 import { logLevel } from '../../adapters/twin/logger.js';
 import type { ResolvedGroup, ResolvedProducer } from './scenario.js';
@@ -23,7 +24,9 @@ export class Members {
     const seen = this.delivered.get(group.id) ?? new Map<string, number>();
     this.delivered.set(group.id, seen);
     // The run prints its own timeline: kafkajs's log lines would interleave with it.
-    const consumer = this.cluster.kafka({ clientId: name, logLevel: logLevel.NOTHING }).consumer({ groupId: group.id, sessionTimeout: group.sessionTimeoutMs });
+    const consumer = this.cluster
+      .kafka({ clientId: name, logLevel: logLevel.NOTHING })
+      .consumer({ groupId: group.id, sessionTimeout: group.sessionTimeoutMs, readUncommitted: group.readUncommitted });
     this.running.set(key(group.id, name), consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: group.topics, fromBeginning: group.fromBeginning });
@@ -55,6 +58,13 @@ export class Members {
   deliveredTotal(): number {
     let n = 0;
     for (const seen of this.delivered.values()) for (const count of seen.values()) n += count;
+    return n;
+  }
+
+  /** Messages processed so far by the members of one group. */
+  deliveredTo(groupId: string): number {
+    let n = 0;
+    for (const count of this.delivered.get(groupId)?.values() ?? []) n += count;
     return n;
   }
 
@@ -150,19 +160,30 @@ export class EngineProducer {
   }
 }
 
-/** A script's producer: a kafkajs producer of `cluster.kafka()`; each batch is acknowledged before the script goes on. */
+/**
+ * A script's producer: a kafkajs producer of `cluster.kafka()` (idempotent or transactional as its
+ * spec says); each batch is acknowledged before the script goes on. A transactional one sends
+ * through its open transaction (the script's checks see that there is one).
+ */
 export class ClientProducer {
   sent = 0;
   private seq = 0;
   private client: Producer | undefined;
+  private transaction: Transaction | undefined;
   private readonly pace: Pace;
 
   constructor(readonly spec: ResolvedProducer) {
     this.pace = new Pace(spec.rate);
   }
 
+  /**
+   * Connects; an idempotent producer gets its producer id (InitProducerId). A transactional one
+   * gets its own at its first transaction, as kafkajs's does: that fences an older instance.
+   */
   async connect(cluster: Cluster): Promise<void> {
-    this.client = cluster.kafka({ clientId: this.spec.name, logLevel: logLevel.NOTHING }).producer();
+    const { idempotent, transactionalId, transactionTimeoutMs } = this.spec;
+    const config = transactionalId === undefined ? { idempotent } : { transactionalId, transactionTimeout: transactionTimeoutMs };
+    this.client = cluster.kafka({ clientId: this.spec.name, logLevel: logLevel.NOTHING }).producer(config);
     await this.client.connect();
   }
 
@@ -173,13 +194,33 @@ export class ClientProducer {
     if (count === 0) return;
     const messages = Array.from({ length: count }, () => recordFor(this.spec, this.seq++));
     this.sent += count;
-    await this.client!.send({ topic: this.spec.topic, acks: this.spec.acks, messages });
+    await (this.transaction ?? this.client!).send({ topic: this.spec.topic, acks: this.spec.acks, messages });
   }
 
   /** Sends a tombstone: `key` with a null value, which a compacted topic's cleaner later removes with the key's older records. */
   async tombstone(cluster: Cluster, key: string): Promise<void> {
     if (this.client === undefined) await this.connect(cluster);
     this.sent += 1;
-    await this.client!.send({ topic: this.spec.topic, acks: this.spec.acks, messages: [{ key, value: null }] });
+    await (this.transaction ?? this.client!).send({ topic: this.spec.topic, acks: this.spec.acks, messages: [{ key, value: null }] });
+  }
+
+  /** Begins a transaction (kafkajs's `producer.transaction()`: InitProducerId the first time; the first send adds its partition). */
+  async begin(cluster: Cluster): Promise<void> {
+    if (this.client === undefined) await this.connect(cluster);
+    this.transaction = await this.client!.transaction();
+  }
+
+  /** Commits the open transaction (EndTxn; the coordinator writes the markers next). */
+  async commit(): Promise<void> {
+    const t = this.transaction!;
+    this.transaction = undefined;
+    await t.commit();
+  }
+
+  /** Aborts the open transaction. */
+  async abort(): Promise<void> {
+    const t = this.transaction!;
+    this.transaction = undefined;
+    await t.abort();
   }
 }

@@ -173,6 +173,9 @@ function idleLane(groupId: string, events: readonly ClusterEvent[], end: number,
 }
 
 export const OFFLINE = '#3c3c3c';
+/** Transaction markers on a partition's lane: darker than the ISR bar's green and red, so they read apart. */
+export const TXN_COMMIT = '#006d2c';
+export const TXN_ABORT = '#a50f15';
 export const IDLE = '#c7c7c7';
 export const ISR_FULL = '#59a14f';
 export const ISR_PARTIAL = '#e15759';
@@ -228,4 +231,27 @@ export function lossMarks(events: readonly ClusterEvent[], partitionName: string
     else if (e.type === 'log-truncated') marks.push({ time: e.time, tip: `${partitionName}: broker ${e.broker} truncated ${e.records} record(s) at ${clockTime(e.time)}` });
   }
   return marks;
+}
+
+type MarkerWritten = Extract<ClusterEvent, { type: 'txn-marker-written' }>;
+
+/**
+ * Where transactions ended on a partition: a mark per commit or abort marker written to it, with
+ * the transactional id (from the producer id it was given) and the offsets the transaction held.
+ */
+export function txnMarks(events: readonly ClusterEvent[], partitionName: string): { time: number; commit: boolean; tip: string }[] {
+  const idOf = new Map<number, string>();
+  const marks: { time: number; commit: boolean; tip: string }[] = [];
+  for (const e of events) {
+    if (e.type === 'producer-id-allocated' && e.transactionalId !== null) idOf.set(e.producerId, e.transactionalId);
+    if (e.type !== 'txn-marker-written' || `${e.topic}-${e.partition}` !== partitionName) continue;
+    marks.push({ time: e.time, commit: e.commit, tip: markerTip(e, idOf.get(e.producerId), partitionName) });
+  }
+  return marks;
+}
+
+function markerTip(e: MarkerWritten, transactionalId: string | undefined, partitionName: string): string {
+  const who = transactionalId === undefined ? `producer id ${e.producerId}` : `${transactionalId} (producer id ${e.producerId})`;
+  const held = e.firstOffset === -1 ? 'it wrote no records here' : `its records from offset ${e.firstOffset} are ${e.commit ? 'visible to' : 'skipped by'} read_committed readers`;
+  return `${partitionName}: ${e.commit ? 'commit' : 'abort'} marker of ${who} at offset ${e.offset}, ${clockTime(e.time)}; ${held}`;
 }

@@ -6,7 +6,25 @@
  * attributes quoted) so it parses as XML too.
  */
 import type { ClusterEvent } from '../../emulator/events.js';
-import { IDLE, ISR_FULL, ISR_PARTIAL, OFFLINE, PARTITION_SECTION, escapeXml, foldLanes, groupSection, lossMarks, paletteOf, retentionPasses, type Lane, type Palette, type Segment } from './html-lanes.js';
+import {
+  IDLE,
+  ISR_FULL,
+  ISR_PARTIAL,
+  OFFLINE,
+  PARTITION_SECTION,
+  TXN_ABORT,
+  TXN_COMMIT,
+  escapeXml,
+  foldLanes,
+  groupSection,
+  lossMarks,
+  paletteOf,
+  retentionPasses,
+  txnMarks,
+  type Lane,
+  type Palette,
+  type Segment,
+} from './html-lanes.js';
 import { LOG_BYTES, LOG_RECORDS, drawLogLanes } from './html-logs.js';
 import type { LogSizeSeries } from './log-view.js';
 import { clockTime, formatDuration } from './timeline.js';
@@ -157,9 +175,16 @@ function extent(s: Segment, g: Geometry): [number, number] {
   return [x0, Math.max(0.5, Number(g.x(s.to)) - x0)];
 }
 
-/** On a partition's lane: a triangle per retention pass, a diamond where acknowledged records may be lost. */
+/**
+ * On a partition's lane: a triangle per retention pass, a diamond where acknowledged records may
+ * be lost, and a bar where a transaction's commit or abort marker was written.
+ */
 function drawPartitionMarks(partitionName: string, events: readonly ClusterEvent[], g: Geometry, y: number, body: string[]): void {
   const { laneH } = g;
+  for (const m of txnMarks(events, partitionName)) {
+    const cx = Number(g.x(m.time));
+    body.push(`<rect class="${m.commit ? 'txn-commit' : 'txn-abort'}" x="${(cx - 2).toFixed(1)}" y="${y}" width="4" height="${laneH - 4}"><title>${escapeXml(m.tip)}</title></rect>`);
+  }
   for (const pass of retentionPasses(events, partitionName)) {
     const cx = Number(g.x(pass.time));
     const tip = `${partitionName}: retention deleted offsets [${pass.from}, ${pass.logStartOffset}) at ${clockTime(pass.time)}; log start offset now ${pass.logStartOffset}`;
@@ -201,6 +226,8 @@ function drawLegend(lanes: readonly Lane[], { colors, brokers, members }: Palett
   const used = (kind: Segment['kind']) => lanes.some((l) => l.segments.some((s) => s.kind === kind) || l.isr.some((s) => s.kind === kind));
   const hasLoss = body.some((l) => l.startsWith('<path class="loss"'));
   const hasRetention = body.some((l) => l.startsWith('<path class="retention"'));
+  const hasCommit = body.some((l) => l.startsWith('<rect class="txn-commit"'));
+  const hasAbort = body.some((l) => l.startsWith('<rect class="txn-abort"'));
   const hasLogs = body.some((l) => l.startsWith('<path class="logbytes"'));
   const hasCleaning = body.some((l) => l.startsWith('<circle class="cleaning"'));
   const offline = used('offline') ? ` ${key(OFFLINE, 'offline: no in-sync replica running')}` : '';
@@ -208,8 +235,10 @@ function drawLegend(lanes: readonly Lane[], { colors, brokers, members }: Palett
   const retention = hasRetention
     ? ` <span class="key"><svg class="mark" width="10" height="9" viewBox="0 0 10 9"><path d="M1 8 l8 0 l-4 -7 z" fill="#fff" stroke="#222" /></svg>retention deleted old segments: the log start offset moved</span>`
     : '';
+  const commit = hasCommit ? ` ${key(TXN_COMMIT, 'commit marker: a transaction committed, read_committed readers see its records', 'bar')}` : '';
+  const abort = hasAbort ? ` ${key(TXN_ABORT, 'abort marker: a transaction aborted, read_committed readers skip its records', 'bar')}` : '';
   const legend = [
-    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${offline}${loss}${retention}</p>`,
+    `<p class="legend"><b>Leader per partition:</b> ${brokers.map((b) => key(colors.get(`b${b}`)!, `broker ${b}`)).join(' ')}${offline}${loss}${retention}${commit}${abort}</p>`,
     `<p class="legend"><b>ISR bar under it:</b> ${key(ISR_FULL, 'every replica in sync')} ${key(ISR_PARTIAL, 'ISR shrunk: a replica stopped or fell behind')}</p>`,
   ];
   if (hasLogs) {
@@ -248,6 +277,8 @@ svg .isr-full { fill: ${ISR_FULL}; }
 svg .isr-partial { fill: ${ISR_PARTIAL}; }
 svg .loss { fill: #ffd400; stroke: #000; stroke-width: 1.2; }
 svg .retention { fill: #fff; stroke: #222; stroke-width: 1; }
+svg .txn-commit { fill: ${TXN_COMMIT}; }
+svg .txn-abort { fill: ${TXN_ABORT}; }
 svg .logbytes { fill: ${LOG_BYTES}; }
 svg .logrecords { fill: none; stroke: ${LOG_RECORDS}; stroke-width: 1.5; }
 svg .logscale { fill: #555; font-size: 9px; }
@@ -261,6 +292,7 @@ svg .fault text { fill: #8e44ad; }
 .key { margin-right: 1em; white-space: nowrap; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
 .mark { margin: 0 0.3em 0 0.1em; vertical-align: middle; }
+.bar { display: inline-block; width: 0.3em; height: 1em; margin: 0 0.4em 0 0.2em; vertical-align: middle; }
 .line { display: inline-block; width: 1.2em; height: 2px; margin-right: 0.3em; vertical-align: middle; }
 .diamond { display: inline-block; width: 0.6em; height: 0.6em; margin: 0 0.4em 0 0.15em; vertical-align: middle; background: #ffd400; border: 1px solid #000; transform: rotate(45deg); }
 pre { background: #f7f7f7; padding: 1em; white-space: pre-wrap; font-size: 12px; }

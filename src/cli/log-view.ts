@@ -1,12 +1,14 @@
 /**
  * A partition's log as the CLI shows it: a script's `log` step prints the leader's segments and
- * the records in each (how compaction leaves the latest record per key, at its old offset), and
+ * the records in each (how compaction leaves the latest record per key, at its old offset; which
+ * records a transaction aborted or holds open, and its markers), and
  * {@link LogSizes} follows every partition's record count and bytes over a run for the page's
  * log-size lanes. Both read the engine directly, below the request faults a scenario injects: a
  * look at the log is not a request and must not use up a fault meant for a client.
  */
 import type { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
+import { markerOf, readRecords, type FetchedRecord, type RecordRange } from '../../emulator/records.js';
 import { formatBytes } from './timeline.js';
 
 /** Records listed per segment before the rest are only counted. */
@@ -19,8 +21,8 @@ export function logLines(cluster: Cluster, topic: string, partition: number): st
   const replica = d.replicaStates.find((r) => r.broker === d.leader);
   if (replica === undefined) return [`  ${topic}-${partition} has no leader: its log cannot be read`];
   // Everything the leader holds; a script's sends are acknowledged, so that is all below the high watermark.
-  const answer = cluster.engine.fetch({ topic, partition, offset: replica.logStartOffset, maxBytes: Number.MAX_SAFE_INTEGER });
-  const records = answer.records;
+  const answer = cluster.engine.fetchRanges({ topic, partition, offset: replica.logStartOffset, maxBytes: Number.MAX_SAFE_INTEGER });
+  const records = withTransactions(answer.ranges);
   const lines = [
     `  ${topic}-${partition} on broker ${d.leader} (the leader): offsets [${replica.logStartOffset}, ${replica.logEndOffset}), ${records.length} record(s), ${formatBytes(replica.size)} in ${replica.segments.length} segment(s)`,
   ];
@@ -37,10 +39,34 @@ export function logLines(cluster: Cluster, topic: string, partition: number): st
   return lines;
 }
 
-/** `12 user-2=v12`, `13 user-3 (tombstone)`, `14 (no key)=v14`. */
-function describeRecord(r: { offset: number; key: Buffer | null; value: Buffer | null }): string {
+/** A record of the log, with what became of its transaction if it is in one. */
+type LoggedRecord = FetchedRecord & { txn?: 'commit marker' | 'abort marker' | 'aborted' | 'open' };
+
+/**
+ * The records of `ranges` in order, each transactional one with its transaction's fate: ended by
+ * its producer's next marker in the log (aborted, or committed and unmarked), or still open.
+ */
+function withTransactions(ranges: readonly RecordRange[]): LoggedRecord[] {
+  const out: LoggedRecord[] = [];
+  ranges.forEach((range, i) => {
+    const { batch } = range;
+    let txn: LoggedRecord['txn'];
+    if (batch.isControl) txn = markerOf(batch)?.commit === false ? 'abort marker' : 'commit marker';
+    else if (batch.isTransactional) {
+      const end = ranges.slice(i + 1).find((x) => x.batch.isControl && x.batch.producerId === batch.producerId);
+      txn = end === undefined ? 'open' : markerOf(end.batch)?.commit === false ? 'aborted' : undefined;
+    }
+    for (const r of readRecords([range])) out.push(txn === undefined ? r : { ...r, txn });
+  });
+  return out;
+}
+
+/** `12 user-2=v12`, `13 user-3 (tombstone)`, `14 (no key)=v14`; `15 (commit marker)`, `9 key-1=v9 (aborted)`. */
+function describeRecord(r: LoggedRecord): string {
+  if (r.txn === 'commit marker' || r.txn === 'abort marker') return `${r.offset} (${r.txn})`;
   const key = r.key === null ? '(no key)' : r.key.toString();
-  return r.value === null ? `${r.offset} ${key} (tombstone)` : `${r.offset} ${key}=${r.value.toString()}`;
+  const record = r.value === null ? `${r.offset} ${key} (tombstone)` : `${r.offset} ${key}=${r.value.toString()}`;
+  return r.txn === undefined ? record : `${record} (${r.txn})`;
 }
 
 /** Items in aligned columns, as many to a line as fit in {@link LINE_WIDTH}. */

@@ -7,7 +7,7 @@
 import type { InjectFaultOptions } from '../../emulator/faults.js';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { checkScript, type ScriptStep } from './script.js';
-import { Checker, checkFaults, checkGroups, checkProducers, checkRunShape, checkTopics, isNonNegativeInt, isObject } from './validate.js';
+import { Checker, DEFAULT_MAX_TRANSACTION_TIMEOUT_MS, checkFaults, checkGroups, checkProducers, checkRunShape, checkTopics, isNonNegativeInt, isObject } from './validate.js';
 
 export { parseDuration } from './validate.js';
 
@@ -79,6 +79,16 @@ export interface ProducerSpec {
   key?: string;
   /** A script's record value pattern. @defaultValue `"<name>#{seq}"` */
   value?: string;
+  /** A script's producer: kafkajs's idempotent producer (a producer id and sequence numbers: a retried batch is written once). Needs acks "all". */
+  idempotent?: boolean;
+  /**
+   * A script's producer: kafkajs's transactional producer with this transactional id (idempotent
+   * too); it sends only between `begin` and `commit`/`abort` steps. Two producers of one file may
+   * share an id: two instances of one application, the later one fencing the earlier.
+   */
+  transactionalId?: string;
+  /** With `transactionalId`: transaction.timeout.ms, at most the brokers' transaction.max.timeout.ms. @defaultValue "60s" */
+  transactionTimeout?: Duration;
   /** When it starts writing (timed runs). @defaultValue 0 */
   from?: Duration;
   /** When it stops writing (timed runs). @defaultValue the end of the run */
@@ -93,6 +103,8 @@ export interface GroupSpec {
   fromBeginning?: boolean;
   /** session.timeout.ms of its members; a crashed member is removed after it. @defaultValue "30s" */
   sessionTimeout?: Duration;
+  /** kafkajs's `readUncommitted`: read_uncommitted (records of open and aborted transactions too) instead of read_committed. @defaultValue false */
+  readUncommitted?: boolean;
   /** A timed run's member sessions; a script starts members with `join` steps instead. */
   members?: MemberSpec[];
 }
@@ -142,7 +154,7 @@ export interface FaultSpec {
 /**
  * One step of a script: exactly one action, and the options that action takes. Text in `section`
  * and `say` may name `{sent}`, `{delivered}`, `{events}`, `{sent since <mark>}`,
- * `{delivered since <mark>}` and brokers named by `pick`.
+ * `{delivered since <mark>}`, `{delivered to <group>}` and brokers named by `pick`.
  */
 export interface ScriptStepSpec {
   /** A blank line and a `== heading`. */
@@ -155,6 +167,12 @@ export interface ScriptStepSpec {
   partitions?: string;
   /** Connects a producer's kafkajs client (otherwise its first `send` does). */
   connect?: string;
+  /** Begins a transaction of a transactional producer (kafkajs's `producer.transaction()`; the first one gets its producer id, fencing an older instance). */
+  begin?: string;
+  /** Commits the producer's open transaction and waits until the coordinator has written its markers. */
+  commit?: string;
+  /** Aborts the producer's open transaction and waits until the coordinator has written its markers. */
+  abort?: string;
   /** Sends for this long: each tick, one batch of rate x tick records, acknowledged before the clock moves on. */
   send?: Duration;
   /** With `send`: which producer. @defaultValue the only one */
@@ -224,6 +242,12 @@ export interface ResolvedProducer {
   key?: string;
   /** A script's value pattern, when it has one. */
   value?: string;
+  /** Idempotent (always so when transactional). */
+  idempotent: boolean;
+  /** A transactional producer's id. */
+  transactionalId?: string;
+  /** A transactional producer's transaction.timeout.ms. */
+  transactionTimeoutMs?: number;
 }
 
 /** A validated group. */
@@ -232,6 +256,8 @@ export interface ResolvedGroup {
   topics: string[];
   fromBeginning: boolean;
   sessionTimeoutMs: number;
+  /** read_uncommitted instead of read_committed. */
+  readUncommitted: boolean;
   /** A timed run's sessions; none in a script. */
   members: { name: string; joinMs: number; endMs: number | undefined; end: 'leave' | 'crash' | undefined }[];
 }
@@ -291,7 +317,8 @@ export function validateScenario(input: unknown): { problems: ScenarioProblem[];
   const shape = checkRunShape(c, input, scripted);
   const topics = checkTopics(c, input, shape.brokers);
   const topicNames = new Set(topics.map((t) => t.name));
-  const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted);
+  const maxTimeout = Number(shape.config['transaction.max.timeout.ms'] ?? DEFAULT_MAX_TRANSACTION_TIMEOUT_MS);
+  const producers = checkProducers(c, input, topicNames, shape.durationMs ?? Number.MAX_SAFE_INTEGER, scripted, maxTimeout);
   const groups = checkGroups(c, input, topicNames, shape.durationMs, scripted);
   const faults = scripted ? [] : checkFaults(c, input, shape.brokerIds, shape.durationMs, topics.map((t) => t.name), topics);
   const script = scripted ? checkScript(c, input.script, { brokerIds: shape.brokerIds, tickMs: shape.tickMs, topics, producers, groups }) : undefined;

@@ -7,9 +7,11 @@
 import type { Cluster } from '../cluster.js';
 import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ClientProducer, Members } from './clients.js';
-import { logLines, type LogSizes } from './log-view.js';
+import type { LogSizes } from './log-view.js';
+import { Log, Offsets, Partitions } from './script-views.js';
+import { TransactionStep, refusable } from './script-txn.js';
 import type { ResolvedGroup, ResolvedProducer, ResolvedScenario } from './scenario.js';
-import { formatDuration, lagRows, partitionTable, type Timeline } from './timeline.js';
+import { formatDuration, type Timeline } from './timeline.js';
 import { Checker, FAULT_ACTIONS, PLACEHOLDER, checkInjectFault, describeBrokerIds, isName, isNonNegativeInt, isObject, parseDuration, type Json } from './validate.js';
 
 /** What a script's text can count. */
@@ -42,7 +44,7 @@ export interface ScriptStep {
 }
 
 type Topic = ResolvedScenario['topics'][number];
-type Part = string | { count: 'sent' | 'delivered' | 'events'; since?: string } | { broker: string };
+type Part = string | { count: 'sent' | 'delivered' | 'events'; since?: string } | { broker: string } | { deliveredTo: string };
 
 /** Text with placeholders: `{sent}`, `{delivered}`, `{events}`, `{sent since <mark>}`, a picked broker's name. */
 class Text {
@@ -57,6 +59,7 @@ class Text {
       .map((p) => {
         if (typeof p === 'string') return p;
         if ('broker' in p) return String(r.picked.get(p.broker));
+        if ('deliveredTo' in p) return String(r.members.deliveredTo(p.deliveredTo));
         const since = p.since === undefined || p.count === 'events' ? 0 : r.marks.get(p.since)![p.count];
         return String(now[p.count] - since);
       })
@@ -101,16 +104,6 @@ export class Create implements ScriptStep {
   }
 }
 
-class Partitions implements ScriptStep {
-  constructor(readonly topic: string) {}
-  run(r: ScriptRun): void {
-    for (const line of partitionTable(r.cluster, [this.topic], 'story')) r.timeline.write(line);
-  }
-  toString(): string {
-    return `partitions: ${this.topic}`;
-  }
-}
-
 class Connect implements ScriptStep {
   constructor(readonly producer: string) {}
   run(r: ScriptRun): Promise<void> {
@@ -129,7 +122,8 @@ class Send implements ScriptStep {
   async run(r: ScriptRun): Promise<void> {
     const producer = r.producers.get(this.producer)!;
     for (let t = 0; t < this.ms; t += r.tickMs) {
-      await producer.send(r.cluster, r.tickMs);
+      // A fenced zombie's send is refused: the step says so and sends no more.
+      if (!(await refusable(r, producer, 'send', () => producer.send(r.cluster, r.tickMs)))) return;
       await r.cluster.advance(r.tickMs);
       r.logSizes.sample();
     }
@@ -144,24 +138,12 @@ class Tombstone implements ScriptStep {
     readonly producer: string,
     readonly key: string,
   ) {}
-  run(r: ScriptRun): Promise<void> {
-    return r.producers.get(this.producer)!.tombstone(r.cluster, this.key);
+  async run(r: ScriptRun): Promise<void> {
+    const producer = r.producers.get(this.producer)!;
+    await refusable(r, producer, 'tombstone', () => producer.tombstone(r.cluster, this.key));
   }
   toString(): string {
     return `tombstone: ${this.key} (producer ${this.producer})`;
-  }
-}
-
-class Log implements ScriptStep {
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-  ) {}
-  run(r: ScriptRun): void {
-    for (const line of logLines(r.cluster, this.topic, this.partition)) r.timeline.write(line);
-  }
-  toString(): string {
-    return `log: ${this.topic}-${this.partition}`;
   }
 }
 
@@ -284,20 +266,6 @@ class Wait implements ScriptStep {
   }
 }
 
-class Offsets implements ScriptStep {
-  constructor(
-    readonly show: 'committed' | 'lag',
-    readonly group: string,
-  ) {}
-  run(r: ScriptRun): void {
-    for (const p of lagRows(r.cluster, this.group))
-      r.timeline.write(`  ${p.topic}-${p.partition}: committed offset ${p.committedOffset}, ${this.show === 'lag' ? `lag ${p.lag}` : `high watermark ${p.highWatermark}`}`);
-  }
-  toString(): string {
-    return `${this.show}: ${this.group}`;
-  }
-}
-
 class Mark implements ScriptStep {
   constructor(readonly name: string) {}
   run(r: ScriptRun): void {
@@ -324,6 +292,8 @@ class Scope {
   readonly running = new Map<string, string>();
   readonly picked = new Set<string>();
   readonly marks = new Set<string>();
+  /** Transactional producers with a transaction begun and not yet committed or aborted. */
+  readonly inTransaction = new Set<string>();
 
   constructor(
     readonly c: Checker,
@@ -366,13 +336,15 @@ class Scope {
       parts.push(v.slice(last, m.index));
       last = m.index + m[0].length;
       const since = /^(sent|delivered) since (.+)$/.exec(m[1]!);
-      if (m[1] === 'sent' || m[1] === 'delivered' || m[1] === 'events') parts.push({ count: m[1] });
+      const to = /^delivered to (.+)$/.exec(m[1]!);
+      if (to !== null && this.setup.groups.some((g) => g.id === to[1])) parts.push({ deliveredTo: to[1]! });
+      else if (m[1] === 'sent' || m[1] === 'delivered' || m[1] === 'events') parts.push({ count: m[1] });
       else if (since !== null && this.marks.has(since[2]!)) parts.push({ count: since[1] as 'sent' | 'delivered', since: since[2]! });
       else if (this.picked.has(m[1]!)) parts.push({ broker: m[1]! });
       else
         this.c.problem(
           path,
-          `unknown placeholder ${m[0]} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, or a broker named by an earlier pick)`,
+          `unknown placeholder ${m[0]} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, {delivered to <group>}, or a broker named by an earlier pick)`,
         );
     }
     parts.push(v.slice(last));
@@ -383,6 +355,12 @@ class Scope {
     if (isName(v)) return v;
     this.c.problem(path, 'must be a name: letters, digits, ".", "_" and "-"');
     return undefined;
+  }
+
+  /** A producer that may send at this step: a transactional one only inside a transaction. */
+  sending(p: ResolvedProducer, path: string): void {
+    if (p.transactionalId !== undefined && !this.inTransaction.has(p.name))
+      this.c.problem(path, `producer '${p.name}' is transactional: it sends only inside a transaction (a begin: ${p.name} step first)`);
   }
 
   /** A broker id, or a name an earlier pick gave one. */
@@ -413,6 +391,24 @@ const offsets = (show: 'committed' | 'lag'): StepKind => ({
 });
 const fault = (action: (typeof FAULT_ACTIONS)[number]): StepKind => ({
   parse: (v, _, path, s) => mapDefined(s.broker(v, path), (b) => new BrokerFault(action, b)),
+});
+
+/** `begin: <producer>` opens a transaction of a transactional producer; `commit`/`abort` end the open one. */
+const transaction = (action: 'begin' | 'commit' | 'abort'): StepKind => ({
+  parse(v, _, path, s) {
+    if (v === undefined || v === null) return void s.c.problem(path, 'is required: the transactional producer (there is no default)');
+    const producer = s.one('producer', s.setup.producers, v, path);
+    if (producer === undefined) return undefined;
+    if (producer.transactionalId === undefined) return void s.c.problem(path, `producer '${producer.name}' has no transactionalId: only a transactional producer has transactions`);
+    if (action === 'begin') {
+      if (s.inTransaction.has(producer.name)) return void s.c.problem(path, `producer '${producer.name}' already has a transaction open at this step (commit or abort it first)`);
+      s.inTransaction.add(producer.name);
+    } else {
+      if (!s.inTransaction.has(producer.name)) return void s.c.problem(path, `producer '${producer.name}' has no transaction open at this step (a begin: ${producer.name} step first)`);
+      s.inTransaction.delete(producer.name);
+    }
+    return new TransactionStep(action, producer.name);
+  },
 });
 
 /** `inject-fault: <api>` with the options of `Cluster.injectFault`; a broker may be a picked name. */
@@ -446,6 +442,7 @@ const KINDS: Record<string, StepKind> = {
     parse(v, step, path, s, stepPath) {
       const producer = s.one('producer', s.setup.producers, step.producer, `${stepPath}.producer`);
       if (producer !== undefined) s.topic(producer.topic, `${stepPath}.producer`);
+      if (producer !== undefined) s.sending(producer, `${stepPath}.producer`);
       const ms = parseDuration(v);
       const tick = s.setup.tickMs;
       if (ms === undefined || ms === 0 || (tick !== undefined && ms % tick !== 0))
@@ -458,11 +455,15 @@ const KINDS: Record<string, StepKind> = {
     parse(v, step, path, s, stepPath) {
       const producer = s.one('producer', s.setup.producers, step.producer, `${stepPath}.producer`);
       if (producer !== undefined) s.topic(producer.topic, `${stepPath}.producer`);
+      if (producer !== undefined) s.sending(producer, `${stepPath}.producer`);
       if (typeof v !== 'string' || v === '') return void s.c.problem(path, 'must be the key of the record to delete, a non-empty string');
       return mapDefined(producer, (p) => new Tombstone(p.name, v));
     },
   },
   log: { parse: (v, _, path, s) => mapDefined(s.partition(v, path), (p) => new Log(p.topic, p.partition)) },
+  begin: transaction('begin'),
+  commit: transaction('commit'),
+  abort: transaction('abort'),
   join: {
     options: ['group'],
     parse(v, step, path, s, stepPath) {

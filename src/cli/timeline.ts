@@ -19,6 +19,7 @@ export function clockTime(ms: number): string {
 
 /** Formats a span of ms compactly: 1h, 5m, 7m58s, 30s, 250ms. */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   // 7m58s reads better than 478s; round spans keep their short form above.
@@ -57,7 +58,7 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'broker-healed':
       return `broker ${e.broker} back on the network`;
     case 'topic-created':
-      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas${e.topic === '__consumer_offsets' ? ' (consumer groups live on the leaders of its partitions)' : ''}`;
+      return `topic ${e.topic} created: ${e.partitions} partitions x ${e.replicationFactor} replicas${INTERNAL_ROLES[e.topic] ?? ''}`;
     case 'topic-deleted':
       return `topic ${e.topic} deleted`;
     case 'partitions-created':
@@ -95,6 +96,16 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'fault-injected':
     case 'fault-fired':
       return describeFault(e);
+    case 'producer-id-allocated':
+    case 'duplicate-batch':
+    case 'txn-begin':
+    case 'txn-commit':
+    case 'txn-abort':
+    case 'txn-fenced':
+    case 'txn-timed-out':
+    case 'txn-coordinator-moved':
+    case 'txn-id-expired':
+      return describeExactlyOnce(e);
     case 'latency-set':
       return e.ms === 0 ? `broker ${e.broker} answers without delay again` : `broker ${e.broker} answers every request ${formatDuration(e.ms)} late`;
     case 'faults-cleared':
@@ -102,6 +113,46 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     default:
       // Segment rolls and the finer consumer-group events are not part of the timeline.
       return undefined;
+  }
+}
+
+/** What the internal topics a narrated timeline shows are for. */
+const INTERNAL_ROLES: Record<string, string> = {
+  __consumer_offsets: ' (consumer groups live on the leaders of its partitions)',
+  __transaction_state: ' (transaction coordinators live on the leaders of its partitions)',
+};
+
+type ExactlyOnceEvent = Extract<
+  ClusterEvent,
+  { type: 'producer-id-allocated' | 'duplicate-batch' | 'txn-begin' | 'txn-commit' | 'txn-abort' | 'txn-fenced' | 'txn-timed-out' | 'txn-coordinator-moved' | 'txn-id-expired' }
+>;
+
+const partitionList = (ps: readonly { topic: string; partition: number }[]) => ps.map(at).join(', ') || 'no partitions';
+const ABORTED_BY = { client: 'by the producer', timeout: 'by the coordinator: it ran past its timeout', fenced: 'by the coordinator: a new instance fenced the producer' } as const;
+
+/** Producer ids, idempotent retries and transactions in words. */
+function describeExactlyOnce(e: ExactlyOnceEvent): string {
+  switch (e.type) {
+    case 'producer-id-allocated':
+      return `broker ${e.broker} gave producer id ${e.producerId} (epoch ${e.producerEpoch}) to ${e.transactionalId === null ? 'an idempotent producer' : `transactional id ${e.transactionalId}`}`;
+    case 'duplicate-batch':
+      return `${at(e)} duplicate batch (producer id ${e.producerId}, sequence ${e.baseSequence}): the retry answered with its original offsets from ${e.baseOffset}, written once`;
+    case 'txn-begin':
+      return `${e.transactionalId}: transaction began (producer id ${e.producerId}, epoch ${e.producerEpoch}) on ${partitionList(e.partitions)}`;
+    case 'txn-commit':
+      return `${e.transactionalId}: transaction committed after ${formatDuration(e.durationMs)}, commit markers on ${partitionList(e.partitions)}: read_committed readers see its records now`;
+    case 'txn-abort':
+      return `${e.transactionalId}: transaction aborted after ${formatDuration(e.durationMs)} (${ABORTED_BY[e.reason]}), abort markers on ${partitionList(e.partitions)}: read_committed readers skip its records`;
+    case 'txn-fenced':
+      return `${e.transactionalId}: producer epoch ${e.fencedEpoch} fenced (now ${e.newProducerId === e.producerId ? '' : `producer id ${e.newProducerId}, `}epoch ${e.producerEpoch}) ${e.reason === 'init' ? 'by InitProducerId of a new instance' : 'as its transaction timed out'}: its requests are refused`;
+    case 'txn-timed-out':
+      return `${e.transactionalId}: transaction open since ${clockTime(e.startedAt)}, past its timeout of ${formatDuration(e.transactionTimeoutMs)}: the coordinator aborts it`;
+    case 'txn-coordinator-moved':
+      return e.to === -1
+        ? `${e.transactionalId} has no transaction coordinator: __transaction_state-${e.partition} is offline`
+        : `${e.transactionalId}'s transaction coordinator moved from ${e.from === -1 ? 'none' : `broker ${e.from}`} to broker ${e.to} (leader of __transaction_state-${e.partition}; transaction ${e.state})`;
+    case 'txn-id-expired':
+      return `transactional id ${e.transactionalId} expired: idle longer than transactional.id.expiration.ms`;
   }
 }
 
@@ -137,7 +188,8 @@ function describeFault(e: FaultEvent): string {
 export function eventStyle(e: ClusterEvent): Style | undefined {
   if (e.type === 'high-watermark-decreased' || e.type === 'log-truncated' || (e.type === 'leader-changed' && (e.election === 'unclean' || e.leader === -1)))
     return 'loss';
-  if (e.type.startsWith('broker-') || e.type.startsWith('fault') || e.type === 'latency-set') return 'fault';
+  if (e.type.startsWith('broker-') || e.type.startsWith('fault') || e.type === 'latency-set' || e.type === 'txn-fenced' || e.type === 'txn-timed-out') return 'fault';
+  if (e.type === 'txn-commit' || e.type === 'duplicate-batch') return 'ok';
   if (e.type === 'leader-changed' || e.type === 'isr-shrunk') return 'election';
   return undefined;
 }
@@ -241,10 +293,21 @@ export class RetentionFolder {
 }
 
 /**
- * A table of partitions: leader, replicas, ISR, log start and high watermark. `story` (a script's
- * table of one topic) names partitions by number; `status` (a timed run's) by topic and number.
+ * A partition's last stable offset: where read_committed reads stop, held back by the first
+ * offset of its oldest open transaction (the high watermark when none is open); '-' without a leader.
+ * Read from the engine, below request faults: a look is not a request.
  */
-export function partitionTable(cluster: Cluster, topics: readonly string[], layout: 'story' | 'status'): string[] {
+export function lastStableOffset(cluster: Cluster, topic: string, partition: number): string {
+  const answer = cluster.engine.listOffsets(topic, partition, 'latest', undefined, 'read_committed');
+  return answer.errorCode === 0 ? String(answer.offset) : '-';
+}
+
+/**
+ * A table of partitions: leader, replicas, ISR, log start and high watermark, and with
+ * `lastStable` (a script with transactional producers) the last stable offset. `story` (a
+ * script's table of one topic) names partitions by number; `status` (a timed run's) by topic and number.
+ */
+export function partitionTable(cluster: Cluster, topics: readonly string[], layout: 'story' | 'status', lastStable = false): string[] {
   const story = layout === 'story';
   const indent = story ? '  ' : '    ';
   const rows = topics.flatMap((topic) => cluster.describeTopic(topic).partitions.map((p) => ({ topic, p, d: cluster.describePartition(topic, p.partition) })));
@@ -253,15 +316,18 @@ export function partitionTable(cluster: Cluster, topics: readonly string[], layo
   // A partition being reassigned lists more replicas than its replication factor: the columns widen.
   const replicasWidth = Math.max(8, ...rows.map(({ p }) => `[${p.replicas.join(',')}]`.length));
   const isrWidth = Math.max(story ? 6 : 8, ...rows.map(({ p }) => `[${p.isr.join(',')}]`.length));
-  const lines = [`${indent}${'partition'.padEnd(nameWidth)}  leader  ${'replicas'.padEnd(replicasWidth)}  ${'isr'.padEnd(isrWidth)}  log start  high watermark`];
-  rows.forEach(({ p, d }, i) => {
+  const lines = [
+    `${indent}${'partition'.padEnd(nameWidth)}  leader  ${'replicas'.padEnd(replicasWidth)}  ${'isr'.padEnd(isrWidth)}  log start  high watermark${lastStable ? '  last stable offset' : ''}`,
+  ];
+  rows.forEach(({ topic, p, d }, i) => {
     const cells = [
       names[i]!.padEnd(nameWidth),
       (p.leader === -1 ? 'none' : String(p.leader)).padEnd(6),
       `[${p.replicas.join(',')}]`.padEnd(replicasWidth),
       `[${p.isr.join(',')}]`.padEnd(isrWidth),
       String(d.logStartOffset).padEnd(9),
-      String(d.highWatermark),
+      lastStable ? String(d.highWatermark).padEnd(14) : String(d.highWatermark),
+      ...(lastStable ? [lastStableOffset(cluster, topic, p.partition)] : []),
     ];
     lines.push(`${indent}${cells.join('  ')}`);
   });

@@ -164,7 +164,10 @@ export function checkTopics(c: Checker, input: Json, brokers: number): ResolvedS
 // A timed run's producers write through the engine and check every acknowledged value against the
 // final logs, so their records are `key-N` / `name#seq`; a script's kafkajs producers may shape theirs.
 const TIMED_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'acks', 'from', 'until'];
-const SCRIPT_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'key', 'value', 'acks'];
+const SCRIPT_PRODUCER_KEYS = ['name', 'topic', 'rate', 'keys', 'key', 'value', 'acks', 'idempotent', 'transactionalId', 'transactionTimeout'];
+
+/** Kafka's transaction.max.timeout.ms default: a longer transaction.timeout.ms is refused (INVALID_TRANSACTION_TIMEOUT). */
+export const DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
 
 /** How a setting's value may be written in a scenario, by its kind (Kafka's ConfigDef types); the engine checks the value itself. */
 const SETTING_KINDS = {
@@ -195,8 +198,52 @@ function checkPattern(c: Checker, v: unknown, path: string): string | undefined 
   return v;
 }
 
-/** The producers: a topic each, a rate, keys, acks, and a time window (timed) or a record shape (script). */
-export function checkProducers(c: Checker, input: Json, topicNames: ReadonlySet<string>, end: number, scripted: boolean): ResolvedProducer[] {
+/**
+ * A script producer's exactly-once settings, kafkajs's: `idempotent`, and `transactionalId` with
+ * its `transactionTimeout` (a transactional producer is idempotent). Both need acks=all, which
+ * kafkajs insists on; the timeout must be within the brokers' transaction.max.timeout.ms.
+ */
+function checkExactlyOnce(
+  c: Checker,
+  p: Json,
+  path: string,
+  acks: unknown,
+  maxTimeoutMs: number,
+): Pick<ResolvedProducer, 'idempotent' | 'transactionalId' | 'transactionTimeoutMs'> {
+  if (p.idempotent !== undefined && typeof p.idempotent !== 'boolean') c.problem(`${path}.idempotent`, 'must be a boolean');
+  const transactionalId = p.transactionalId;
+  if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId === ''))
+    c.problem(`${path}.transactionalId`, 'must be a non-empty string: the transactional id, which instances of one producer share');
+  const transactional = typeof transactionalId === 'string' && transactionalId !== '';
+  if (transactional && p.idempotent === false) c.problem(`${path}.idempotent`, 'cannot be false for a transactional producer: a transactionalId makes it idempotent');
+  let transactionTimeoutMs: number | undefined;
+  if (p.transactionTimeout !== undefined) {
+    if (transactionalId === undefined) c.problem(`${path}.transactionTimeout`, 'needs a transactionalId: only a transactional producer has a transaction timeout');
+    transactionTimeoutMs = c.duration(p, 'transactionTimeout', `${path}.transactionTimeout`, false);
+    if (transactionTimeoutMs !== undefined && (transactionTimeoutMs < 1 || transactionTimeoutMs > maxTimeoutMs))
+      c.problem(
+        `${path}.transactionTimeout`,
+        `must be more than 0 and at most transaction.max.timeout.ms (${formatMs(maxTimeoutMs)}): the coordinator answers a longer one INVALID_TRANSACTION_TIMEOUT`,
+      );
+  }
+  const idempotent = transactional || p.idempotent === true;
+  if (idempotent && acks !== undefined && acks !== 'all' && acks !== -1)
+    c.problem(`${path}.acks`, `must be "all" (or -1) for ${transactional ? 'a transactional' : 'an idempotent'} producer: kafkajs refuses other acks for it`);
+  return { idempotent, ...(transactional ? { transactionalId: transactionalId as string, transactionTimeoutMs: transactionTimeoutMs ?? 60_000 } : {}) };
+}
+
+/** A span of ms as a scenario writes it: 15m, 30s, 250ms. */
+const formatMs = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** The producers: a topic each, a rate, keys, acks, and a time window (timed) or a record shape and exactly-once settings (script). */
+export function checkProducers(
+  c: Checker,
+  input: Json,
+  topicNames: ReadonlySet<string>,
+  end: number,
+  scripted: boolean,
+  maxTransactionTimeoutMs = DEFAULT_MAX_TRANSACTION_TIMEOUT_MS,
+): ResolvedProducer[] {
   const producers: ResolvedProducer[] = [];
   const names = new Set<string>();
   c.each(input, 'producers', (p, path) => {
@@ -218,6 +265,7 @@ export function checkProducers(c: Checker, input: Json, topicNames: ReadonlySet<
     const untilMs = c.duration(p, 'until', `${path}.until`, false) ?? end;
     if (fromMs > end) c.problem(`${path}.from`, `is after the end of the run (duration ${end} ms)`);
     if (untilMs <= fromMs) c.problem(`${path}.until`, 'must be after from');
+    const exactlyOnce = scripted ? checkExactlyOnce(c, p, path, p.acks, maxTransactionTimeoutMs) : { idempotent: false };
     if (!isName(p.name) || typeof p.topic !== 'string' || typeof p.rate !== 'number') return;
     const resolved: ResolvedProducer = {
       name: p.name,
@@ -227,14 +275,15 @@ export function checkProducers(c: Checker, input: Json, topicNames: ReadonlySet<
       acks: acks === 'all' ? -1 : (acks as 0 | 1 | -1),
       fromMs,
       untilMs,
+      ...exactlyOnce,
     };
     producers.push({ ...resolved, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) });
   });
   return producers;
 }
 
-const TIMED_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout', 'members'];
-const SCRIPT_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout'];
+const TIMED_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout', 'readUncommitted', 'members'];
+const SCRIPT_GROUP_KEYS = ['id', 'topics', 'fromBeginning', 'sessionTimeout', 'readUncommitted'];
 const MEMBER_KEYS = ['name', 'join', 'leave', 'crash'];
 
 /** The consumer groups, and (timed) the sessions of their members. */
@@ -252,11 +301,20 @@ export function checkGroups(c: Checker, input: Json, topicNames: ReadonlySet<str
         typeof t === 'string' && topicNames.has(t) ? undefined : c.problem(`${path}.topics[${j}]`, `unknown topic ${JSON.stringify(t)} (not in topics)`),
       );
     if (g.fromBeginning !== undefined && typeof g.fromBeginning !== 'boolean') c.problem(`${path}.fromBeginning`, 'must be a boolean');
+    if (g.readUncommitted !== undefined && typeof g.readUncommitted !== 'boolean')
+      c.problem(`${path}.readUncommitted`, 'must be a boolean: true reads read_uncommitted (open and aborted transactions too), false (the default) read_committed');
     const sessionTimeoutMs = c.duration(g, 'sessionTimeout', `${path}.sessionTimeout`, false) ?? 30_000;
     if (sessionTimeoutMs < 6000 || sessionTimeoutMs > 1_800_000) c.problem(`${path}.sessionTimeout`, 'must be between 6s and 30m (group.min/max.session.timeout.ms)');
     const members = scripted ? [] : checkMembers(c, g, path, end);
     if (isName(g.id) && Array.isArray(g.topics))
-      groups.push({ id: g.id, topics: g.topics.filter((t): t is string => typeof t === 'string'), fromBeginning: g.fromBeginning !== false, sessionTimeoutMs, members });
+      groups.push({
+        id: g.id,
+        topics: g.topics.filter((t): t is string => typeof t === 'string'),
+        fromBeginning: g.fromBeginning !== false,
+        sessionTimeoutMs,
+        readUncommitted: g.readUncommitted === true,
+        members,
+      });
   });
   return groups;
 }

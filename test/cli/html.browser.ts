@@ -294,6 +294,27 @@ describe('kafka-twin --html in headless Chromium', function () {
     ]);
   });
 
+  it('the exactly-once example: commit and abort markers as dark green and dark red bars on the partition lane', async () => {
+    const page = await render('exactly-once', ['simulate', join(examples, 'exactly-once.yaml')]);
+    const boxes = expectTimeline(page, ['partition rides-0', 'partition payments-0', 'owner ledger payments-0', 'owner audit payments-0'], 0.1);
+    const marks = boxes.filter((b) => b.cls === 'txn-commit' || b.cls === 'txn-abort');
+    expect(marks.map((b) => [b.cls, b.lane])).to.deep.equal([
+      ['txn-commit', 'partition payments-0'],
+      ['txn-abort', 'partition payments-0'],
+      ['txn-abort', 'partition payments-0'],
+      ['txn-commit', 'partition payments-0'],
+    ]);
+    const colours = { 'txn-commit': [0x00, 0x6d, 0x2c], 'txn-abort': [0xa5, 0x0f, 0x15] } as Record<string, [number, number, number]>;
+    for (const m of marks) {
+      expect(rgb(m.fill)).to.deep.equal(colours[m.cls]);
+      // Drawn over the leader's bar, the full height of the lane, and visible in the screenshot.
+      const leader = boxes.find((b) => b.lane === m.lane && b.cls === 'seg leader' && b.x <= m.x + m.w / 2 && m.x + m.w / 2 <= b.x + b.w)!;
+      expect(m.h, 'a marker spans the lane').to.be.closeTo(leader.h, 0.5);
+      expect(near(page.png.pixel(Math.floor(m.x + m.w / 2), Math.floor(m.y + m.h / 2)), colours[m.cls]!), `${m.cls} at x=${m.x.toFixed(0)} painted`).to.equal(true);
+    }
+    expect(page.html).to.contain('commit marker: a transaction committed, read_committed readers see its records');
+  });
+
   it('an example scenario with one group of five members: every owner bar and the idle lane', async () => {
     const page = await render('idle', ['simulate', join(examples, 'idle-consumers.json')]);
     const boxes = expectTimeline(page, ['partition orders-0', 'owner billing orders-0', 'owner billing orders-1', 'owner billing orders-2', 'idle billing']);

@@ -219,8 +219,8 @@ describe('kafka-twin simulate: scripts', () => {
         'script.json: duration: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
         'script.json: statusEvery: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
         'script.json: faults: unknown field (expected one of: name, description, seed, brokers, brokerIds, config, tick, topics, producers, groups, script)',
-        'script.json: producers[0].from: unknown field (expected one of: name, topic, rate, keys, key, value, acks)',
-        'script.json: groups[0].members: unknown field (expected one of: id, topics, fromBeginning, sessionTimeout)',
+        'script.json: producers[0].from: unknown field (expected one of: name, topic, rate, keys, key, value, acks, idempotent, transactionalId, transactionTimeout)',
+        'script.json: groups[0].members: unknown field (expected one of: id, topics, fromBeginning, sessionTimeout, readUncommitted)',
       ]);
     });
 
@@ -316,7 +316,7 @@ describe('kafka-twin simulate: scripts', () => {
           { connect: 'p9' },
         ],
       });
-      const actions = 'section, say, create, partitions, connect, send, tombstone, log, join, leave, crash, pick, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, wait, committed, lag, mark';
+      const actions = 'section, say, create, partitions, connect, send, tombstone, log, begin, commit, abort, join, leave, crash, pick, stop, start, isolate, heal, inject-fault, set-latency, clear-faults, wait, committed, lag, mark';
       expect(p).to.deep.equal([
         `script.json: script[0]: must have exactly one action: ${actions}`,
         `script.json: script[1]: must have exactly one action: ${actions}`,
@@ -332,9 +332,9 @@ describe('kafka-twin simulate: scripts', () => {
         "script.json: script[13].join: member 'm1' is already running",
         'script.json: script[14].leave[1]: member "m2" is not running at this step',
         'script.json: script[15].crash: member "m1" is not running at this step',
-        'script.json: script[16].say: unknown placeholder {nope} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, or a broker named by an earlier pick)',
-        'script.json: script[16].say: unknown placeholder {sent since never} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, or a broker named by an earlier pick)',
-        'script.json: script[16].say: unknown placeholder {events since x} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, or a broker named by an earlier pick)',
+        'script.json: script[16].say: unknown placeholder {nope} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, {delivered to <group>}, or a broker named by an earlier pick)',
+        'script.json: script[16].say: unknown placeholder {sent since never} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, {delivered to <group>}, or a broker named by an earlier pick)',
+        'script.json: script[16].say: unknown placeholder {events since x} (expected {sent}, {delivered}, {events}, {sent since <mark>}, {delivered since <mark>} with an earlier mark, {delivered to <group>}, or a broker named by an earlier pick)',
         'script.json: script[17].stop: must be a broker id from 1 to 3, or a name given by an earlier pick',
         'script.json: script[18].heal: must be a broker id from 1 to 3, or a name given by an earlier pick',
         "script.json: script[19].pick: 'sent' is a counter's name",

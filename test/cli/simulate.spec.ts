@@ -83,9 +83,9 @@ describe('kafka-twin simulate', () => {
       expect(files).to.deep.equal(['acks-unclean-election.json', 'idle-consumers.json', 'retention-lagging-consumer.json']);
     });
 
-    it('every example file is one these specs run (demo.yaml in script.spec, faults.yaml in faults-scenario.spec, reassignment.yaml in reassignment.spec)', () => {
+    it('every example file is one these specs run (demo.yaml in script.spec, faults.yaml in faults-scenario.spec, reassignment.yaml in reassignment.spec, exactly-once.yaml in exactly-once.spec)', () => {
       const all = readdirSync(examples).filter((f) => /\.(json|ya?ml)$/.test(f));
-      expect(all.sort()).to.deep.equal([...files, 'compaction.yaml', 'demo.yaml', 'faults.yaml', 'reassignment.yaml'].sort());
+      expect(all.sort()).to.deep.equal([...files, 'compaction.yaml', 'demo.yaml', 'exactly-once.yaml', 'faults.yaml', 'reassignment.yaml'].sort());
     });
 
     it('compaction.yaml: prints the golden timeline; the log before and after cleanings, a tombstone gone only after its horizon', async () => {
@@ -618,7 +618,7 @@ describe('kafka-twin simulate', () => {
       expect(problems).to.deep.equal([]);
       expect(scenario).to.deep.include({ seed: 1, tickMs: 1000, durationMs: 3_600_000, statusEveryMs: undefined, groups: [], faults: [] });
       expect(scenario!.topics[0]).to.deep.equal({ name: 't', partitions: 1, replicationFactor: 1, config: {} });
-      expect(scenario!.producers[0]).to.deep.equal({ name: 'p', topic: 't', rate: 1, keys: 100, acks: -1, fromMs: 0, untilMs: 3_600_000 });
+      expect(scenario!.producers[0]).to.deep.equal({ name: 'p', topic: 't', rate: 1, keys: 100, acks: -1, fromMs: 0, untilMs: 3_600_000, idempotent: false });
     });
   });
 
