@@ -67,7 +67,10 @@ export interface TopicData {
 /** sendOffsets' argument: kafkajs's `Offsets & { consumerGroupId }`. */
 export interface TxnOffsets {
   readonly consumerGroupId: string;
-  readonly topics: readonly { readonly topic: string; readonly partitions: readonly { readonly partition: number; readonly offset: string; readonly metadata?: string | null }[] }[];
+  readonly topics: readonly {
+    readonly topic: string;
+    readonly partitions: readonly { readonly partition: number; readonly offset: string; readonly metadata?: string | null }[];
+  }[];
 }
 
 export interface EosOptions {
@@ -114,11 +117,6 @@ export class EosManager {
   }
 
   // ---------------------------------------------------------------- state machine
-
-  /** The current state. */
-  currentState(): TransactionState {
-    return this.state;
-  }
 
   private transitionTo(to: TransactionState): void {
     this.logger.debug(`Transaction state transition ${this.state} --> ${to}`);

@@ -66,7 +66,11 @@ export class TwinProducer implements Producer {
     this.transactionalId = config.transactionalId;
     this.transactionTimeout = config.transactionTimeout;
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
-    this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.producer, name, e));
+    this.instrumentation = new Instrumentation(
+      PRODUCER_EVENTS,
+      () => cluster.now(),
+      (name, e) => listenerFailed(this.log.producer, name, e),
+    );
     this.idempotentEos = this.eosManager(false);
     this.sender = this.messageSender(this.idempotentEos, this.idempotent);
   }

@@ -11,7 +11,13 @@ function values(n: number, prefix = 'v'): { value: string }[] {
 }
 
 function setup(options: { partitions?: number; brokers?: number; config?: Record<string, number | string | boolean> } = {}) {
-  const cluster = new Cluster({ clock: 'virtual', seed: 11, startTime: 0, brokers: options.brokers ?? 1, config: { 'group.initial.rebalance.delay.ms': 0, ...options.config } });
+  const cluster = new Cluster({
+    clock: 'virtual',
+    seed: 11,
+    startTime: 0,
+    brokers: options.brokers ?? 1,
+    config: { 'group.initial.rebalance.delay.ms': 0, ...options.config },
+  });
   cluster.createTopic({ topic: 't', numPartitions: options.partitions ?? 1, replicationFactor: Math.min(options.brokers ?? 1, 3) });
   const kafka = cluster.kafka({ clientId: 'app' });
   return { cluster, kafka };
@@ -74,7 +80,10 @@ describe('twin client: transactions', () => {
     await settle(cluster);
     expect(committed.seen).to.deep.equal(['0:0:c-0', '0:1:c-1', '0:2:c-2']);
     expect((await admin.fetchTopicOffsets('t')).map((p) => p.high)).to.deep.equal(['4']);
-    const types = cluster.events().map((e) => e.type).filter((t) => t.startsWith('txn-'));
+    const types = cluster
+      .events()
+      .map((e) => e.type)
+      .filter((t) => t.startsWith('txn-'));
     expect(types).to.deep.equal(['txn-begin', 'txn-marker-written', 'txn-commit']);
   });
 
@@ -105,13 +114,28 @@ describe('twin client: transactions', () => {
     await aborted.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
     await aborted.abort();
     await cluster.advance(1);
-    expect(cluster.groups.offsetFetch({ groupId: 'g', topics: [{ topic: 'in', partitions: [0, 1] }] })[0]!.partitions.map((p) => p.offset)).to.deep.equal([-1, -1]);
+    expect(cluster.groups.offsetFetch({ groupId: 'g', topics: [{ topic: 'in', partitions: [0, 1] }] })[0]!.partitions.map((p) => p.offset)).to.deep.equal([
+      -1, -1,
+    ]);
     const tx = await producer.transaction();
-    await tx.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '2' }] }] });
+    await tx.sendOffsets({
+      consumerGroupId: 'g',
+      topics: [
+        {
+          topic: 'in',
+          partitions: [
+            { partition: 0, offset: '7' },
+            { partition: 1, offset: '2' },
+          ],
+        },
+      ],
+    });
     // Offsets alone make a transaction: EndTxn is sent.
     await tx.commit();
     await cluster.advance(1);
-    expect(cluster.groups.offsetFetch({ groupId: 'g', topics: [{ topic: 'in', partitions: [0, 1] }] })[0]!.partitions.map((p) => p.offset)).to.deep.equal([7, 2]);
+    expect(cluster.groups.offsetFetch({ groupId: 'g', topics: [{ topic: 'in', partitions: [0, 1] }] })[0]!.partitions.map((p) => p.offset)).to.deep.equal([
+      7, 2,
+    ]);
   });
 
   it("kafkajs's state machine errors: one transaction at a time, nothing after its end, no transaction without a transactional id", async () => {
@@ -240,7 +264,9 @@ describe('twin client: transactions', () => {
     cluster.stopBroker(coordinator);
     const moved = cluster.findTransactionCoordinator('moving').nodeId;
     expect(moved).to.not.equal(coordinator);
-    await cluster.drive(tx.sendBatch({ topicMessages: [{ topic: 't', messages: [0, 1, 2].map((partition) => ({ partition, value: `after-${partition}` })) }] }));
+    await cluster.drive(
+      tx.sendBatch({ topicMessages: [{ topic: 't', messages: [0, 1, 2].map((partition) => ({ partition, value: `after-${partition}` })) }] }),
+    );
     await cluster.drive(tx.commit());
     const committed = await recorder(kafka, 'rc');
     await settle(cluster);
@@ -318,11 +344,16 @@ describe('twin client: transactions', () => {
     await tx.send({ topic: 't', messages: values(2, 'txn') });
     await plain.send({ topic: 't', messages: values(1, 'during') });
     const seen: Record<string, string[]> = { rc: [], ru: [] };
-    for (const [groupId, readUncommitted] of [['rc', false], ['ru', true]] as const) {
+    for (const [groupId, readUncommitted] of [
+      ['rc', false],
+      ['ru', true],
+    ] as const) {
       const consumer = kafka.consumer({ groupId, readUncommitted });
       await consumer.connect();
       await consumer.subscribe({ topics: ['t'], fromBeginning: false });
-      await consumer.run({ eachMessage: async ({ message }: EachMessagePayload) => void seen[groupId]!.push(`${message.offset}:${message.value!.toString()}`) });
+      await consumer.run({
+        eachMessage: async ({ message }: EachMessagePayload) => void seen[groupId]!.push(`${message.offset}:${message.value!.toString()}`),
+      });
     }
     await cluster.idle();
     await plain.send({ topic: 't', messages: values(1, 'after') });

@@ -174,21 +174,19 @@ describe('wire server: transaction API handlers', () => {
       }
     });
 
-    it('a stopped broker stays silent; while the id’s __transaction_state partition has no leader the answer is COORDINATOR_NOT_AVAILABLE', async () => {
-      const engine = newEngine(2);
-      const { coordinator, other } = coordinatorOf(engine, 'tx');
-      engine.stopBroker(coordinator);
-      const partitions = engine.describeTopic('__transaction_state').partitions;
-      const leaderless = partitions.some((p) => p.leader === -1);
-      const { decoded, error } = await answered(FindCoordinator, 2, contextFor(engine, other), { key: 'tx', keyType: 1 });
-      if (leaderless) {
-        expect(decoded.errorCode).to.equal(code('GROUP_COORDINATOR_NOT_AVAILABLE'));
-        expect(error!.retriable).to.equal(true);
-      } else {
-        expect(decoded.errorCode).to.equal(0);
-        expect(decoded.coordinator.nodeId).to.equal(other);
-      }
-      expect(await call(FindCoordinator, 2, contextFor(engine, coordinator), { key: 'tx', keyType: 1 })).to.equal('unreachable');
+    it('a stopped broker stays silent; while the id’s __transaction_state partition has no leader the answer is COORDINATOR_NOT_AVAILABLE (retriable)', async () => {
+      const engine = new Engine({ brokers: 2, clock: 'virtual', seed: 5 });
+      engine.stopBroker(2);
+      // Created while broker 1 runs alone: every __transaction_state partition has broker 1 as its only replica.
+      expect(engine.findTransactionCoordinator({ transactionalId: 'tx' }).nodeId).to.equal(1);
+      engine.startBroker(2);
+      engine.stopBroker(1);
+      const { decoded, error } = await answered(FindCoordinator, 2, contextFor(engine, 2), { key: 'tx', keyType: 1 });
+      expect(decoded).to.deep.include({ errorCode: code('GROUP_COORDINATOR_NOT_AVAILABLE'), coordinator: { nodeId: -1, host: '', port: -1 } });
+      expect(decoded.errorMessage).to.match(/no leader/);
+      expect(error!.retriable).to.equal(true);
+      expect(await call(FindCoordinator, 2, contextFor(engine, 1), { key: 'tx', keyType: 1 })).to.equal('unreachable');
+      expect(await call(FindCoordinator, 4, contextFor(engine, 1), { keyType: 1, coordinatorKeys: ['tx'] })).to.equal('unreachable');
     });
   });
 
