@@ -27,15 +27,30 @@ import {
   type Trace,
   type TraceRecord,
 } from '../../src/testing/index.js';
+import { Cluster } from '../../src/index.js';
+import { readLog, readTopic } from '../../src/testing/output-log.js';
 import * as bug1 from '../../examples/bugs/commit-before-processing.js';
 import * as bug4 from '../../examples/bugs/exactly-once-offsets-outside-txn.js';
 
 const SEED = Number(process.env['TESTING_SEED'] ?? 20261123);
 const RUNS = Number(process.env['EXACTLY_ONCE_RUNS'] ?? 100);
 
-const input = (partition: number, offset: number, key: string, value: string): TraceRecord => ({ topic: 'input', partition, offset, key, value, headers: {}, timestamp: 0 });
+const input = (partition: number, offset: number, key: string, value: string): TraceRecord => ({
+  topic: 'input',
+  partition,
+  offset,
+  key,
+  value,
+  headers: {},
+  timestamp: 0,
+});
 const output = (offset: number, key: string, value: string): TraceRecord => ({ topic: 'output', partition: 0, offset, key, value, headers: {}, timestamp: 0 });
-const logged = (r: TraceRecord, fate: OutputLogRecord['fate']): OutputLogRecord => ({ ...r, producerId: fate === 'none' ? -1 : 7, transactional: fate !== 'none', fate });
+const logged = (r: TraceRecord, fate: OutputLogRecord['fate']): OutputLogRecord => ({
+  ...r,
+  producerId: fate === 'none' ? -1 : 7,
+  transactional: fate !== 'none',
+  fate,
+});
 
 /** A trace with only what `exactlyOnce` reads. */
 function traceOf(parts: { inputs: TraceRecord[]; log: OutputLogRecord[]; views?: { afterStep: number; visible: string[] }[] }): Trace {
@@ -82,26 +97,80 @@ describe('testing: exactly once', () => {
     });
 
     it('flags an aborted record visible at the end (a reader that does not filter aborted transactions)', () => {
-      const trace = { ...traceOf({ inputs: inputs.slice(0, 1), log: [logged(output(0, 'k0', '0:0:2'), 'aborted')] }), committedOutputs: [output(0, 'k0', '0:0:2')] };
+      const trace = {
+        ...traceOf({ inputs: inputs.slice(0, 1), log: [logged(output(0, 'k0', '0:0:2'), 'aborted')] }),
+        committedOutputs: [output(0, 'k0', '0:0:2')],
+      };
       expect(invariant.check(trace)).to.include('output-0@0 (k0=0:0:2) of an aborted transaction is visible to read_committed');
     });
+  });
+
+  it("a trace reads the output log with each record's fate, and the read_committed view without aborted or open transactions", async () => {
+    const cluster = new Cluster({ brokers: 3, clock: 'virtual', seed: 1, startTime: 0 });
+    try {
+      const e = cluster.engine;
+      cluster.createTopic({ topic: 'output', numPartitions: 1, replicationFactor: 2 });
+      const records = (v: string) => [{ key: Buffer.from('k'), value: Buffer.from(v), headers: [], timestamp: 0 }];
+      const txn = async (id: string, value: string, end: boolean | undefined) => {
+        const { producerId, producerEpoch } = e.initProducerId({ transactionalId: id });
+        e.addPartitionsToTxn({ transactionalId: id, producerId, producerEpoch, topics: [{ topic: 'output', partitions: [0] }] });
+        const r = await e.produce({
+          topic: 'output',
+          partition: 0,
+          records: records(value),
+          producerId,
+          producerEpoch,
+          baseSequence: 0,
+          isTransactional: true,
+          acks: -1,
+        });
+        expect(r.errorCode).to.equal(0);
+        if (end !== undefined) expect(e.endTxn({ transactionalId: id, producerId, producerEpoch, committed: end }).errorCode).to.equal(0);
+        await cluster.advance(10);
+      };
+      await txn('a', 'aborted', false);
+      await txn('b', 'committed', true);
+      await e.produce({ topic: 'output', partition: 0, records: records('plain'), acks: -1 });
+      await txn('c', 'open', undefined);
+      const log = readLog(e, 'output', cluster.events());
+      expect(log.map((r) => `${r.value}:${r.fate}`)).to.deep.equal(['aborted:aborted', 'committed:committed', 'plain:none', 'open:open']);
+      expect(readTopic(e, 'output').map((r) => r.value)).to.deep.equal(['aborted', 'committed', 'plain', 'open']);
+      expect(readTopic(e, 'output', 'read_committed').map((r) => r.value)).to.deep.equal(['committed', 'plain']);
+    } finally {
+      cluster.close();
+    }
   });
 
   describe('steps that threaten exactly-once', () => {
     it('print as schedule lines and are drawn with exactlyOnceSchedule', () => {
       expect(String(new LostAckStep(1))).to.equal('the next Produce request to the output topic is written but its answer is lost (NOT_LEADER_OR_FOLLOWER)');
-      expect(String(new LostAckStep(2))).to.equal('the next 2 Produce requests to the output topic are written but their answers are lost (NOT_LEADER_OR_FOLLOWER)');
+      expect(String(new LostAckStep(2))).to.equal(
+        'the next 2 Produce requests to the output topic are written but their answers are lost (NOT_LEADER_OR_FOLLOWER)',
+      );
       expect(String(new PauseStep(1, 3))).to.equal('running instance #1 will pause at its 3rd crash point, outlive its session and wake as a zombie');
-      const kinds = new Set(fc.sample(scheduleArb(exactlyOnceSchedule), { seed: 3, numRuns: 40 }).flat().map((s) => s.type));
+      const kinds = new Set(
+        fc
+          .sample(scheduleArb(exactlyOnceSchedule), { seed: 3, numRuns: 40 })
+          .flat()
+          .map((s) => s.type),
+      );
       expect(kinds).to.include('lost-ack').and.to.include('pause');
-      const plain = new Set(fc.sample(scheduleArb(), { seed: 3, numRuns: 40 }).flat().map((s) => s.type));
+      const plain = new Set(
+        fc
+          .sample(scheduleArb(), { seed: 3, numRuns: 40 })
+          .flat()
+          .map((s) => s.type),
+      );
       expect(plain).not.to.include('lost-ack').and.not.to.include('pause');
     });
 
     it('a lost acknowledgement makes a plain producer write its output twice, which exactlyOnce catches', async () => {
       const steps = [new LostAckStep(1), new ProduceStep([{ key: 'k0', value: '1' }]), new AdvanceStep(1000)];
       const trace = await runScenario({ processor: bug1.fixed, scenario: new Scenario(defaultTopology(), 1, steps) });
-      expect(trace.outputs.map((r) => r.value), formatTrace(trace)).to.deep.equal(['0:0:2', '0:0:2'].map((v) => v.replace(/^0/, String(trace.inputs[0]!.partition))));
+      expect(
+        trace.outputs.map((r) => r.value),
+        formatTrace(trace),
+      ).to.deep.equal(['0:0:2', '0:0:2'].map((v) => v.replace(/^0/, String(trace.inputs[0]!.partition))));
       expect(exactlyOnce(bug1.model).check(trace)).to.match(/appears 2 times, expected 1/);
       expect(trace.events.some((e) => e.type === 'fault-fired')).to.equal(true);
     });
@@ -112,7 +181,10 @@ describe('testing: exactly once', () => {
       const steps = [new PauseStep(0, 2), new ProduceStep([{ key: 'k0', value: '1' }]), new AdvanceStep(15_000)];
       const trace = await runScenario({ processor: bug1.fixed, scenario: new Scenario(topology, 1, steps) });
       const timeline = formatTrace(trace);
-      expect(trace.lifecycle.map((l) => l.detail), timeline).to.include.members([
+      expect(
+        trace.lifecycle.map((l) => l.detail),
+        timeline,
+      ).to.include.members([
         'instance 0 pauses at producer.send',
         'instance 0 (paused at 3000 ms) presumed dead: a successor starts in slot 0',
         'instance 0 wakes up as a zombie and goes on',
@@ -122,7 +194,10 @@ describe('testing: exactly once', () => {
       expect(zombie?.zombie, timeline).to.equal(true);
       expect(timeline).to.include('(as a zombie)');
       // At-least-once without fencing: the zombie's late send and the successor's both land.
-      expect(trace.outputs.map((r) => r.value), timeline).to.deep.equal(['0:0:2', '0:0:2']);
+      expect(
+        trace.outputs.map((r) => r.value),
+        timeline,
+      ).to.deep.equal(['0:0:2', '0:0:2']);
       expect(exactlyOnce(bug1.model).check(trace)).to.match(/appears 2 times/);
     });
   });
@@ -135,7 +210,9 @@ describe('testing: exactly once', () => {
       expect(report).to.match(/seed: -?\d+, path: "[\d:]+"/);
       const steps = scheduleOf(report);
       expect(steps.length, report).to.be.within(1, 4);
-      expect(report).to.include('[exactly once]').and.to.match(/appears 2 times, expected 1/);
+      expect(report)
+        .to.include('[exactly once]')
+        .and.to.match(/appears 2 times, expected 1/);
       if (process.env['TESTING_PRINT']) console.log(report);
     });
 
