@@ -10,8 +10,9 @@
  * the body of an async function once `import ... from 'kafkajs'` lines become `require`, it has no
  * `<Type>` placeholders and requires no package but kafkajs. Each runnable block runs in a fresh
  * twin cluster, `new Kafka(...)` replaced by `cluster.kafka(...)`, with what the docs assume in
- * scope: `kafka`, a connected `producer` and `admin`, a `consumer` of group 'my-group' subscribed
- * to 'topic-name', `topic` and `groupId` naming them, and the topics the examples name created
+ * scope: `kafka`, a connected `producer` (transactional, as Transactions.md configures it, for
+ * that file's examples) and `admin`, a `consumer` of group 'my-group' subscribed to 'topic-name',
+ * `topic` and `groupId` naming them, `messages` to send, and the topics the examples name created
  * (4 partitions each). An example runs when it neither
  * throws nor hangs (5 s of wall time). Prints one line per example and the counts.
  */
@@ -58,7 +59,7 @@ function prepare(code) {
   return { js };
 }
 
-async function run(js) {
+async function run(js, file) {
   // The virtual clock: an example's retries and waits take no wall time.
   const cluster = new Cluster({ clock: 'virtual', config: { 'group.initial.rebalance.delay.ms': 0 } });
   const kafka = cluster.kafka({ clientId: 'my-app', brokers: ['kafka1:9092', 'kafka2:9092'] });
@@ -66,7 +67,8 @@ async function run(js) {
   await admin.connect();
   const named = ['topic-name', 'topic-a', 'topic-b', 'topic-c', 'topic-A', 'topic-B', 'custom-topic', 'example-topic'];
   await admin.createTopics({ topics: named.map((topic) => ({ topic, numPartitions: 4 })) });
-  const producer = kafka.producer();
+  // Transactions.md's examples use the producer its first example configures.
+  const producer = kafka.producer(file === 'Transactions.md' ? { transactionalId: 'my-transactional-producer', maxInFlightRequests: 1, idempotent: true } : {});
   await producer.connect();
   const consumer = kafka.consumer({ groupId: 'my-group' });
   await consumer.connect();
@@ -80,7 +82,7 @@ async function run(js) {
     'require',
     'console',
     // What the examples take as given: the topic and group they talk about.
-    `const topic = 'topic-name'; const groupId = 'my-group';\nconst { CompressionTypes, CompressionCodecs, ConfigResourceTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, logLevel } = require('kafkajs');\n{ ${js}\n}`,
+    `const topic = 'topic-name'; const groupId = 'my-group'; const messages = [{ key: 'key1', value: 'hello world' }];\nconst { CompressionTypes, CompressionCodecs, ConfigResourceTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, logLevel } = require('kafkajs');\n{ ${js}\n}`,
   );
   const quiet = { log: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   let timer;
@@ -118,7 +120,7 @@ for (const file of FILES) {
     if (verbose) console.log(`start ${id}`);
     unhandled = undefined;
     try {
-      await run(p.js);
+      await run(p.js, file);
       await new Promise((r) => setImmediate(r));
       if (unhandled !== undefined) throw unhandled;
       ran++;

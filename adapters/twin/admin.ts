@@ -24,7 +24,7 @@ import type {
   SeekEntry,
   TopicPartitions,
 } from 'kafkajs';
-import type { PartitionMetadata } from '../../emulator/engine.js';
+import type { OffsetSpec, PartitionMetadata } from '../../emulator/engine.js';
 import type { TwinCluster as Cluster } from './cluster.js';
 import { BROKER_CONFIGS, type ConfigSource } from '../../emulator/config.js';
 import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNonRetriableError, isProtocolError, protocolError, type TwinErrorType } from '../../protocol/errors.js';
@@ -253,14 +253,22 @@ export class TwinAdminTopics {
     return { topics: meta.topics.map((t) => ({ name: t.name, partitions: inKafkaMetadataOrder(t.partitions).map(toKafkaJsPartitionMetadata) })) };
   }
 
-  /** Per partition: the high watermark (`offset`, `high`) and the log start offset (`low`). */
+  /**
+   * ListOffsets as kafkajs's admin sends it: its cluster has no isolation level, so the request
+   * carries kafkajs's default, READ_COMMITTED (`latest` is the last stable offset).
+   */
+  protected listOffsets(topic: string, partition: number, spec: OffsetSpec): { offset: number } {
+    return this.cluster.listOffsets(topic, partition, spec, undefined, 'read_committed');
+  }
+
+  /** Per partition: the last stable offset (`offset`, `high`: the high watermark but for an open transaction) and the log start offset (`low`). */
   async fetchTopicOffsets(topic: string): Promise<Array<SeekEntry & { high: string; low: string }>> {
     if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`);
     return withRetries(this.cluster, this.retry, async () => {
       try {
         return listOffsetsOrder(this.cluster.describeTopic(topic).partitions).map(({ partition }) => {
-          const high = String(this.cluster.listOffsets(topic, partition, 'latest').offset);
-          return { partition, offset: high, high, low: String(this.cluster.listOffsets(topic, partition, 'earliest').offset) };
+          const high = String(this.listOffsets(topic, partition, 'latest').offset);
+          return { partition, offset: high, high, low: String(this.listOffsets(topic, partition, 'earliest').offset) };
         });
       } catch (e) {
         if (isProtocolError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) throw e;
@@ -275,8 +283,8 @@ export class TwinAdminTopics {
     return withRetries(this.cluster, this.retry, async () => {
       try {
         return listOffsetsOrder(this.cluster.describeTopic(topic).partitions).map(({ partition }) => {
-          const found = timestamp === undefined ? -1 : this.cluster.listOffsets(topic, partition, { timestamp }).offset;
-          return { partition, offset: String(found >= 0 ? found : this.cluster.listOffsets(topic, partition, 'latest').offset) };
+          const found = timestamp === undefined ? -1 : this.listOffsets(topic, partition, { timestamp }).offset;
+          return { partition, offset: String(found >= 0 ? found : this.listOffsets(topic, partition, 'latest').offset) };
         });
       } catch (e) {
         if (isProtocolError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) throw e;
@@ -472,8 +480,8 @@ export class TwinAdmin extends TwinAdminTopics {
     if (!resolveOffsets) return out;
     for (const t of out) {
       for (const p of t.partitions) {
-        if (p.offset === '-2') p.offset = String(this.cluster.listOffsets(t.topic, p.partition, 'earliest').offset);
-        if (p.offset === '-1') p.offset = String(this.cluster.listOffsets(t.topic, p.partition, 'latest').offset);
+        if (p.offset === '-2') p.offset = String(this.listOffsets(t.topic, p.partition, 'earliest').offset);
+        if (p.offset === '-1') p.offset = String(this.listOffsets(t.topic, p.partition, 'latest').offset);
       }
       await this.setOffsets({ groupId, topic: t.topic, partitions: t.partitions.map(({ partition, offset }) => ({ partition, offset })) });
     }

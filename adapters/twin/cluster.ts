@@ -4,6 +4,7 @@
  * into the kafkajs error class a real cluster's answer would surface as (with the topic and
  * partition where kafkajs's class carries them), and nothing more: no Kafka logic lives here.
  */
+import { createRequire } from 'node:module';
 import { Engine, type ClusterOptions } from '../../emulator/engine.js';
 import type {
   Answer,
@@ -27,6 +28,10 @@ import type {
   OngoingTopicReassignment,
   ReassignableTopic,
   ReassignableTopicAnswer,
+  AddOffsetsToTxnRequest,
+  AddPartitionsToTxnRequest,
+  EndTxnRequest,
+  TxnOffsetCommitRequest,
 } from '../../emulator/engine.js';
 import type { Clock } from '../../emulator/clock.js';
 import type { BrokerConfig, ConfigInput, TopicConfig } from '../../emulator/config.js';
@@ -34,11 +39,41 @@ import type { ClusterEvent, EventListener } from '../../emulator/events.js';
 import type { Random } from '../../emulator/random.js';
 import { TwinFaults } from './faults.js';
 import { TwinGroups } from './groups.js';
-import { errorOf, NONE, orThrow, type ErrorContext, type Failure } from '../../protocol/errors.js';
+import { errorOf, NONE, orThrow, type ErrorContext, type ErrorPart, type Failure } from '../../protocol/errors.js';
 
 /** Throws kafkajs's error for a failed answer; `where` adds what kafkajs's class carries. */
 function fail(answer: Answer, where?: ErrorContext): never {
   throw errorOf(answer as Failure, where);
+}
+
+/**
+ * kafkajs's own error table (src/protocol/error.js), read for its messages: some differ from the
+ * twin's table (INVALID_PRODUCER_EPOCH's names the two causes, INVALID_TRANSACTION_TIMEOUT's the setting).
+ */
+const KAFKAJS_MESSAGES: ReadonlyMap<number, string> = new Map(
+  (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: { code: number; message: string }[] }).errorCodes.map((e) => [e.code, e.message]),
+);
+
+/**
+ * Throws kafkajs's error for a failed answer of an API whose responses (at the versions kafkajs
+ * sends) carry no error message: kafkajs's createErrorFromCode, with its own message for the
+ * code, as its parsers throw. An unreachable broker stays a connection error.
+ */
+function failBare(answer: ErrorPart): never {
+  const part = answer as Failure;
+  throw errorOf('broker' in part ? part : { errorCode: part.errorCode, errorMessage: KAFKAJS_MESSAGES.get(part.errorCode) ?? null });
+}
+
+/** InitProducerId as kafkajs sends it (see {@link TwinCluster.initProducerId}). */
+export interface TwinInitProducerIdRequest {
+  /** Omitted: an idempotent producer's request. */
+  readonly transactionalId?: string;
+  /** kafkajs's `transactionTimeout`. @defaultValue 60000 */
+  readonly transactionTimeout?: number;
+  /** The broker it is sent to; omitted: any broker. */
+  readonly broker?: number;
+  /** The request version (kafkajs 2.2.4 sends 1); omitted: the newest. */
+  readonly version?: number;
 }
 
 /** The engine behind kafkajs's errors. */
@@ -307,13 +342,73 @@ export class TwinCluster {
     });
   }
 
-  /** InitProducerId for an idempotent producer (kafkajs asks any broker); rejects with the kafkajs error of a failed answer. */
-  initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    const broker = this.requestFaults.anyBroker();
+  /**
+   * InitProducerId; rejects with the kafkajs error of a failed answer. Without a `transactionalId`
+   * (an idempotent producer) it goes to any broker, as kafkajs asks; with one, to `broker`, the
+   * transaction coordinator the caller found ({@link findTransactionCoordinator}).
+   */
+  initProducerId(request: TwinInitProducerIdRequest = {}): Promise<{ producerId: number; producerEpoch: number }> {
+    const { transactionalId, transactionTimeout, version } = request;
+    const broker = request.broker ?? this.requestFaults.anyBroker();
     return this.requestFaults.async({ api: 'InitProducerId', broker }, async () => {
-      const answer = this.engine.initProducerId({ broker: broker === -1 ? undefined : broker });
-      if (answer.errorCode !== NONE) fail(answer);
+      const answer = this.engine.initProducerId({
+        ...(transactionalId !== undefined ? { transactionalId, transactionTimeoutMs: transactionTimeout ?? 60000 } : {}),
+        ...(broker === -1 ? {} : { broker }),
+        ...(version !== undefined ? { version } : {}),
+      });
+      if (answer.errorCode !== NONE) failBare(answer);
       return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
+    });
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /**
+   * FindCoordinator (key type 1) for a transactional id, asked of `broker` (omitted: any broker):
+   * the coordinator's node. kafkajs's error is its table's, without the broker's message.
+   */
+  findTransactionCoordinator(transactionalId: string, to?: number): { nodeId: number; host: string; port: number } {
+    const broker = to ?? this.requestFaults.anyBroker();
+    return this.requestFaults.sync({ api: 'FindCoordinator', broker }, () => {
+      const answer = this.engine.findTransactionCoordinator({ transactionalId, ...(broker === -1 ? {} : { broker }) });
+      if (answer.errorCode !== NONE) failBare(answer);
+      return { nodeId: answer.nodeId, host: answer.host, port: answer.port };
+    });
+  }
+
+  /** AddPartitionsToTxn to the transaction coordinator `broker`; throws the first failed partition's error, as kafkajs's parser does. */
+  addPartitionsToTxn(request: AddPartitionsToTxnRequest & { readonly broker: number }): void {
+    const partitions = request.topics.flatMap(({ topic, partitions: ps }) => ps.map((partition) => ({ topic, partition })));
+    this.requestFaults.sync({ api: 'AddPartitionsToTxn', broker: request.broker, partitions }, () => {
+      for (const t of this.engine.addPartitionsToTxn(request).results) {
+        for (const p of t.partitions) if (p.errorCode !== NONE) failBare(p);
+      }
+    });
+  }
+
+  /** AddOffsetsToTxn to the transaction coordinator `broker`. */
+  addOffsetsToTxn(request: AddOffsetsToTxnRequest & { readonly broker: number }): void {
+    this.requestFaults.sync({ api: 'AddOffsetsToTxn', broker: request.broker }, () => {
+      const answer = this.engine.addOffsetsToTxn(request);
+      if (answer.errorCode !== NONE) failBare(answer);
+    });
+  }
+
+  /** TxnOffsetCommit to the group coordinator `broker`; throws the first failed partition's error, as kafkajs's parser does. */
+  txnOffsetCommit(request: TxnOffsetCommitRequest & { readonly broker: number }): void {
+    const partitions = request.topics.flatMap(({ topic, partitions: ps }) => ps.map(({ partition }) => ({ topic, partition })));
+    this.requestFaults.sync({ api: 'TxnOffsetCommit', broker: request.broker, partitions }, () => {
+      for (const t of this.engine.txnOffsetCommit(request).topics) {
+        for (const p of t.partitions) if (p.errorCode !== NONE) failBare(p);
+      }
+    });
+  }
+
+  /** EndTxn to the transaction coordinator `broker`: commits (`committed`) or aborts; the markers follow on the cluster clock. */
+  endTxn(request: EndTxnRequest & { readonly broker: number }): void {
+    this.requestFaults.sync({ api: 'EndTxn', broker: request.broker }, () => {
+      const answer = this.engine.endTxn(request);
+      if (answer.errorCode !== NONE) failBare(answer);
     });
   }
 

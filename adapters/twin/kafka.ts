@@ -8,6 +8,7 @@ import { createLogger, warnOfDefaultPartitioner, type Logger, type LoggingConfig
 import { TwinAdmin } from './admin.js';
 import { TwinConsumer, type IdleProbe } from './consumer/index.js';
 import { TwinProducer } from './producer.js';
+import { ClientOffsets } from './client-offsets.js';
 
 /**
  * Options for `cluster.kafka()`: kafkajs's `KafkaConfig`, so a config written for `new Kafka(...)`
@@ -37,6 +38,8 @@ export class TwinKafka implements Kafka {
   private readonly clientId: string;
   private readonly retry: RetryOptions | undefined;
   private readonly rootLogger: Logger;
+  /** kafkajs's per-client offsets map: what transactions sent for a group, which this client's consumers of the group take as committed. */
+  private readonly clientOffsets = new ClientOffsets();
 
   /** @throws TypeError for a `logCreator` that is not kafkajs's `(logLevel) => (entry) => void`. */
   constructor(
@@ -50,11 +53,11 @@ export class TwinKafka implements Kafka {
 
   producer(config?: ProducerConfig): TwinProducer {
     if (config?.createPartitioner == null) warnOfDefaultPartitioner(this.rootLogger);
-    return new TwinProducer(this.cluster, config, this.retry, this.rootLogger);
+    return new TwinProducer(this.cluster, config, this.retry, this.rootLogger, this.clientOffsets);
   }
 
   consumer(config: ConsumerConfig): TwinConsumer {
-    const consumer = new TwinConsumer(this.cluster, config, this.clientId, this.retry, this.rootLogger);
+    const consumer = new TwinConsumer(this.cluster, config, this.clientId, this.retry, this.rootLogger, this.clientOffsets);
     let set = consumers.get(this.cluster);
     if (set === undefined) consumers.set(this.cluster, (set = new Set()));
     set.add(consumer);

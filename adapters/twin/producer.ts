@@ -1,18 +1,18 @@
 /**
  * The twin's kafkajs-shaped producer: the same validation, partitioning, per-broker requests,
- * retries and result shape as kafkajs 2.2.4's, sending to the engine instead of the network.
+ * retries, idempotence, transactions and result shapes as kafkajs 2.2.4's, sending to the engine
+ * instead of the network (sending in sender.ts, the eosManager in eos.ts).
  */
-import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions, Transaction } from 'kafkajs';
-import type { ProduceResult } from '../../emulator/engine.js';
+import type { ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, RetryOptions, Transaction } from 'kafkajs';
 import type { TwinCluster as Cluster } from './cluster.js';
-import { KafkaJSError, KafkaJSNonRetriableError } from '../../protocol/errors.js';
+import { KafkaJSNonRetriableError } from '../../protocol/errors.js';
 import type { Producer } from '../../client/interface.js';
 import { createDefaultPartitioner } from '../../client/partitioners.js';
-import { kafkaJsPartitionMetadataOf, toProduceRecord } from './convert.js';
 import { Instrumentation } from './instrumentation.js';
-import { Bail, withRetries } from './retry.js';
 import { listenerFailed, loggerFor, ProducerLog, type Logger } from './logger.js';
-import { compress } from './codecs.js';
+import { EosManager, type TxnOffsets } from './eos.js';
+import { MessageSender, type ConnectionStatus } from './sender.js';
+import { ClientOffsets } from './client-offsets.js';
 
 /** kafkajs's producer event names. */
 export const PRODUCER_EVENTS = {
@@ -23,37 +23,75 @@ export const PRODUCER_EVENTS = {
   REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size',
 } as const;
 
-type Status = 'connected' | 'disconnecting' | 'disconnected';
-
 /** A kafkajs-shaped producer over the twin. */
 export class TwinProducer implements Producer {
   readonly events = PRODUCER_EVENTS;
-  private status: Status = 'disconnected';
+  private status: ConnectionStatus = 'disconnected';
   private readonly partition: ReturnType<NonNullable<ProducerConfig['createPartitioner']>>;
   private readonly instrumentation: Instrumentation;
-  private readonly retry: RetryOptions | undefined;
+  private readonly retry: RetryOptions;
   private readonly allowAutoTopicCreation: boolean;
   private readonly log: ProducerLog;
   /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
   private release: (() => void) | undefined;
-  /** The idempotent producer's id, epoch and sequence numbers; undefined for a plain producer. */
-  private readonly idempotence: Idempotence | undefined;
+  private readonly idempotent: boolean;
+  private readonly transactionalId: string | undefined;
+  private readonly transactionTimeout: number | undefined;
+  /** The eosManager of `send` and `sendBatch`: initialized on connect when idempotent, else never (a plain producer). */
+  private readonly idempotentEos: EosManager;
+  /** The transactions' eosManager, made by the first `transaction()`. */
+  private transactionalEos: EosManager | undefined;
+  private readonly sender: MessageSender;
 
   constructor(
     private readonly cluster: Cluster,
     config: ProducerConfig = {},
-    clientRetry?: RetryOptions,
+    private readonly clientRetry?: RetryOptions,
     rootLogger: Logger = loggerFor(cluster),
+    /** kafkajs's per-client offsets, which a transaction's sendOffsets marks as committed. */
+    private readonly clientOffsets: ClientOffsets = new ClientOffsets(),
   ) {
     this.log = new ProducerLog(rootLogger);
-    if (config.transactionalId !== undefined) {
-      throw new KafkaJSNonRetriableError('Transactions (transactionalId) are not supported by kafka-twin yet: it has no transaction coordinator (see docs/fidelity.md)');
-    }
     this.partition = (config.createPartitioner ?? createDefaultPartitioner({ start: cluster.random.nextUint32() }))();
     this.retry = { ...clientRetry, ...config.retry };
-    if (config.idempotent === true) this.idempotence = new Idempotence(cluster, this.retry);
+    this.idempotent = config.idempotent ?? false;
+    if (this.idempotent && this.retry.retries !== undefined && this.retry.retries < 1) {
+      throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors');
+    }
+    if (this.idempotent && this.retry.retries !== undefined && this.retry.retries < Number.MAX_SAFE_INTEGER) {
+      this.log.producer.warn('Limiting retries for the idempotent producer may invalidate EoS guarantees');
+    }
+    // kafkajs accepts `maxInFlightRequests` and enforces nothing about it; requests to a broker
+    // are serialized by the eosManager's lock instead.
+    this.transactionalId = config.transactionalId;
+    this.transactionTimeout = config.transactionTimeout;
     this.allowAutoTopicCreation = config.allowAutoTopicCreation ?? true;
     this.instrumentation = new Instrumentation(PRODUCER_EVENTS, () => cluster.now(), (name, e) => listenerFailed(this.log.producer, name, e));
+    this.idempotentEos = this.eosManager(false);
+    this.sender = this.messageSender(this.idempotentEos, this.idempotent);
+  }
+
+  private eosManager(transactional: boolean): EosManager {
+    return new EosManager(this.cluster, {
+      transactional,
+      transactionalId: this.transactionalId,
+      transactionTimeout: this.transactionTimeout,
+      retry: this.clientRetry,
+      logger: this.log.producer,
+    });
+  }
+
+  private messageSender(eos: EosManager, idempotent: boolean): MessageSender {
+    return new MessageSender({
+      cluster: this.cluster,
+      partition: this.partition,
+      eos,
+      idempotent,
+      retry: this.retry,
+      allowAutoTopicCreation: this.allowAutoTopicCreation,
+      log: this.log,
+      status: () => this.status,
+    });
   }
 
   async connect(): Promise<void> {
@@ -61,7 +99,7 @@ export class TwinProducer implements Producer {
     this.release ??= this.cluster.keepAlive();
     this.instrumentation.emit(PRODUCER_EVENTS.CONNECT, null);
     // As kafkajs: an idempotent producer gets its producer id once, on its first connect.
-    if (this.idempotence !== undefined && !this.idempotence.initialized) await this.idempotence.initProducerId();
+    if (this.idempotent && !this.idempotentEos.isInitialized()) await this.idempotentEos.initProducerId();
   }
 
   async disconnect(): Promise<void> {
@@ -72,17 +110,52 @@ export class TwinProducer implements Producer {
     this.instrumentation.emit(PRODUCER_EVENTS.DISCONNECT, null);
   }
 
-  /** Whether this producer is idempotent; the twin makes none yet (creating one throws, see the constructor). */
+  /** kafkajs's `idempotent` setting, as given (a transactional producer is not idempotent unless told). */
   isIdempotent(): boolean {
-    return false;
+    return this.idempotent;
   }
 
   /**
-   * kafkajs's `transaction()`. Every producer the twin makes has no `transactionalId` (one with
-   * it cannot be created yet), so this rejects as kafkajs does for such a producer.
+   * kafkajs's `transaction()`: the first one initializes the transactional producer id
+   * (InitProducerId with the transactional id, fencing any previous instance); each begins a
+   * transaction whose `send` and `sendBatch` write transactionally, `sendOffsets` commits a group's
+   * offsets with it, and `commit` or `abort` ends it. A method called after the end rejects.
    */
   async transaction(): Promise<Transaction> {
-    throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer');
+    if (!this.transactionalId) throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer');
+    let transactionDidEnd = false;
+    const eos = (this.transactionalEos ??= this.eosManager(true));
+    if (eos.isInTransaction()) {
+      throw new KafkaJSNonRetriableError('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.');
+    }
+    // The producer id is initialized once.
+    if (!eos.isInitialized()) await eos.initProducerId();
+    eos.beginTransaction();
+    const sender = this.messageSender(eos, true);
+    const isActive = (): boolean => eos.isInTransaction() && !transactionDidEnd;
+    const guard =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      (...args: A): Promise<R> =>
+        isActive() ? fn(...args) : Promise.reject(new KafkaJSNonRetriableError('Cannot continue to use transaction once ended'));
+    return {
+      sendBatch: guard((batch: ProducerBatch) => sender.sendBatch(batch)),
+      send: guard((record: ProducerRecord) => sender.send(record)),
+      abort: guard(async () => {
+        await eos.abort();
+        transactionDidEnd = true;
+      }),
+      commit: guard(async () => {
+        await eos.commit();
+        transactionDidEnd = true;
+      }),
+      sendOffsets: guard(async (offsets: TxnOffsets) => {
+        await eos.sendOffsets(offsets);
+        for (const { topic, partitions } of offsets.topics) {
+          for (const { partition, offset } of partitions) this.clientOffsets.markOffsetAsCommitted(offsets.consumerGroupId, topic, partition, offset);
+        }
+      }),
+      isActive,
+    };
   }
 
   /** The `Producer` namespace of the client's logger, as kafkajs's `producer.logger()`. */
@@ -93,207 +166,11 @@ export class TwinProducer implements Producer {
   on: Producer['on'] = ((eventName: string, listener: (event: never) => void) =>
     this.instrumentation.on(eventName, listener as (event: unknown) => void)) as Producer['on'];
 
-  async send({ topic, messages, acks, timeout, compression }: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] } as ProducerBatch);
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.sender.send(record);
   }
 
-  async sendBatch({ acks = -1, timeout = 30000, compression, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
-    if (topicMessages.some(({ topic }) => !topic)) throw new KafkaJSNonRetriableError('Invalid topic');
-    if (this.idempotence !== undefined && acks !== -1) {
-      throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees");
-    }
-    for (const { topic, messages } of topicMessages) {
-      if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
-      const missing = messages.find((m) => m.value === undefined);
-      if (missing !== undefined) throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${JSON.stringify(missing)}`);
-    }
-    if (this.status === 'disconnecting')
-      throw new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore");
-    if (this.status === 'disconnected') throw new KafkaJSError('The producer is disconnected');
-
-    const merged = new Map<string, Message[]>();
-    for (const { topic, messages } of topicMessages) {
-      const list = merged.get(topic);
-      if (list === undefined) merged.set(topic, [...messages]);
-      else list.push(...messages);
-    }
-
-    // Responses per leader broker survive retries: like kafkajs, a retry resends only to brokers
-    // whose request failed (all of that broker's partitions, so records can be duplicated).
-    const done = new Map<number, RecordMetadata[]>();
-    return withRetries(this.cluster, this.retry, async (retryCount, retryTime) => {
-      try {
-        return await this.attempt(merged, done, acks, timeout, compression);
-      } catch (e) {
-        this.log.sendFailed(e, retryCount, retryTime);
-        // kafkajs retries retriable failures and hands any other error back as it is.
-        if ((e as { retriable?: boolean }).retriable === false) throw new Bail(e);
-        throw e;
-      }
-    });
-  }
-
-  private async attempt(
-    merged: Map<string, Message[]>,
-    done: Map<number, RecordMetadata[]>,
-    acks: number,
-    timeout: number,
-    compression: number | undefined,
-  ): Promise<RecordMetadata[]> {
-    const meta = this.cluster.metadata([...merged.keys()], { allowAutoTopicCreation: this.allowAutoTopicCreation });
-    const perBroker = new Map<number, { topic: string; partition: number; messages: Message[] }[]>();
-    for (const topic of meta.topics) {
-      const partitionMetadata = kafkaJsPartitionMetadataOf(topic);
-      const perPartition = new Map<number, Message[]>();
-      for (const message of merged.get(topic.name)!) {
-        const p = this.partition({ topic: topic.name, partitionMetadata, message });
-        const list = perPartition.get(p);
-        if (list === undefined) perPartition.set(p, [message]);
-        else list.push(message);
-      }
-      for (const p of [...perPartition.keys()].sort((a, b) => a - b)) {
-        const leader = topic.partitions[p]?.leader ?? -1;
-        if (done.has(leader)) continue;
-        const entry = { topic: topic.name, partition: p, messages: perPartition.get(p)! };
-        const list = perBroker.get(leader);
-        if (list === undefined) perBroker.set(leader, [entry]);
-        else list.push(entry);
-      }
-    }
-    const brokers = [...perBroker.keys()].sort((a, b) => a - b);
-    const results = await Promise.allSettled(brokers.map((b) => this.produceTo(b, perBroker.get(b)!, acks, timeout, compression)));
-    let failure: unknown;
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') done.set(brokers[i]!, r.value);
-      else failure ??= r.reason;
-    });
-    if (failure !== undefined) throw failure;
-    return [...done.keys()].sort((a, b) => a - b).flatMap((b) => done.get(b)!);
-  }
-
-  /** One produce request to one broker: every partition is written, then the first error (if any) fails it. */
-  private async produceTo(
-    broker: number,
-    entries: { topic: string; partition: number; messages: Message[] }[],
-    acks: number,
-    timeout: number,
-    compression: number | undefined,
-  ): Promise<RecordMetadata[]> {
-    const idempotence = this.idempotence;
-    if (idempotence !== undefined) return idempotence.serialized(broker, () => this.request(broker, entries, acks, timeout, compression, idempotence));
-    return this.request(broker, entries, acks, timeout, compression, undefined);
-  }
-
-  private async request(
-    broker: number,
-    entries: { topic: string; partition: number; messages: Message[] }[],
-    acks: number,
-    timeout: number,
-    compression: number | undefined,
-    idempotence: Idempotence | undefined,
-  ): Promise<RecordMetadata[]> {
-    const now = this.cluster.now();
-    const partitions = entries.map(({ topic, partition, messages }) => ({
-      topic,
-      partition,
-      records: messages.map((m) => toProduceRecord(m, now)),
-      ...idempotence?.nextBatch(topic, partition, messages.length),
-    }));
-    // As kafkajs encoding the request: each partition's records through the registered codec (see
-    // codecs.ts). kafkajs's send hands back any error that is not retriable at once, as it is.
-    let compressed: Awaited<ReturnType<typeof compress>> | undefined;
-    let answers: ProduceResult[];
-    try {
-      compressed =
-        compression === undefined || compression === 0
-          ? undefined
-          : await compress(this.cluster, compression, partitions).catch((e: unknown) => {
-              throw (e as { retriable?: boolean }).retriable === true ? e : new Bail(e);
-            });
-      // One Produce request to the broker, as kafkajs sends: an injected fault affects all of it.
-      answers = await this.cluster.produceMany({ partitions, acks, timeout, broker: broker === -1 ? undefined : broker });
-    } catch (e) {
-      // As kafkajs's sendMessages: a failed request (or a failed encoding) gives its sequence numbers
-      // back, so the retry sends the same batches with the same sequences and the broker recognises any it already has.
-      for (const { topic, partition, messages } of entries) idempotence?.giveBack(topic, partition, messages.length);
-      throw e;
-    }
-    compressed?.remember(answers);
-    if (acks === 0) return [];
-    return answers.map(toRecordMetadata);
-  }
-}
-
-function toRecordMetadata(r: ProduceResult): RecordMetadata {
-  return {
-    topicName: r.topic,
-    partition: r.partition,
-    errorCode: 0,
-    baseOffset: String(r.baseOffset),
-    logAppendTime: String(r.logAppendTime),
-    logStartOffset: String(r.logStartOffset),
-  };
-}
-
-const INT32_MAX = 2147483647;
-
-/**
- * kafkajs's idempotent producer (its eosManager without transactions): the rules its producer
- * enforces, the producer id from InitProducerId, a sequence number per partition advanced when a
- * batch is sent and given back when its request fails, and one request at a time per broker (its
- * broker lock), so sequences reach each broker in order.
- */
-class Idempotence {
-  private producerId = -1;
-  private producerEpoch = -1;
-  private readonly sequences = new Map<string, number>();
-  private readonly locks = new Map<number, Promise<unknown>>();
-
-  constructor(
-    private readonly cluster: Cluster,
-    private readonly retry: RetryOptions,
-  ) {
-    if (retry.retries !== undefined && retry.retries < 1) {
-      throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors');
-    }
-  }
-
-  get initialized(): boolean {
-    return this.producerId >= 0;
-  }
-
-  async initProducerId(): Promise<void> {
-    const { producerId, producerEpoch } = await withRetries(this.cluster, this.retry, () => this.cluster.initProducerId());
-    this.producerId = producerId;
-    this.producerEpoch = producerEpoch;
-    this.sequences.clear();
-  }
-
-  /** The producer fields of the next batch of `count` records to a partition, its sequence taken. */
-  nextBatch(topic: string, partition: number, count: number): { producerId: number; producerEpoch: number; baseSequence: number } {
-    const key = `${topic}\u0000${partition}`;
-    const baseSequence = this.sequences.get(key) ?? 0;
-    this.advance(key, baseSequence, count);
-    return { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence };
-  }
-
-  /** Gives back the sequence numbers of a batch whose request failed. */
-  giveBack(topic: string, partition: number, count: number): void {
-    const key = `${topic}\u0000${partition}`;
-    this.advance(key, this.sequences.get(key) ?? 0, -count);
-  }
-
-  private advance(key: string, from: number, increment: number): void {
-    // As kafkajs's updateSequence: an int32 in the batch, rotated to 0 when it would pass the maximum.
-    const next = from + increment;
-    this.sequences.set(key, next >= INT32_MAX ? 0 : next);
-  }
-
-  /** Runs `send` once every earlier request to `broker` has finished. */
-  serialized<T>(broker: number, send: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(broker) ?? Promise.resolve();
-    const run = previous.then(send, send);
-    this.locks.set(broker, run.catch(() => undefined));
-    return run;
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.sender.sendBatch(batch);
   }
 }

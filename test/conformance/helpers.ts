@@ -190,3 +190,68 @@ export async function waitForGroup(c: Control, admin: Admin, groupId: string, to
 
 /** Partitions sorted. */
 export const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+// ---------------------------------------------------------------- transactions
+
+/** A connected transactional producer set up as kafkajs advises: idempotent, one request in flight. */
+export async function transactionalProducerOf(c: Control, transactionalId: string, extra: Parameters<Control['kafka']['producer']>[0] = {}): Promise<Producer> {
+  return producerOf(c, { transactionalId, maxInFlightRequests: 1, idempotent: true, ...extra });
+}
+
+/**
+ * The latest offset of each partition of `topic`, by partition. kafkajs's admin asks ListOffsets
+ * with its default isolation level, READ_COMMITTED: this is each partition's last stable offset.
+ */
+export async function latestOffsets(admin: Admin, topic: string): Promise<string[]> {
+  return [...(await admin.fetchTopicOffsets(topic))].sort((a, b) => a.partition - b.partition).map((o) => o.offset);
+}
+
+/**
+ * Waits until {@link latestOffsets} answers `expected`. A commit or abort returns once the
+ * coordinator has logged its decision; the markers that move the last stable offset land a moment later.
+ */
+export async function waitForLatest(c: Control, admin: Admin, topic: string, expected: string[]): Promise<void> {
+  let last: string[] = [];
+  await c.waitUntil(async () => JSON.stringify((last = await latestOffsets(admin, topic))) === JSON.stringify(expected), {
+    message: `latest offsets of ${topic} to be [${expected.join(', ')}] (last [${last.join(', ')}])`,
+  });
+}
+
+/** A group's committed offset of each partition of `topic`, by partition ('-1' where it has none). */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<string[]> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return [...(t?.partitions ?? [])].sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+}
+
+/** Received messages as `partition:offset:value`, sorted by partition then offset. */
+export function placed(seen: Received[]): string[] {
+  return [...seen].sort((a, b) => a.partition - b.partition || a.offset - b.offset).map((m) => `${m.partition}:${m.offset}:${m.value}`);
+}
+
+/** Java's `String.hashCode`, which Kafka uses to place a transactional id on a partition of `__transaction_state`. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The broker coordinating `transactionalId`: the leader of its partition of `__transaction_state`
+ * (Kafka's `Utils.abs(hashCode) % partitions`). The topic exists once a transactional producer has
+ * found its coordinator.
+ */
+export async function transactionCoordinator(c: Control, admin: Admin, transactionalId: string): Promise<number> {
+  let leader = -1;
+  await c.waitUntil(
+    async () => {
+      const partitions = (await admin.fetchTopicMetadata({ topics: ['__transaction_state'] })).topics[0]?.partitions ?? [];
+      if (partitions.length === 0) return false;
+      const hash = javaStringHash(transactionalId);
+      const index = (hash === -2147483648 ? 0 : Math.abs(hash)) % partitions.length;
+      leader = partitions.find((p) => p.partitionId === index)?.leader ?? -1;
+      return leader >= 0;
+    },
+    { message: `the transaction coordinator of ${transactionalId}` },
+  );
+  return leader;
+}

@@ -21,12 +21,14 @@ import type {
   TopicPartitions,
 } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
+import type { IsolationLevel } from '../../../emulator/engine.js';
 import { RoundRobinAssigner } from '../../../client/assignors/index.js';
 import { KafkaJSError, KafkaJSNonRetriableError } from '../../../protocol/errors.js';
 import type { Consumer } from '../../../client/interface.js';
 import { kafkaJsPartitionMetadataOf } from '../convert.js';
 import { Instrumentation } from '../instrumentation.js';
 import { RETRY_DEFAULTS } from '../retry.js';
+import type { ClientOffsets } from '../client-offsets.js';
 import { CONSUMER_EVENTS } from './events.js';
 import { ConsumerGroup } from './group.js';
 import { Lifecycle } from './lifecycle.js';
@@ -57,6 +59,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
   private readonly offsets: OffsetManager;
   private readonly runner: Runner;
   private readonly log: ConsumerLog;
+  private readonly isolationLevel: IsolationLevel;
   /** Set while connected: keeps the process alive on the real clock, as kafkajs's sockets do. */
   private release: (() => void) | undefined;
 
@@ -66,6 +69,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
     clientId: string,
     clientRetry?: RetryOptions,
     rootLogger: Logger = loggerFor(cluster),
+    clientOffsets?: ClientOffsets,
   ) {
     if (config === undefined || !config.groupId) throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.');
     const groupId = config.groupId;
@@ -99,7 +103,12 @@ export class TwinConsumer implements Consumer, IdleProbe {
     };
     const { lifecycle, subscriptions } = this;
     const runConfig = () => this.runConfig;
-    this.offsets = new OffsetManager(cluster, { member: () => this.group, subscriptions, runConfig, lifecycle, emit });
+    // kafkajs's consumer asks Fetch and ListOffsets with READ_COMMITTED unless `readUncommitted`.
+    const isolationLevel = config.readUncommitted === true ? 'read_uncommitted' : 'read_committed';
+    this.isolationLevel = isolationLevel;
+    this.offsets = new OffsetManager(cluster, { member: () => this.group, subscriptions, runConfig, lifecycle, emit, isolationLevel });
+    // Offsets a transaction of the same client sent for this group count as committed, as in kafkajs.
+    clientOffsets?.subscribe(groupId, (topic, partition, offset) => this.offsets.markCommitted(topic, partition, offset));
     this.group = new ConsumerGroup(
       cluster,
       {
@@ -122,7 +131,7 @@ export class TwinConsumer implements Consumer, IdleProbe {
         maxBytes: config.maxBytes ?? 10485760,
         minBytes: config.minBytes ?? 1,
         maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
-        isolationLevel: config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
+        isolationLevel,
         retry: { initialRetryTime: retry.initialRetryTime, maxRetryTime: retry.maxRetryTime, retries: retry.retries, restartOnFailure: retry.restartOnFailure },
       },
       { group: this.group, offsets: this.offsets, lifecycle, runConfig, emit, log },
@@ -305,14 +314,14 @@ export class TwinConsumer implements Consumer, IdleProbe {
         const position = this.offsets.position(topic, partition);
         if (position === undefined) {
           try {
-            this.cluster.listOffsets(topic, partition, 'latest');
+            this.cluster.listOffsets(topic, partition, 'latest', undefined, this.isolationLevel);
           } catch {
             continue; // unreachable: its starting offset is resolved once it is back (see below)
           }
           return false;
         }
         try {
-          if (this.cluster.listOffsets(topic, partition, 'latest').offset > position) return false;
+          if (this.cluster.listOffsets(topic, partition, 'latest', undefined, this.isolationLevel).offset > position) return false;
         } catch {
           // An unreachable partition cannot be consumed now; it does not keep the consumer busy.
         }

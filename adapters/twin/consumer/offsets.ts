@@ -11,6 +11,7 @@
  */
 import type { ConsumerRunConfig } from 'kafkajs';
 import type { TwinCluster as Cluster } from '../cluster.js';
+import type { IsolationLevel } from '../../../emulator/engine.js';
 import { CONSUMER_EVENTS, type Emit } from './events.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -44,6 +45,8 @@ export interface OffsetManagerDeps {
   readonly runConfig: () => ConsumerRunConfig;
   readonly lifecycle: Lifecycle;
   readonly emit: Emit;
+  /** What ListOffsets asks for (kafkajs's consumer sends its isolation level): `latest` is the last stable offset under read_committed. */
+  readonly isolationLevel: IsolationLevel;
 }
 
 /** One consumer's positions, uncommitted offsets, seeks and commits. */
@@ -60,6 +63,8 @@ export class OffsetManager {
   private readonly committed = new Map<string, number>();
   /** kafkajs's countResolvedOffsets: the sum over the uncommitted partitions of resolved minus committed, kept up to date. */
   private resolvedCount = 0;
+  /** Offsets a transaction of this client sent (see {@link markCommitted}), as given, until this consumer commits the partition. */
+  private readonly marked = new Map<string, string>();
   /** Seeks not applied yet: an offset, or -2 (earliest) / -1 (latest). */
   private readonly seeks = new Map<string, number>();
   private lastCommit = 0;
@@ -91,6 +96,7 @@ export class OffsetManager {
     this.positions.clear();
     this.uncommitted.clear();
     this.committed.clear();
+    this.marked.clear();
     this.resolvedCount = 0;
     try {
       this.initializePositions();
@@ -138,13 +144,18 @@ export class OffsetManager {
 
   private resetOffset(topic: string, partition: number): number {
     const fromBeginning = this.deps.subscriptions.get(topic)?.fromBeginning ?? false;
-    return this.cluster.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest').offset;
+    return this.listOffsets(topic, partition, fromBeginning ? 'earliest' : 'latest');
+  }
+
+  private listOffsets(topic: string, partition: number, spec: 'earliest' | 'latest'): number {
+    return this.cluster.listOffsets(topic, partition, spec, undefined, this.deps.isolationLevel).offset;
   }
 
   /** The message at `offset` of partition `k` was processed: the partition is read, and committed, from the next one. */
   resolve(k: string, offset: number): void {
     this.positions.set(k, offset + 1);
-    this.setUncommitted(k, offset + 1);
+    // kafkajs commits only resolved offsets that differ from the committed ones: not one a transaction sent.
+    this.setUncommitted(k, this.marked.get(k) === String(offset + 1) ? undefined : offset + 1);
   }
 
   private contribution(k: string): number {
@@ -165,6 +176,20 @@ export class OffsetManager {
     this.resolvedCount += this.contribution(k);
   }
 
+  /**
+   * A transaction of this consumer's client sent `offset` for the partition (kafkajs's
+   * markOffsetAsCommitted): it counts as committed, so an auto-commit does not send it again.
+   * kafkajs compares the offsets as given, so only a string equal to the resolved offset matches.
+   */
+  markCommitted(topic: string, partition: number, offset: string): void {
+    const k = key(topic, partition);
+    if (!this.positions.has(k) || !/^-?\d+$/.test(String(offset))) return;
+    this.setCommitted(k, Number(offset));
+    if (typeof offset !== 'string') return;
+    this.marked.set(k, offset);
+    if (String(this.uncommitted.get(k)) === offset) this.setUncommitted(k, undefined);
+  }
+
   /** Asks for a seek, applied at the start of the next fetch round. */
   seek(topic: string, partition: number, offset: number): void {
     this.seeks.set(key(topic, partition), offset);
@@ -178,9 +203,9 @@ export class OffsetManager {
       if (!(this.deps.member().assignment.get(topic) ?? []).includes(partition)) continue;
       const target =
         offset === -2
-          ? this.cluster.listOffsets(topic, partition, 'earliest').offset
+          ? this.listOffsets(topic, partition, 'earliest')
           : offset === -1
-            ? this.cluster.listOffsets(topic, partition, 'latest').offset
+            ? this.listOffsets(topic, partition, 'latest')
             : offset;
       this.positions.set(k, target);
       this.setUncommitted(k, undefined);
@@ -259,6 +284,7 @@ export class OffsetManager {
       for (const p of partitions) {
         const k = key(topic, p.partition);
         this.setCommitted(k, p.offset);
+        this.marked.delete(k);
         if (this.uncommitted.get(k) === p.offset) this.setUncommitted(k, undefined);
       }
     }
@@ -276,6 +302,7 @@ export class OffsetManager {
     this.positions.clear();
     this.uncommitted.clear();
     this.committed.clear();
+    this.marked.clear();
     this.resolvedCount = 0;
     this.seeks.clear();
   }

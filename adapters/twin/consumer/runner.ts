@@ -129,7 +129,12 @@ export interface RunnerDeps {
   readonly log: ConsumerLog;
 }
 
-type FetchedBatch = { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[] };
+/**
+ * One partition's part of a fetch: the ranges the application gets, and the offsets of the first
+ * and last record fetched, markers and (read_committed) aborted records included, as kafkajs's
+ * batch reports them. No ranges: everything fetched was filtered out.
+ */
+type FetchedBatch = { topic: string; partition: number; highWatermark: number; ranges: readonly RecordRange[]; rawFirst: number; rawLast: number };
 
 /** One consumer's fetch loop. */
 export class Runner {
@@ -346,7 +351,7 @@ export class Runner {
       if (read.failure !== undefined) throw read.failure;
       return;
     }
-    for (const b of batches) await decompressFetched(this.cluster, b.topic, b.partition, b.ranges);
+    for (const b of batches) if (b.ranges.length > 0) await decompressFetched(this.cluster, b.topic, b.partition, b.ranges);
     this.inFlight = true;
     try {
       const concurrency = Math.max(1, this.deps.runConfig().partitionsConsumedConcurrently ?? 1);
@@ -355,7 +360,8 @@ export class Runner {
         for (let next = queue.shift(); next !== undefined && lifecycle.is('running') && group.joined; next = queue.shift()) await this.processBatch(next);
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-      await offsets.autoCommit();
+      // kafkajs commits after a batch that reached the application; one filtered out only commits if necessary.
+      if (batches.some((b) => b.ranges.length > 0)) await offsets.autoCommit();
     } finally {
       this.inFlight = false;
     }
@@ -399,11 +405,11 @@ export class Runner {
         for (const r of ranges) bytes += r.batch.sizeInBytes;
         // As kafkajs's batch: transaction markers (and, read_committed, aborted records) never reach the application;
         // a fetch that held only those moves the position past them.
-        const visible = visibleRanges({ ranges, abortedTransactions: result.abortedTransactions });
-        if (visible.length > 0) batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: visible });
-        else if (ranges.length > 0) {
-          const last = ranges[ranges.length - 1]!;
-          offsets.resolve(key(topic, partition), last.batch.baseOffset + last.to - 1);
+        if (ranges.length > 0) {
+          const visible = visibleRanges({ ranges, abortedTransactions: result.abortedTransactions });
+          const rawFirst = ranges[0]!.batch.baseOffset + ranges[0]!.from;
+          const rawLast = ranges[ranges.length - 1]!.batch.baseOffset + ranges[ranges.length - 1]!.to - 1;
+          batches.push({ topic, partition, highWatermark: result.highWatermark, ranges: visible, rawFirst, rawLast });
         }
       } catch (e) {
         if (isProtocolError(e, 'OFFSET_OUT_OF_RANGE')) {
@@ -427,8 +433,9 @@ export class Runner {
     const { topic, partition } = b;
     const k = key(topic, partition);
     const messages = toKafkaMessages(b.ranges);
-    const first = Number(messages[0]!.offset);
-    const last = Number(messages[messages.length - 1]!.offset);
+    // As kafkajs's batch: the first and last offsets fetched, a trailing marker's included.
+    const first = b.rawFirst;
+    const last = b.rawLast;
     const batchInfo = {
       topic,
       partition,
@@ -441,6 +448,15 @@ export class Runner {
     };
     const started = this.cluster.now();
     emit(CONSUMER_EVENTS.START_BATCH_PROCESS, batchInfo);
+    if (messages.length === 0) {
+      // As kafkajs (#1256): a fetch of only transaction markers or aborted records still moves the
+      // consumer past them, and commits if the interval or threshold says so.
+      offsets.resolve(k, last);
+      await offsets.autoCommitIfNecessary();
+      if (!lifecycle.is('dead')) emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchInfo, duration: this.cluster.now() - started });
+      group.heartbeatIfDue();
+      return;
+    }
     const pause = () => {
       group.pause([{ topic, partitions: [partition] }]);
       return () => group.resume([{ topic, partitions: [partition] }]);
