@@ -5,10 +5,9 @@
  * A crash (or a long pause) between the two leaves the output committed and the input not: the
  * group hands the message to another instance, which produces its output again, and a
  * read_committed reader sees it twice. The fix: the offsets go into the transaction with
- * `transaction.sendOffsets`, so output and progress commit or abort together; the producer's
- * `transactionalId` is tied to the instance's slot and a new instance opens (and aborts) an empty
- * transaction before it consumes, which fences its predecessor's producer and aborts what that
- * one left open.
+ * `transaction.sendOffsets`, so output and progress commit or abort together, and the
+ * `transactionalId` belongs to the input partition (see `fixed` for why the instance's slot is
+ * not enough with kafkajs).
  */
 import type { EachMessagePayload } from 'kafkajs';
 import type { MessageHandler, OutputModel, Processor, ProcessorContext, TransactionalProducer } from '../../src/testing/index.js';
@@ -62,17 +61,59 @@ export const buggy: Processor = {
   },
 };
 
-/** FIXED: the offset is part of the transaction (`sendOffsets`): output and progress commit together. */
+/** A transactional producer per input partition, fenced in, and the offset below which a predecessor already did the work. */
+interface PartitionProducer {
+  readonly producer: TransactionalProducer;
+  readonly committed: number;
+}
+
+/**
+ * FIXED: the offset is part of the transaction (`sendOffsets`), so output and progress commit
+ * together; and the transactional id belongs to the input partition, not to the instance. kafkajs's
+ * TxnOffsetCommit carries no group generation (KIP-447), so an instance that lost a partition (its
+ * handler stuck past the session timeout in a coordinator failover, or paused) could still commit
+ * it: only the new owner's producer with the same id fences it. Once fenced in, no transaction of
+ * the predecessor is pending, so the committed offset read then is final: records below it were
+ * done by the predecessor and are skipped. A producer fenced in its turn (the partition moved on)
+ * is dropped and made again when the partition comes back.
+ */
 export const fixed: Processor = {
-  name: 'transactional output, offsets sent in the transaction',
+  name: 'transactional output, offsets sent in the transaction, a transactional id per input partition',
   runConfig: { autoCommit: false },
-  create: async (ctx): Promise<MessageHandler> => {
-    const producer = await transactionalProducer(ctx);
+  create: (ctx): MessageHandler => {
+    const { topology, admin, createProducer } = ctx;
+    const producers = new Map<number, Promise<PartitionProducer>>();
+    const fenceIn = async (topic: string, partition: number): Promise<PartitionProducer> => {
+      const producer = createProducer({ transactionalId: `${topology.groupId}-${topic}-${partition}`, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      // kafkajs initializes the transactional id on the first transaction(); nothing is sent, so abort() sends no EndTxn.
+      await (await producer.transaction()).abort();
+      const offsets = await admin.fetchOffsets({ groupId: topology.groupId, topics: [topic] });
+      const committed = Number(offsets[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      return { producer, committed };
+    };
     return async (payload) => {
       const { topic, partition, message } = payload;
-      await transformInTransaction(producer, ctx, payload, (txn) =>
-        txn.sendOffsets({ consumerGroupId: ctx.topology.groupId, topics: [{ topic, partitions: [{ partition, offset: next(message) }] }] }),
-      );
+      let entry = producers.get(partition);
+      if (entry === undefined) producers.set(partition, (entry = fenceIn(topic, partition)));
+      let current: PartitionProducer;
+      try {
+        current = await entry;
+      } catch (e) {
+        producers.delete(partition);
+        throw e;
+      }
+      if (Number(message.offset) < current.committed) return;
+      try {
+        await transformInTransaction(current.producer, ctx, payload, (txn) =>
+          txn.sendOffsets({ consumerGroupId: topology.groupId, topics: [{ topic, partitions: [{ partition, offset: next(message) }] }] }),
+        );
+      } catch (e) {
+        // Fenced, or left in a state kafkajs cannot leave: a new producer (fencing in again) next time.
+        producers.delete(partition);
+        await current.producer.disconnect().catch(() => undefined);
+        throw e;
+      }
     };
   },
 };

@@ -5,7 +5,7 @@
  */
 import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
-import type { Consumer, EachMessagePayload, Producer } from '../../client/interface.js';
+import type { Admin, Consumer, EachMessagePayload, Producer } from '../../client/interface.js';
 import type { Topology } from './steps.js';
 import { logLevel } from '../../adapters/twin/logger.js';
 import type { ProducerConfig, Transaction } from 'kafkajs';
@@ -46,6 +46,8 @@ export interface Instance {
   wake: (() => void) | undefined;
   /** The handler call in progress, for the end to wait on a zombie's. */
   busy: Promise<unknown> | undefined;
+  /** Its admin client, once the processor used it. */
+  admin: Admin | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -154,6 +156,7 @@ export class ScenarioRun {
       release: undefined,
       wake: undefined,
       busy: undefined,
+      admin: undefined,
     };
     this.instances.push(inst);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -188,6 +191,7 @@ export class ScenarioRun {
   /** Disconnects an instance's producers; one that fails (fenced, say) is as good as gone. */
   private async disconnect(inst: Instance): Promise<void> {
     for (const p of [inst.producer, ...inst.producers]) await p.disconnect().catch(() => undefined);
+    await inst.admin?.disconnect().catch(() => undefined);
   }
 
   /**
@@ -249,7 +253,16 @@ export class ScenarioRun {
       },
       consumer: { commitOffsets: (offsets) => this.gate(inst, 'consumer.commitOffsets', () => consumer.commitOffsets(offsets)) },
       createProducer: (config?: ProducerConfig) => this.createProducer(inst, config),
+      admin: { fetchOffsets: (options) => this.gate(inst, 'admin.fetchOffsets', async () => (await this.adminOf(inst)).fetchOffsets(options)) },
     };
+  }
+
+  private async adminOf(inst: Instance): Promise<Admin> {
+    if (inst.admin === undefined) {
+      inst.admin = this.kafka.admin();
+      await inst.admin.connect();
+    }
+    return inst.admin;
   }
 
   private createProducer(inst: Instance, config: ProducerConfig | undefined): TransactionalProducer {

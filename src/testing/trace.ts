@@ -5,7 +5,7 @@
  */
 import type { ClusterEvent } from '../../emulator/events.js';
 import type { ProducerConfig, Transaction } from 'kafkajs';
-import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Producer } from '../../client/interface.js';
+import type { Admin, Consumer, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Producer } from '../../client/interface.js';
 import type { Scenario, Topology } from './steps.js';
 
 /** What a processor instance gets: its clients (every call a crash point) and an external store. */
@@ -27,6 +27,12 @@ export interface ProcessorContext {
    * stops or dies.
    */
   createProducer(config?: ProducerConfig): TransactionalProducer;
+  /**
+   * The instance's admin client (made and connected on first use): `fetchOffsets` reads the
+   * group's committed offsets, as a transactional processor does after fencing to skip what a
+   * predecessor committed meanwhile. A crash point.
+   */
+  readonly admin: Pick<Admin, 'fetchOffsets'>;
   /** The instance's producer; `send` and `sendBatch` are crash points. */
   readonly producer: Pick<Producer, 'send' | 'sendBatch'>;
   /** The instance's consumer; `commitOffsets` is a crash point. */
