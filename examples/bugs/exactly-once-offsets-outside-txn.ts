@@ -61,10 +61,10 @@ export const buggy: Processor = {
   },
 };
 
-/** A transactional producer per input partition, fenced in, and the offset below which a predecessor already did the work. */
+/** A transactional producer per input partition, fenced in, and the offset below which the work is done (by a predecessor, or committed here). */
 interface PartitionProducer {
   readonly producer: TransactionalProducer;
-  readonly committed: number;
+  committed: number;
 }
 
 /**
@@ -74,8 +74,10 @@ interface PartitionProducer {
  * handler stuck past the session timeout in a coordinator failover, or paused) could still commit
  * it: only the new owner's producer with the same id fences it. Once fenced in, no transaction of
  * the predecessor is pending, so the committed offset read then is final: records below it were
- * done by the predecessor and are skipped. A producer fenced in its turn (the partition moved on)
- * is dropped and made again when the partition comes back.
+ * done by the predecessor and are skipped. So are records below what this producer committed:
+ * a rebalance right after a commit may deliver them again, the consumer having read the group's
+ * offsets before the transaction's markers made them visible. A producer fenced in its turn (the
+ * partition moved on) is dropped and made again when the partition comes back.
  */
 export const fixed: Processor = {
   name: 'transactional output, offsets sent in the transaction, a transactional id per input partition',
@@ -108,6 +110,7 @@ export const fixed: Processor = {
         await transformInTransaction(current.producer, ctx, payload, (txn) =>
           txn.sendOffsets({ consumerGroupId: topology.groupId, topics: [{ topic, partitions: [{ partition, offset: next(message) }] }] }),
         );
+        current.committed = Number(next(message));
       } catch (e) {
         // Fenced, or left in a state kafkajs cannot leave: a new producer (fencing in again) next time.
         producers.delete(partition);
