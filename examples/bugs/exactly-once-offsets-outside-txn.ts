@@ -61,6 +61,12 @@ export const buggy: Processor = {
   },
 };
 
+/**
+ * kafkajs's consumer stops for good when a handler throws a non-retriable error, as a fenced
+ * producer's is; a plain error makes it retry the message (and restart once retries run out).
+ */
+const retriable = (e: unknown): Error => new Error(`transaction failed, the message is retried with a new producer: ${e instanceof Error ? e.message : String(e)}`);
+
 /** A transactional producer per input partition, fenced in, and the offset below which the work is done (by a predecessor, or committed here). */
 interface PartitionProducer {
   readonly producer: TransactionalProducer;
@@ -103,7 +109,7 @@ export const fixed: Processor = {
         current = await entry;
       } catch (e) {
         producers.delete(partition);
-        throw e;
+        throw retriable(e);
       }
       if (Number(message.offset) < current.committed) return;
       try {
@@ -115,7 +121,7 @@ export const fixed: Processor = {
         // Fenced, or left in a state kafkajs cannot leave: a new producer (fencing in again) next time.
         producers.delete(partition);
         await current.producer.disconnect().catch(() => undefined);
-        throw e;
+        throw retriable(e);
       }
     };
   },
