@@ -205,7 +205,7 @@ describe('testing: exactly once', () => {
   describe('4. offsets committed outside the transaction', () => {
     const options = { model: bug4.model, invariants: [exactlyOnce(bug4.model)], seed: SEED, ...exactlyOnceSchedule };
 
-    it('fails, shrunk to a short schedule: the offset commit after the transaction is lost (here a clean stop mid-handler, when kafkajs's commitOffsets does nothing)', async () => {
+    it('fails, shrunk to a short schedule: the offset commit after the transaction is lost (here a clean stop mid-handler, when the kafkajs commitOffsets does nothing)', async () => {
       const report = await expectFailure({ processor: bug4.buggy, ...options, numRuns: 100 });
       expectShrunkReport(report, 6);
       expect(report).to.include('[exactly once]').and.to.match(/appears 2 times, expected 1/);
