@@ -67,6 +67,26 @@ export const buggy: Processor = {
  */
 const retriable = (e: unknown): Error => new Error(`transaction failed, the message is retried with a new producer: ${e instanceof Error ? e.message : String(e)}`);
 
+/**
+ * NOT ENOUGH: offsets in the transaction, but one transactional id per instance slot. A restarted
+ * instance fences its slot's predecessor, yet the partitions move to other instances with other
+ * ids: an instance that lost a partition while stuck in a transaction (its session expired) still
+ * commits it, after the new owner read the old committed offset. The toolkit finds this; see `fixed`.
+ */
+export const perSlot: Processor = {
+  name: 'transactional output, offsets sent in the transaction, a transactional id per instance slot',
+  runConfig: { autoCommit: false },
+  create: async (ctx): Promise<MessageHandler> => {
+    const producer = await transactionalProducer(ctx);
+    return async (payload) => {
+      const { topic, partition, message } = payload;
+      await transformInTransaction(producer, ctx, payload, (txn) =>
+        txn.sendOffsets({ consumerGroupId: ctx.topology.groupId, topics: [{ topic, partitions: [{ partition, offset: next(message) }] }] }),
+      );
+    };
+  },
+};
+
 /** A transactional producer per input partition, fenced in, and the offset below which the work is done (by a predecessor, or committed here). */
 interface PartitionProducer {
   readonly producer: TransactionalProducer;

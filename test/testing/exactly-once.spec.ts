@@ -219,6 +219,12 @@ describe('testing: exactly once', () => {
       expect(report).to.include('[exactly once]').and.to.match(/appears 2 times, expected 1/);
     });
 
+    it('a transactional id per instance slot is not enough: an instance that lost its partition mid-transaction still commits it', async () => {
+      const report = await expectFailure({ processor: bug4.perSlot, ...options, numRuns: 100 });
+      expectShrunkReport(report, 8);
+      expect(report).to.include('[exactly once]').and.to.match(/appears 2 times, expected 1/);
+    });
+
     it(`the fixed processor passes ${RUNS} schedules`, async function () {
       this.timeout(RUNS * 5000);
       const started = Date.now();
