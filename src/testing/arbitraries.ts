@@ -2,7 +2,7 @@
  * fast-check arbitraries: messages, topic layouts, topologies and fault schedules.
  */
 import fc from 'fast-check';
-import { AddPartitionsStep, AdvanceStep, BrokerStep, CrashStep, JoinStep, LeaveStep, ProduceStep, RequestFaultStep, Scenario, type ScenarioMessage, type Step, type TopicLayout, type Topology } from './steps.js';
+import { AddPartitionsStep, AdvanceStep, BrokerStep, CrashStep, JoinStep, LeaveStep, LostAckStep, PauseStep, ProduceStep, RequestFaultStep, Scenario, type ScenarioMessage, type Step, type TopicLayout, type Topology } from './steps.js';
 
 /** Options of {@link keyArb}. */
 export interface KeyOptions {
@@ -171,7 +171,13 @@ export interface StepWeights {
   addPartitions?: number;
   /** Request faults (`cluster.injectFault`) on the clients' requests, with errors kafkajs retries. Off unless given. @defaultValue 0 */
   requestFaults?: number;
+  /** Lost acknowledgements of Produce requests to the output topic ({@link LostAckStep}). Off unless given. @defaultValue 0 */
+  lostAcks?: number;
+  /** Long pauses that turn an instance into a zombie beside its successor ({@link PauseStep}). Off unless given. @defaultValue 0 */
+  pauses?: number;
 }
+
+
 
 /** Options of {@link scheduleArb}. */
 export interface ScheduleOptions {
@@ -222,10 +228,18 @@ export interface ScheduleOptions {
   maxAdvanceMs?: number;
 }
 
+/**
+ * Schedule options for transactional (exactly-once) processors: every default step kind plus lost
+ * acknowledgements of the output's Produce requests and pauses that leave zombies, and crash points
+ * up to the 8th, since a transaction makes several calls per message (`transaction`, `send`,
+ * `sendOffsets`, `commit`).
+ */
+export const exactlyOnceSchedule: Readonly<ScheduleOptions> = Object.freeze({ maxCrashPoint: 8, weights: Object.freeze({ lostAcks: 2, pauses: 2 }) });
+
 /** One schedule step. */
 export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
   const { messages = {}, maxBatch = 3, brokers = 3, maxCrashPoint = 4, maxAdvanceMs = 30_000 } = options;
-  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, requestFaults: 0, ...options.weights };
+  const w: Required<StepWeights> = { produce: 6, advance: 2, join: 1, leave: 1, crash: 2, stopStart: 1, isolateHeal: 1, addPartitions: 1, requestFaults: 0, lostAcks: 0, pauses: 0, ...options.weights };
   const broker = options.brokerIds === undefined ? fc.integer({ min: 1, max: brokers }) : fc.constantFrom(...options.brokerIds);
   const choices: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     { arbitrary: fc.array(messageArb(messages), { minLength: 1, maxLength: maxBatch }).map((ms) => new ProduceStep(ms)), weight: w.produce },
@@ -237,6 +251,8 @@ export function stepArb(options: ScheduleOptions = {}): fc.Arbitrary<Step> {
     { arbitrary: fc.tuple(fc.constantFrom('isolate' as const, 'heal' as const), broker).map(([a, b]) => new BrokerStep(a, b)), weight: w.isolateHeal },
     { arbitrary: fc.integer({ min: 1, max: 2 }).map((n) => new AddPartitionsStep(n)), weight: w.addPartitions },
     { arbitrary: requestFaultArb(), weight: w.requestFaults },
+    { arbitrary: fc.integer({ min: 1, max: 2 }).map((n) => new LostAckStep(n)), weight: w.lostAcks },
+    { arbitrary: fc.tuple(fc.nat(7), fc.integer({ min: 1, max: maxCrashPoint })).map(([i, at]) => new PauseStep(i, at)), weight: w.pauses },
   ];
   return fc.oneof(...choices.filter((c) => c.weight > 0));
 }

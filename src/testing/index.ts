@@ -11,6 +11,8 @@ export {
   CrashStep,
   JoinStep,
   LeaveStep,
+  LostAckStep,
+  PauseStep,
   ProduceStep,
   RequestFaultStep,
   Scenario,
@@ -18,17 +20,31 @@ export {
   formatTopology,
 } from './steps.js';
 export type { ScenarioMessage, Step, TopicLayout, Topology } from './steps.js';
-export { defaultTopology, keyArb, messageArb, requestFaultArb, scenarioArb, scheduleArb, stepArb, topicLayoutArb, topologyArb } from './arbitraries.js';
+export { defaultTopology, exactlyOnceSchedule, keyArb, messageArb, requestFaultArb, scenarioArb, scheduleArb, stepArb, topicLayoutArb, topologyArb } from './arbitraries.js';
 export type { KeyOptions, MessageOptions, ScenarioOptions, ScheduleOptions, StepWeights, TopicLayoutOptions, TopologyOptions } from './arbitraries.js';
 export { runScenario } from './runner.js';
 export type { RunScenarioOptions } from './runner.js';
 export { CrashSignal } from './scenario-run.js';
 export type { ScenarioRun } from './scenario-run.js';
-export type { CommitEntry, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext, Trace, TraceRecord } from './trace.js';
+export type {
+  CommitEntry,
+  CommittedView,
+  Delivery,
+  GenerationEntry,
+  LifecycleEntry,
+  MessageHandler,
+  OutputLogRecord,
+  Processor,
+  ProcessorContext,
+  Trace,
+  TraceRecord,
+  TransactionalProducer,
+} from './trace.js';
 export {
   checkTrace,
   committedNotAhead,
   defaultInvariants,
+  exactlyOnce,
   formatTrace,
   noDoubleOwnership,
   noGapsAfterRestart,

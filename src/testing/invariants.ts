@@ -158,6 +158,13 @@ export type OutputModel = (inputs: readonly TraceRecord[]) => readonly ExpectedR
 /** Options of {@link outputMatchesModel}. */
 export interface OutputMatchesModelOptions {
   /**
+   * Which view of the output topic is compared: what a `read_committed` consumer sees (no record of
+   * an aborted or open transaction), or a `read_uncommitted` one (every record in the log). The
+   * two differ only for transactional producers.
+   * @defaultValue 'read_committed'
+   */
+  view?: 'read_committed' | 'read_uncommitted';
+  /**
    * `set`: the output holds exactly the model's records, duplicates allowed (at-least-once);
    * `exact`: the same records the same number of times (exactly-once).
    * @defaultValue 'set'
@@ -167,7 +174,7 @@ export interface OutputMatchesModelOptions {
 
 /** The output topic holds what the pure `model` says the processor produces for the inputs. */
 export function outputMatchesModel(model: OutputModel, options: OutputMatchesModelOptions = {}): Invariant {
-  const { compare = 'set' } = options;
+  const { compare = 'set', view = 'read_committed' } = options;
   return {
     name: 'output equals the model',
     check(trace) {
@@ -178,7 +185,8 @@ export function outputMatchesModel(model: OutputModel, options: OutputMatchesMod
         return m;
       };
       const expected = count(model(trace.inputs));
-      const actual = count(trace.outputs);
+      const outputs = view === 'read_committed' ? trace.committedOutputs : trace.outputs;
+      const actual = count(outputs);
       const missing: string[] = [];
       const extra: string[] = [];
       for (const [k, n] of expected) {
@@ -193,7 +201,59 @@ export function outputMatchesModel(model: OutputModel, options: OutputMatchesMod
       const parts = [];
       if (missing.length > 0) parts.push(`missing ${missing.length}: ${list(missing)}`);
       if (extra.length > 0) parts.push(`unexpected ${extra.length}: ${list(extra)}`);
-      return `the output topic differs from the model (${compare} comparison, ${trace.outputs.length} output records for ${trace.inputs.length} inputs): ${parts.join('; ')}`;
+      return `the output topic differs from the model (${compare} comparison, ${view}, ${outputs.length} output records for ${trace.inputs.length} inputs): ${parts.join('; ')}`;
+    },
+  };
+}
+
+/**
+ * Exactly-once, as a `read_committed` consumer of the output topic sees it: each input's output (by
+ * the pure `model`, which maps the inputs to the records they should produce) is there exactly
+ * once at the end, nothing is missing, and no record of an aborted transaction was ever visible,
+ * after any step or at the end. The log itself is read too (as a `read_uncommitted` consumer would,
+ * with each record's fate from the transaction markers written to its partition): aborted
+ * records are expected there (a crashed, paused or fenced instance's work) but must never reach a
+ * `read_committed` reader, and no transaction may be left open at the end. A record that was
+ * visible to `read_committed` once must stay so.
+ */
+export function exactlyOnce(model: OutputModel): Invariant {
+  return {
+    name: 'exactly once',
+    check(trace) {
+      const fmt = (r: ExpectedRecord) => `${r.key}=${r.value}`;
+      const where = (r: TraceRecord) => at(r.topic, r.partition, r.offset);
+      const expected = new Map<string, number>();
+      for (const r of model(trace.inputs)) expected.set(fmt(r), (expected.get(fmt(r)) ?? 0) + 1);
+      const seen = new Map<string, TraceRecord[]>();
+      for (const r of trace.committedOutputs) seen.set(fmt(r), [...(seen.get(fmt(r)) ?? []), r]);
+      const problems: string[] = [];
+      for (const [k, rs] of seen) {
+        const want = expected.get(k) ?? 0;
+        if (rs.length > want) problems.push(want === 0 ? `${k} is not the output of any input (at ${rs.map(where).join(', ')})` : `${k} appears ${rs.length} times, expected ${want} (at ${rs.map(where).join(', ')})`);
+      }
+      for (const [k, n] of expected) {
+        const got = seen.get(k)?.length ?? 0;
+        if (got < n) problems.push(`${k} is missing${n > 1 ? ` ${n - got} of ${n} times` : ''}`);
+      }
+      const fate = new Map(trace.outputLog.map((r) => [`${r.partition}:${r.offset}`, r]));
+      const visibleAtEnd = new Set(trace.committedOutputs.map((r) => `${r.partition}:${r.offset}`));
+      for (const r of trace.outputLog) {
+        if (r.fate === 'open') problems.push(`${where(r)} (${r.key}=${r.value}) belongs to a transaction still open at the end`);
+        if (r.fate === 'aborted' && visibleAtEnd.has(`${r.partition}:${r.offset}`)) problems.push(`${where(r)} (${r.key}=${r.value}) of an aborted transaction is visible to read_committed`);
+      }
+      const reported = new Set<string>();
+      for (const v of trace.committedViews) {
+        for (const po of v.visible) {
+          if (visibleAtEnd.has(po) || reported.has(po)) continue;
+          reported.add(po);
+          const r = fate.get(po);
+          const what = r === undefined ? `output-${po.replace(':', '@')} (gone from the log)` : `${where(r)} (${r.key}=${r.value}${r.fate === 'aborted' ? ', of an aborted transaction' : ''})`;
+          problems.push(`${what} was visible to read_committed ${v.afterStep === 0 ? 'before the first step' : `after step ${v.afterStep}`} but not at the end`);
+        }
+      }
+      if (problems.length === 0) return undefined;
+      const aborted = trace.outputLog.filter((r) => r.fate === 'aborted').length;
+      return `the read_committed view of the output topic (${trace.committedOutputs.length} records for ${trace.inputs.length} inputs; ${trace.outputLog.length} in the log, ${aborted} of them aborted) is not exactly once: ${list(problems)}`;
     },
   };
 }
@@ -230,12 +290,18 @@ export function formatTrace(trace: Trace, options: FormatTraceOptions = {}): str
   }
   for (const c of trace.commits) rows.push({ seq: c.seq, line: `${c.time} ms  instance ${c.instance ?? '?'} committed ${c.offsets.map((o) => `p${o.partition}@${o.offset}`).join(', ')}` });
   for (const d of trace.deliveries) {
-    const end = d.crashed ? ' -> crashed' : d.error ? ` -> threw ${d.error}` : d.completedSeq !== undefined ? '' : ' -> unfinished';
+    const end = (d.crashed ? ' -> crashed' : d.error ? ` -> threw ${d.error}` : d.completedSeq !== undefined ? '' : ' -> unfinished') + (d.zombie ? ' (as a zombie)' : '');
     rows.push({ seq: d.seq, line: `${d.time} ms  instance ${d.instance} processes p${d.partition}@${d.offset} ${d.key}=${d.value}${end}` });
   }
   rows.sort((a, b) => a.seq - b.seq);
   const lines = rows.map((r) => `    ${r.line}`);
   const shown = lines.length > maxLines ? [...lines.slice(0, maxLines - 1), `    ... ${lines.length - maxLines + 1} more lines`] : lines;
   const out = trace.outputs.map((r) => `${r.key}=${r.value}`).join(', ');
-  return [`  Timeline:`, ...shown, `  Output topic: ${out || '(empty)'}`].join('\n');
+  const lines2 = [`  Timeline:`, ...shown, `  Output topic: ${out || '(empty)'}`];
+  if (trace.outputLog.some((r) => r.transactional)) {
+    const fates = trace.outputLog.map((r) => `${r.key}=${r.value}${r.fate === 'committed' || r.fate === 'none' ? '' : ` (${r.fate})`}`).join(', ');
+    lines2[lines2.length - 1] = `  Output topic log (read_uncommitted): ${fates || '(empty)'}`;
+    lines2.push(`  Output topic, read_committed: ${trace.committedOutputs.map((r) => `${r.key}=${r.value}`).join(', ') || '(empty)'}`);
+  }
+  return lines2.join('\n');
 }

@@ -4,9 +4,10 @@
  * Four named phases: begin (topics, instances), play the steps, settle (heal, restart, drain),
  * and read the trace out.
  */
+import { readLog, readTopic } from './output-log.js';
 import { ScenarioRun } from './scenario-run.js';
 import type { Scenario, Step } from './steps.js';
-import type { Processor, Trace, TraceRecord } from './trace.js';
+import type { Processor, Trace } from './trace.js';
 
 /** Options of {@link runScenario}. */
 export interface RunScenarioOptions {
@@ -42,9 +43,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<Trace> {
 
 /** Plays each step in order (or logs why it is skipped), reaping crashed instances whose session expired after each. */
 async function playSteps(run: ScenarioRun, steps: readonly Step[]): Promise<void> {
+  run.observeCommitted(0);
   for (const [i, step] of steps.entries()) {
     await playStep(run, step, i + 1);
     await run.reapExpired(false);
+    run.observeCommitted(i + 1);
   }
 }
 
@@ -65,7 +68,7 @@ async function settle(run: ScenarioRun, settleMs: number): Promise<void> {
     cluster.startBroker(b.nodeId);
   }
   if (cluster.faults().length > 0) cluster.clearFaults();
-  if (run.instances.some((i) => i.status === 'frozen')) await cluster.advance(sessionTimeout + 1);
+  if (run.instances.some((i) => i.status === 'frozen' || i.status === 'paused')) await cluster.advance(sessionTimeout + 1);
   await run.reapExpired(true);
   if (run.running().length === 0) {
     run.log('final', 'no instance left: one restarts from the committed offsets');
@@ -84,39 +87,51 @@ async function settle(run: ScenarioRun, settleMs: number): Promise<void> {
     await cluster.advance(sessionTimeout + 1);
   }
   await cluster.idle({ maxMs: settleMs });
+  await settleZombiesAndTransactions(run, settleMs);
+  // Instances may have died while settling (a consumer that gave up on an error): as a supervisor would, start one
+  // more while none runs, a few times at most.
+  for (let restarts = 0; restarts < 3 && run.running().length === 0; restarts++) {
+    run.log('final', 'no instance left while settling: one restarts from the committed offsets');
+    await run.start();
+    await cluster.idle({ maxMs: settleMs });
+    await cluster.advance(sessionTimeout + 1);
+    await cluster.idle({ maxMs: settleMs });
+    await settleZombiesAndTransactions(run, settleMs);
+  }
   run.log('final', 'settled');
 }
 
-/** Every record of a topic, partition by partition. */
-function readTopic(run: ScenarioRun, topic: string): TraceRecord[] {
-  const out: TraceRecord[] = [];
-  for (const { partition } of run.cluster.describeTopic(topic).partitions) {
-    let offset = 0;
-    for (;;) {
-      const r = run.cluster.fetch({ topic, partition, offset });
-      for (const rec of r.records) {
-        out.push({
-          topic,
-          partition,
-          offset: rec.offset,
-          key: rec.key?.toString() ?? null,
-          value: rec.value?.toString() ?? null,
-          headers: Object.fromEntries(rec.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
-          timestamp: rec.timestamp,
-        });
-      }
-      if (r.records.length === 0 || r.records[r.records.length - 1]!.offset + 1 >= r.highWatermark) break;
-      offset = r.records[r.records.length - 1]!.offset + 1;
-    }
+const OPEN_TRANSACTION_STATES = ['Ongoing', 'PrepareCommit', 'PrepareAbort'];
+
+/**
+ * Zombies finish what they were doing, and no transaction stays open: one its producer abandoned
+ * (a crashed or fenced instance's) is aborted by the coordinator once it times out, which takes
+ * the clock past the transaction timeout and the coordinator's next abort check.
+ */
+async function settleZombiesAndTransactions(run: ScenarioRun, settleMs: number): Promise<void> {
+  const { cluster } = run;
+  const deadline = cluster.now() + settleMs;
+  for (;;) {
+    const zombies = run.zombieWork();
+    const open = cluster.engine.listTransactions({ stateFilters: OPEN_TRANSACTION_STATES }).transactionStates;
+    if ((zombies.length === 0 && open.length === 0) || cluster.now() >= deadline) break;
+    await cluster.advance(zombies.length > 0 ? 1000 : 10_000);
+    await cluster.idle({ maxMs: settleMs });
   }
-  return out;
+  if (run.zombieWork().length > 0) run.log('final', `a zombie's handler still runs after ${settleMs} ms`);
+  const open = cluster.engine.listTransactions({ stateFilters: OPEN_TRANSACTION_STATES }).transactionStates;
+  if (open.length > 0) run.log('final', `transactions still open after ${settleMs} ms: ${open.map((t) => `${t.transactionalId} (${t.transactionState})`).join(', ')}`);
 }
 
 /** Reads the topics and the committed offsets, stops what still runs, and names each member's instance in the trace. */
 async function readTrace(run: ScenarioRun, scenario: Scenario): Promise<Trace> {
   const t = scenario.topology;
-  const inputs = readTopic(run, t.input.topic);
-  const outputs = readTopic(run, t.output.topic);
+  const engine = run.cluster.engine;
+  const inputs = readTopic(engine, t.input.topic);
+  const outputs = readTopic(engine, t.output.topic);
+  const committedOutputs = readTopic(engine, t.output.topic, 'read_committed');
+  const outputLog = readLog(engine, t.output.topic, run.cluster.events());
+  run.observeCommitted(scenario.steps.length + 1);
   const fetched = run.cluster.groups.offsetFetch({ groupId: t.groupId, topics: [{ topic: t.input.topic }] });
   const finalCommitted = new Map<number, number>();
   for (const p of fetched[0]?.partitions ?? []) if (Number(p.offset) >= 0) finalCommitted.set(p.partition, Number(p.offset));
@@ -125,5 +140,5 @@ async function readTrace(run: ScenarioRun, scenario: Scenario): Promise<Trace> {
   const instanceOf = (memberId: string) => run.memberInstance.get(memberId);
   const generations = run.generations.map((g) => ({ ...g, assignments: g.assignments.map((a) => ({ ...a, instance: instanceOf(a.memberId) })) }));
   const commits = run.commits.map((c) => ({ ...c, instance: instanceOf(c.memberId) }));
-  return { scenario, inputs, outputs, deliveries: run.deliveries, commits, generations, lifecycle: run.lifecycle, finalCommitted, events: run.cluster.events() };
+  return { scenario, inputs, outputs, committedOutputs, outputLog, committedViews: run.committedViews, deliveries: run.deliveries, commits, generations, lifecycle: run.lifecycle, finalCommitted, events: run.cluster.events() };
 }

@@ -5,10 +5,12 @@
  */
 import { Cluster } from '../cluster.js';
 import type { ClusterEvent } from '../../emulator/events.js';
-import type { Consumer, EachMessagePayload, Producer } from '../../client/interface.js';
+import type { Admin, Consumer, EachMessagePayload, Producer } from '../../client/interface.js';
 import type { Topology } from './steps.js';
 import { logLevel } from '../../adapters/twin/logger.js';
-import type { CommitEntry, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext } from './trace.js';
+import type { ProducerConfig, Transaction } from 'kafkajs';
+import { readTopic } from './output-log.js';
+import type { CommitEntry, CommittedView, Delivery, GenerationEntry, LifecycleEntry, MessageHandler, Processor, ProcessorContext, TransactionalProducer } from './trace.js';
 
 /** The rejection a crashed instance's pending calls get when the instance is reaped. */
 export class CrashSignal extends Error {
@@ -18,18 +20,34 @@ export class CrashSignal extends Error {
   }
 }
 
-/** A processor instance: its clients, its place in the group, and whether (and where) it dies. */
+/** A processor instance: its clients, its place in the group, and whether (and where) it dies or pauses. */
 export interface Instance {
   readonly index: number;
+  /** See {@link ProcessorContext.slot}. */
+  readonly slot: number;
   readonly consumer: Consumer;
   readonly producer: Producer;
+  /** The producers the processor made with `createProducer`. */
+  readonly producers: Producer[];
   memberId: string;
   generationId: number;
-  status: 'running' | 'frozen' | 'left' | 'dead';
-  /** Crash points left before it dies, when armed. */
+  /**
+   * `frozen`: crashed, its session not yet expired; `paused`: stopped at a crash point, to wake as
+   * a zombie once its session expired and a successor took its slot; `zombie`: woken, still running
+   * its handler though the group presumed it dead.
+   */
+  status: 'running' | 'frozen' | 'paused' | 'zombie' | 'left' | 'dead';
+  /** Crash points left before it dies (or pauses), when armed. */
   armed: number | undefined;
+  /** What the armed crash point does: the process dies, or it pauses and wakes as a zombie. */
+  armedFor: 'crash' | 'pause';
   frozenAt: number;
   release: ((e: Error) => void) | undefined;
+  wake: (() => void) | undefined;
+  /** The handler call in progress, for the end to wait on a zombie's. */
+  busy: Promise<unknown> | undefined;
+  /** Its admin client, once the processor used it. */
+  admin: Admin | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -50,6 +68,7 @@ export class ScenarioRun {
   readonly generations: GenerationEntry[] = [];
   readonly lifecycle: LifecycleEntry[] = [];
   readonly memberInstance = new Map<string, number>();
+  readonly committedViews: CommittedView[] = [];
   /** Set once partitions were added: the end restarts an instance so a rebalance picks them up. */
   partitionsAdded = false;
   private seq = 0;
@@ -100,15 +119,45 @@ export class ScenarioRun {
 
   /** Instances that count against the limit: running, or crashed and not yet expired. */
   alive(): number {
-    return this.instances.filter((i) => i.status === 'running' || i.status === 'frozen').length;
+    return this.instances.filter((i) => i.status === 'running' || i.status === 'frozen' || i.status === 'paused').length;
   }
 
-  /** Starts an instance of the processor: its clients, its handler, and its consumer running. */
-  async start(): Promise<Instance> {
+  /** The lowest slot no running (or paused, not yet presumed dead) instance holds. */
+  freeSlot(): number {
+    const held = new Set(this.instances.filter((i) => i.status === 'running' || i.status === 'paused').map((i) => i.slot));
+    let slot = 0;
+    while (held.has(slot)) slot++;
+    return slot;
+  }
+
+  /** Notes what a read_committed consumer of the output topic sees now. */
+  observeCommitted(afterStep: number): void {
+    const visible = readTopic(this.cluster.engine, this.topology.output.topic, 'read_committed').map((r) => `${r.partition}:${r.offset}`);
+    this.committedViews.push({ afterStep, time: this.cluster.now(), visible });
+  }
+
+  /** Starts an instance of the processor in `slot` (the lowest free one when omitted): its clients, its handler, and its consumer running. */
+  async start(slot = this.freeSlot()): Promise<Instance> {
     const index = this.instances.length;
     const consumer = this.kafka.consumer({ ...this.consumerConfig, groupId: this.topology.groupId });
     const producer = this.kafka.producer();
-    const inst: Instance = { index, consumer, producer, memberId: '', generationId: -1, status: 'running', armed: undefined, frozenAt: 0, release: undefined };
+    const inst: Instance = {
+      index,
+      slot,
+      consumer,
+      producer,
+      producers: [],
+      memberId: '',
+      generationId: -1,
+      status: 'running',
+      armed: undefined,
+      armedFor: 'crash',
+      frozenAt: 0,
+      release: undefined,
+      wake: undefined,
+      busy: undefined,
+      admin: undefined,
+    };
     this.instances.push(inst);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       inst.memberId = e.payload.memberId;
@@ -121,12 +170,13 @@ export class ScenarioRun {
       inst.status = 'dead';
       this.log('crashed', `instance ${index}'s consumer crashed: ${e.payload.error.message}`, index);
     });
-    const handler = this.processor.create(this.contextOf(inst));
+    const created = this.processor.create(this.contextOf(inst));
+    const handler = created instanceof Promise ? await created : created;
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topology.input.topic], fromBeginning: true });
     await consumer.run({ ...this.processor.runConfig, eachMessage: this.eachMessage(inst, handler) });
-    this.log('started', `instance ${index} started`, index);
+    this.log('started', `instance ${index} started in slot ${slot}`, index);
     return inst;
   }
 
@@ -135,14 +185,38 @@ export class ScenarioRun {
     inst.armed = undefined;
     inst.status = 'left';
     await inst.consumer.stop();
-    await inst.producer.disconnect();
+    await this.disconnect(inst);
   }
 
-  /** Reaps crashed instances whose session has expired (or all of them). */
+  /** Disconnects an instance's producers; one that fails (fenced, say) is as good as gone. */
+  private async disconnect(inst: Instance): Promise<void> {
+    for (const p of [inst.producer, ...inst.producers]) await p.disconnect().catch(() => undefined);
+    await inst.admin?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Reaps crashed instances whose session has expired (or all of them); a paused one whose session
+   * expired is presumed dead: a successor starts in its slot, then it wakes as a zombie.
+   */
   async reapExpired(all: boolean): Promise<void> {
-    for (const inst of this.instances) {
-      if (inst.status === 'frozen' && (all || this.cluster.now() >= inst.frozenAt + this.consumerConfig.sessionTimeout)) await this.reap(inst);
+    for (const inst of [...this.instances]) {
+      const expired = all || this.cluster.now() >= inst.frozenAt + this.consumerConfig.sessionTimeout;
+      if (inst.status === 'frozen' && expired) await this.reap(inst);
+      else if (inst.status === 'paused' && expired) await this.succeed(inst);
     }
+  }
+
+  private async succeed(inst: Instance): Promise<void> {
+    inst.status = 'zombie';
+    this.log('woke', `instance ${inst.index} (paused at ${inst.frozenAt} ms) presumed dead: a successor starts in slot ${inst.slot}`, inst.index);
+    await this.start(inst.slot);
+    this.log('woke', `instance ${inst.index} wakes up as a zombie and goes on`, inst.index);
+    inst.wake?.();
+  }
+
+  /** Handler calls of zombies still in progress. */
+  zombieWork(): Promise<unknown>[] {
+    return this.instances.filter((i) => i.status === 'zombie' && i.busy !== undefined).map((i) => i.busy!);
   }
 
   close(): void {
@@ -170,19 +244,56 @@ export class ScenarioRun {
     const { producer, consumer } = inst;
     return {
       instance: inst.index,
+      slot: inst.slot,
       topology: this.topology,
       store: this.store,
       producer: {
-        send: (record) => this.crashPoint(inst, 'producer.send') ?? producer.send(record),
-        sendBatch: (batch) => this.crashPoint(inst, 'producer.sendBatch') ?? producer.sendBatch(batch),
+        send: (record) => this.gate(inst, 'producer.send', () => producer.send(record)),
+        sendBatch: (batch) => this.gate(inst, 'producer.sendBatch', () => producer.sendBatch(batch)),
       },
-      consumer: { commitOffsets: (offsets) => this.crashPoint(inst, 'consumer.commitOffsets') ?? consumer.commitOffsets(offsets) },
+      consumer: { commitOffsets: (offsets) => this.gate(inst, 'consumer.commitOffsets', () => consumer.commitOffsets(offsets)) },
+      createProducer: (config?: ProducerConfig) => this.createProducer(inst, config),
+      admin: { fetchOffsets: (options) => this.gate(inst, 'admin.fetchOffsets', async () => (await this.adminOf(inst)).fetchOffsets(options)) },
     };
+  }
+
+  private async adminOf(inst: Instance): Promise<Admin> {
+    if (inst.admin === undefined) {
+      inst.admin = this.kafka.admin();
+      await inst.admin.connect();
+    }
+    return inst.admin;
+  }
+
+  private createProducer(inst: Instance, config: ProducerConfig | undefined): TransactionalProducer {
+    const p = this.kafka.producer(config);
+    inst.producers.push(p);
+    const name = config?.transactionalId === undefined ? 'producer' : `producer ${config.transactionalId}`;
+    const wrap = (t: Transaction): Transaction => ({
+      send: (record) => this.gate(inst, `${name}: transaction.send`, () => t.send(record)),
+      sendBatch: (batch) => this.gate(inst, `${name}: transaction.sendBatch`, () => t.sendBatch(batch)),
+      sendOffsets: (offsets) => this.gate(inst, `${name}: transaction.sendOffsets`, () => t.sendOffsets(offsets)),
+      commit: () => this.gate(inst, `${name}: transaction.commit`, () => t.commit()),
+      abort: () => this.gate(inst, `${name}: transaction.abort`, () => t.abort()),
+      isActive: () => t.isActive(),
+    });
+    return {
+      connect: () => this.gate(inst, `${name}: connect`, () => p.connect()),
+      disconnect: () => p.disconnect(),
+      send: (record) => this.gate(inst, `${name}: send`, () => p.send(record)),
+      sendBatch: (batch) => this.gate(inst, `${name}: sendBatch`, () => p.sendBatch(batch)),
+      transaction: () => this.gate(inst, `${name}: transaction`, async () => wrap(await p.transaction())),
+    };
+  }
+
+  /** A call behind a crash point: not made when the instance dies there, made late when it pauses there. */
+  private gate<T>(inst: Instance, where: string, call: () => Promise<T>): Promise<T> {
+    const stop = this.crashPoint(inst, where);
+    return stop === undefined ? call() : stop.then(call);
   }
 
   /** The instance's `eachMessage`: records the delivery, passes the crash point at its start, and how the handler ended. */
   private eachMessage(inst: Instance, handler: MessageHandler): MessageHandler {
-    const dead = () => inst.status === 'frozen' || inst.status === 'dead';
     return async (payload: EachMessagePayload): Promise<void> => {
       const { topic, partition, message } = payload;
       const d: Mutable<Delivery> = {
@@ -198,43 +309,65 @@ export class ScenarioRun {
         value: message.value?.toString() ?? null,
       };
       this.deliveries.push(d);
+      const work = this.handle(inst, d, handler, payload);
+      inst.busy = work;
       try {
-        const frozen = this.crashPoint(inst, 'the start of eachMessage');
-        if (frozen !== undefined) await frozen;
-        await handler(payload);
-      } catch (e) {
-        if (dead()) d.crashed = true;
-        else d.error = e instanceof Error ? e.message : String(e);
-        throw e;
-      }
-      if (dead()) {
-        d.crashed = true;
-        throw new CrashSignal(inst.index);
+        await work;
+      } finally {
+        if (inst.busy === work) inst.busy = undefined;
       }
       d.completedSeq = this.next();
     };
   }
 
-  /** A crash point: a promise that never settles (until reaped) when the instance dies here; otherwise undefined. */
-  private crashPoint(inst: Instance, where: string): Promise<never> | undefined {
+  private async handle(inst: Instance, d: Mutable<Delivery>, handler: MessageHandler, payload: EachMessagePayload): Promise<void> {
+    const dead = () => inst.status === 'frozen' || inst.status === 'dead';
+    try {
+      const frozen = this.crashPoint(inst, 'the start of eachMessage');
+      if (frozen !== undefined) await frozen;
+      await handler(payload);
+    } catch (e) {
+      if (dead()) d.crashed = true;
+      else d.error = e instanceof Error ? e.message : String(e);
+      if (inst.status === 'zombie') d.zombie = true;
+      throw e;
+    }
+    if (dead()) {
+      d.crashed = true;
+      throw new CrashSignal(inst.index);
+    }
+    if (inst.status === 'zombie') d.zombie = true;
+  }
+
+  /**
+   * A crash point: a promise that never settles (until reaped) when the instance dies here, or
+   * settles when it wakes up when it pauses here; otherwise undefined.
+   */
+  private crashPoint(inst: Instance, where: string): Promise<void> | undefined {
     if (inst.status === 'dead' || inst.status === 'frozen') return Promise.reject(new CrashSignal(inst.index));
     if (inst.armed === undefined) return undefined;
     inst.armed--;
     if (inst.armed > 0) return undefined;
     inst.armed = undefined;
-    inst.status = 'frozen';
     inst.frozenAt = this.cluster.now();
-    // The process dies here: its consumer stops fetching and heartbeating at once, and neither leaves nor commits.
+    // The process dies (or stops dead in a long pause) here: its consumer stops fetching and heartbeating at once, and
+    // neither leaves nor commits; the group presumes it dead once its session expires.
     this.cluster.crashConsumer(inst.consumer);
+    if (inst.armedFor === 'pause') {
+      inst.status = 'paused';
+      this.log('paused', `instance ${inst.index} pauses at ${where}`, inst.index);
+      return new Promise<void>((resolve, reject) => ((inst.wake = resolve), (inst.release = reject)));
+    }
+    inst.status = 'frozen';
     this.log('crashed', `instance ${inst.index} crashed at ${where}`, inst.index);
-    return new Promise<never>((_, reject) => (inst.release = reject));
+    return new Promise<void>((_, reject) => (inst.release = reject));
   }
 
   private async reap(inst: Instance): Promise<void> {
     inst.status = 'dead';
     // Its consumer crashed at the crash point; the handler frozen there ends now.
     inst.release?.(new CrashSignal(inst.index));
-    await inst.producer.disconnect();
+    await this.disconnect(inst);
     this.log('expired-and-reaped', `instance ${inst.index} (crashed at ${inst.frozenAt} ms) reaped`, inst.index);
   }
 }

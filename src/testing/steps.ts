@@ -5,6 +5,7 @@
  * a test report, so fast-check's counterexamples print as a numbered schedule.
  */
 import fc from 'fast-check';
+import { VirtualClock, settle } from '../../emulator/clock.js';
 import type { InjectFaultOptions } from '../../emulator/faults.js';
 import type { ScenarioRun } from './scenario-run.js';
 
@@ -70,14 +71,31 @@ export class ProduceStep extends BaseStep {
   }
 }
 
-/** Move the virtual clock forward: heartbeats, session timeouts and retries fire in order. */
+/**
+ * Move the virtual clock forward: heartbeats, session timeouts and retries fire in order. Between
+ * two timers, a client call in progress (a handler's transaction, say, which takes several turns
+ * of the event loop) finishes first, as it would take no time in a real process: while one is
+ * driving the clock, time moves only as it needs.
+ */
 export class AdvanceStep extends BaseStep {
   readonly type = 'advance' as const;
   constructor(readonly ms: number) {
     super();
   }
   async run(run: ScenarioRun): Promise<void> {
-    await run.cluster.advance(this.ms);
+    const { cluster } = run;
+    const clock = cluster.engine.clock;
+    const target = cluster.now() + this.ms;
+    if (!(clock instanceof VirtualClock)) return void (await cluster.advance(this.ms));
+    for (;;) {
+      await settle();
+      await settle();
+      if (clock.driving && cluster.now() < target) continue;
+      const next = clock.nextDueTime();
+      if (next === undefined || next > target) break;
+      await clock.advanceTo(next);
+    }
+    if (cluster.now() < target) await cluster.advance(target - cluster.now());
   }
   toString(): string {
     return `advance the clock ${this.ms} ms`;
@@ -140,10 +158,61 @@ export class CrashStep extends BaseStep {
     const live = run.running();
     const inst = live[this.pick % live.length]!;
     inst.armed = this.atPoint;
+    inst.armedFor = 'crash';
     run.log('step', `instance ${inst.index} armed to crash at its ${this.atPoint}. crash point`, inst.index);
   }
   toString(): string {
     return `running instance #${this.pick} will crash at its ${ORDINAL(this.atPoint)} crash point`;
+  }
+}
+
+/**
+ * Arms a long pause (a stop-the-world GC, a VM migration): the chosen running instance stops dead
+ * at its `atPoint`-th crash point, its consumer silent, so the group presumes it dead once its
+ * session expires. Then a successor starts in its slot (see `ProcessorContext.slot`) and the paused
+ * instance wakes up as a zombie: the call it stopped at goes ahead, and so does the rest of its
+ * handler, with its old clients. Fencing (a successor's producer with the same `transactionalId`)
+ * is what must make its late writes harmless.
+ */
+export class PauseStep extends BaseStep {
+  readonly type = 'pause' as const;
+  constructor(
+    readonly pick: number,
+    readonly atPoint: number,
+  ) {
+    super();
+  }
+  override check(run: ScenarioRun): string | undefined {
+    return run.running().length === 0 ? 'no running instance' : undefined;
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    const live = run.running();
+    const inst = live[this.pick % live.length]!;
+    inst.armed = this.atPoint;
+    inst.armedFor = 'pause';
+    run.log('step', `instance ${inst.index} armed to pause at its ${this.atPoint}. crash point`, inst.index);
+  }
+  toString(): string {
+    return `running instance #${this.pick} will pause at its ${ORDINAL(this.atPoint)} crash point, outlive its session and wake as a zombie`;
+  }
+}
+
+/**
+ * Lost acknowledgements: the next `count` Produce requests to the output topic are written, then
+ * answered NOT_LEADER_OR_FOLLOWER as if the answer never came back. The producer retries what
+ * is already in the log: an idempotent (or transactional) producer's retry is recognised as a
+ * duplicate; a plain producer's is written twice.
+ */
+export class LostAckStep extends BaseStep {
+  readonly type = 'lost-ack' as const;
+  constructor(readonly count: number) {
+    super();
+  }
+  async run(run: ScenarioRun): Promise<void> {
+    run.cluster.injectFault({ api: 'Produce', error: 'NOT_LEADER_OR_FOLLOWER', when: 'after', topic: run.topology.output.topic, count: this.count });
+  }
+  toString(): string {
+    return `the next ${this.count === 1 ? 'Produce request' : `${this.count} Produce requests`} to the output topic ${this.count === 1 ? 'is' : 'are'} written but ${this.count === 1 ? 'its answer is' : 'their answers are'} lost (NOT_LEADER_OR_FOLLOWER)`;
   }
 }
 
@@ -214,7 +283,7 @@ export class AddPartitionsStep extends BaseStep {
 }
 
 /** One step of a schedule. */
-export type Step = ProduceStep | AdvanceStep | JoinStep | LeaveStep | CrashStep | BrokerStep | AddPartitionsStep | RequestFaultStep;
+export type Step = ProduceStep | AdvanceStep | JoinStep | LeaveStep | CrashStep | PauseStep | BrokerStep | AddPartitionsStep | RequestFaultStep | LostAckStep;
 
 /** A topic of a topology. */
 export interface TopicLayout {
