@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { adapter } from '../bench/adapter.js';
 import { compaction, dedupeInMap } from '../bench/compaction.js';
-import { type BenchContext, type Row, judge, keepingAlive, quantile, realKafkaFromEnv } from '../bench/lib.js';
+import { type BenchContext, type Row, judge, keepingAlive, quantile, realKafkaFromEnv, twin } from '../bench/lib.js';
 import { AREAS, NO_BROKER, mergeResults, runAll, toMarkdown, type Results } from '../bench/main.js';
 import { memory } from '../bench/memory.js';
 import { BEGIN, END, withTable } from '../bench/readme.js';
@@ -14,6 +14,7 @@ import { rebalance } from '../bench/rebalance.js';
 import { roundtrip } from '../bench/roundtrip.js';
 import { scaling } from '../bench/scaling.js';
 import { throughput } from '../bench/throughput.js';
+import { transactionalRun, transactions } from '../bench/transactions.js';
 import { kafkaBrokerPid, rssOf, wire } from '../bench/wire.js';
 
 const ctx: BenchContext = { scale: 1, log: () => undefined };
@@ -109,6 +110,18 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
     expect(r.notes![0]).to.match(/^compaction, replication 1: [\d,]+ records cleaned \([\d,]+ per replica, the rest in the active segment\) down to 100 in/);
     expect(r.notes![1]).to.match(/^compaction, replication 3: [\d,]+ records cleaned .* down to 300 in/);
     expect(dedupeInMap(5000, 100).kept).to.equal(100);
+  });
+
+  it('transactions: twin transactional produce (100 per transaction) and read_committed consume; every message read once', async () => {
+    const r = await transactions(ctx, { n: 1000, kafkaN: 200 });
+    expectRows(r.rows, 'transactions');
+    expect(r.rows.map((row) => row.figure)).to.deep.equal(['twin transactional produce (100 msgs/txn)', 'twin read_committed consume']);
+    expect(r.notes![0]).to.match(/^transactions: twin 1,000 messages/);
+    // A run reads back exactly what it committed: transactionalRun throws on any other count.
+    const t = twin();
+    const rates = await transactionalRun(t, 300, 100, 3);
+    t.cluster.close();
+    expect(rates.produce).to.be.greaterThan(0);
   });
 
   it('every area is registered with runAll', () => {
