@@ -136,15 +136,9 @@ export class LeaveStep extends BaseStep {
   }
 }
 
-/**
- * Arms a crash: the chosen running instance dies at its `atPoint`-th crash point from now. Crash
- * points are the start of each `eachMessage` call and each call it makes through its context
- * (`producer.send`/`sendBatch`, `consumer.commitOffsets`), just before the call takes effect. A
- * dead instance stops heartbeating; the group expires it after its session timeout and nothing it
- * processed but did not commit counts as committed.
- */
-export class CrashStep extends BaseStep {
-  readonly type = 'crash' as const;
+/** A step that arms the chosen running instance to stop at its `atPoint`-th crash point from now (`type` says how). */
+abstract class ArmStep extends BaseStep {
+  abstract override readonly type: 'crash' | 'pause';
   constructor(
     readonly pick: number,
     readonly atPoint: number,
@@ -158,9 +152,20 @@ export class CrashStep extends BaseStep {
     const live = run.running();
     const inst = live[this.pick % live.length]!;
     inst.armed = this.atPoint;
-    inst.armedFor = 'crash';
-    run.log('step', `instance ${inst.index} armed to crash at its ${this.atPoint}. crash point`, inst.index);
+    inst.armedFor = this.type;
+    run.log('step', `instance ${inst.index} armed to ${this.type} at its ${this.atPoint}. crash point`, inst.index);
   }
+}
+
+/**
+ * Arms a crash: the chosen running instance dies at its `atPoint`-th crash point from now. Crash
+ * points are the start of each `eachMessage` call and each call it makes through its context
+ * (`producer.send`/`sendBatch`, `consumer.commitOffsets`), just before the call takes effect. A
+ * dead instance stops heartbeating; the group expires it after its session timeout and nothing it
+ * processed but did not commit counts as committed.
+ */
+export class CrashStep extends ArmStep {
+  readonly type = 'crash' as const;
   toString(): string {
     return `running instance #${this.pick} will crash at its ${ORDINAL(this.atPoint)} crash point`;
   }
@@ -174,24 +179,8 @@ export class CrashStep extends BaseStep {
  * handler, with its old clients. Fencing (a successor's producer with the same `transactionalId`)
  * is what must make its late writes harmless.
  */
-export class PauseStep extends BaseStep {
+export class PauseStep extends ArmStep {
   readonly type = 'pause' as const;
-  constructor(
-    readonly pick: number,
-    readonly atPoint: number,
-  ) {
-    super();
-  }
-  override check(run: ScenarioRun): string | undefined {
-    return run.running().length === 0 ? 'no running instance' : undefined;
-  }
-  async run(run: ScenarioRun): Promise<void> {
-    const live = run.running();
-    const inst = live[this.pick % live.length]!;
-    inst.armed = this.atPoint;
-    inst.armedFor = 'pause';
-    run.log('step', `instance ${inst.index} armed to pause at its ${this.atPoint}. crash point`, inst.index);
-  }
   toString(): string {
     return `running instance #${this.pick} will pause at its ${ORDINAL(this.atPoint)} crash point, outlive its session and wake as a zombie`;
   }
