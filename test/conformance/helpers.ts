@@ -211,10 +211,15 @@ export async function latestOffsets(admin: Admin, topic: string): Promise<string
  * coordinator has logged its decision; the markers that move the last stable offset land a moment later.
  */
 export async function waitForLatest(c: Control, admin: Admin, topic: string, expected: string[]): Promise<void> {
-  let last: string[] = [];
-  await c.waitUntil(async () => JSON.stringify((last = await latestOffsets(admin, topic))) === JSON.stringify(expected), {
-    message: `latest offsets of ${topic} to be [${expected.join(', ')}] (last [${last.join(', ')}])`,
-  });
+  await c.waitUntil(
+    async () => {
+      const latest = await latestOffsets(admin, topic);
+      // Thrown, not answered false, so that a timeout names the offsets last seen.
+      if (JSON.stringify(latest) !== JSON.stringify(expected)) throw new Error(`latest offsets [${latest.join(', ')}]`);
+      return true;
+    },
+    { message: `latest offsets of ${topic} to be [${expected.join(', ')}]` },
+  );
 }
 
 /** A group's committed offset of each partition of `topic`, by partition ('-1' where it has none). */

@@ -23,10 +23,15 @@ import { conformance, scenario, type Control } from './targets.js';
 
 /** A group's offsets for `topic` by partition, once they read `expected` (transactional offsets land with the commit markers). */
 async function waitForCommitted(c: Control, admin: Parameters<typeof committedOffsets>[0], groupId: string, topic: string, expected: string[]): Promise<void> {
-  let last: string[] = [];
-  await c.waitUntil(async () => JSON.stringify((last = await committedOffsets(admin, groupId, topic))) === JSON.stringify(expected), {
-    message: `offsets of ${groupId} on ${topic} to be [${expected.join(', ')}] (last [${last.join(', ')}])`,
-  });
+  await c.waitUntil(
+    async () => {
+      const committed = await committedOffsets(admin, groupId, topic);
+      // Thrown, not answered false, so that a timeout names the offsets last seen.
+      if (JSON.stringify(committed) !== JSON.stringify(expected)) throw new Error(`committed offsets [${committed.join(', ')}]`);
+      return true;
+    },
+    { message: `offsets of ${groupId} on ${topic} to be [${expected.join(', ')}]` },
+  );
 }
 
 /**
