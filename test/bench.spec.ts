@@ -113,7 +113,7 @@ describe('bench (smoke, tiny sizes, no timing asserted)', function () {
   });
 
   it('transactions: twin transactional produce (100 per transaction) and read_committed consume; every message read once', async () => {
-    const r = await transactions(ctx, { n: 1000, kafkaN: 200 });
+    const r = await transactions(ctx, { n: 1000, kafkaN: 200, runs: 1 });
     expectRows(r.rows, 'transactions');
     expect(r.rows.map((row) => row.figure)).to.deep.equal(['twin transactional produce (100 msgs/txn)', 'twin read_committed consume']);
     expect(r.notes![0]).to.match(/^transactions: twin 1,000 messages/);
