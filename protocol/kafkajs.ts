@@ -44,6 +44,15 @@ export const kafkajsErrors = require('kafkajs/src/errors') as KafkaJsErrors;
 export const AssignerProtocol = require('kafkajs/src/consumer/assignerProtocol') as KafkaJs['AssignerProtocol'];
 export const ConfigResourceTypes = require('kafkajs/src/protocol/configResourceTypes') as KafkaJs['ConfigResourceTypes'];
 
+/**
+ * kafkajs's own message for each error code (its `src/protocol/error.js`), which its parsers throw
+ * when a response carries a code and no message. Some differ from Kafka's texts in errors.ts
+ * (INVALID_PRODUCER_EPOCH's names the two causes, INVALID_TRANSACTION_TIMEOUT's the setting).
+ */
+export const kafkajsErrorMessages: ReadonlyMap<number, string> = new Map(
+  (require('kafkajs/src/protocol/error.js') as { errorCodes: { code: number; message: string }[] }).errorCodes.map((e) => [e.code, e.message]),
+);
+
 /** kafkajs's ACL enums (resource, operation, permission and pattern types), by which its admin validates ACL requests. */
 export const AclEnums = {
   resourceTypes: require('kafkajs/src/protocol/aclResourceTypes') as Readonly<Record<string, number>>,

@@ -4,7 +4,7 @@
  * into the kafkajs error class a real cluster's answer would surface as (with the topic and
  * partition where kafkajs's class carries them), and nothing more: no Kafka logic lives here.
  */
-import { createRequire } from 'node:module';
+import { kafkajsErrorMessages } from '../../protocol/kafkajs.js';
 import { Engine, type ClusterOptions } from '../../emulator/engine.js';
 import type {
   Answer,
@@ -47,21 +47,13 @@ function fail(answer: Answer, where?: ErrorContext): never {
 }
 
 /**
- * kafkajs's own error table (src/protocol/error.js), read for its messages: some differ from the
- * twin's table (INVALID_PRODUCER_EPOCH's names the two causes, INVALID_TRANSACTION_TIMEOUT's the setting).
- */
-const KAFKAJS_MESSAGES: ReadonlyMap<number, string> = new Map(
-  (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: { code: number; message: string }[] }).errorCodes.map((e) => [e.code, e.message]),
-);
-
-/**
  * Throws kafkajs's error for a failed answer of an API whose responses (at the versions kafkajs
  * sends) carry no error message: kafkajs's createErrorFromCode, with its own message for the
  * code, as its parsers throw. An unreachable broker stays a connection error.
  */
 function failBare(answer: ErrorPart): never {
   const part = answer as Failure;
-  throw errorOf('broker' in part ? part : { errorCode: part.errorCode, errorMessage: KAFKAJS_MESSAGES.get(part.errorCode) ?? null });
+  throw errorOf('broker' in part ? part : { errorCode: part.errorCode, errorMessage: kafkajsErrorMessages.get(part.errorCode) ?? null });
 }
 
 /** InitProducerId as kafkajs sends it (see {@link TwinCluster.initProducerId}). */
