@@ -35,13 +35,20 @@ export function transactionPort(s: EngineState, groups: GroupCoordinator): TxnPo
   /** Markers appended whose replication is awaited (undefined) or settled (the answer not yet collected). */
   const inFlight = new Map<string, TxnMarkerResult | undefined>();
   const keyOf = (m: TxnMarker) => `${m.topic}\u0000${m.partition}\u0000${m.producerId}\u0000${m.producerEpoch}\u0000${m.commit}`;
+  const hasOpenTransaction = (m: TxnMarker): boolean => {
+    const p = s.topics.get(m.topic)?.partitions[m.partition];
+    return p !== undefined && p.leader !== -1 && p.replicaStates.get(p.leader)!.log.producerState.hasOpenTransaction(m.producerId);
+  };
   const writeOne = (m: TxnMarker): number => {
     const key = keyOf(m);
     if (inFlight.has(key)) {
       const settled = inFlight.get(key);
       if (settled === undefined) return REQUEST_TIMED_OUT;
       inFlight.delete(key);
-      return settled.errorCode;
+      // A transaction of the producer open there again means this answer belongs to an earlier
+      // transaction whose coordinator never came back for it (the producer cannot begin another
+      // before the last completes): this marker is a new one.
+      if (!hasOpenTransaction(m)) return settled.errorCode;
     }
     const answer = appendTxnMarker(s, m, (result) => {
       if (inFlight.has(key)) inFlight.set(key, result);

@@ -239,4 +239,25 @@ describe('engine: transactions', () => {
     fresh.init();
     expect(await p.send('t', 1, 1, 'zombie')).to.equal(47);
   });
+
+  it('writes a new marker for a new transaction even when the answer for an earlier marker of the same producer and epoch was never collected', async () => {
+    const e = engine(2, { 'min.insync.replicas': 1 });
+    e.createTopic({ topic: 't', numPartitions: 1, replicationFactor: 2 });
+    const { producerId } = e.initProducerId();
+    const write = (baseSequence: number) =>
+      e.produce({ topic: 't', partition: 0, records: values(1, `s${baseSequence}`), producerId, producerEpoch: 0, baseSequence, isTransactional: true, acks: 1 });
+    const marker = { topic: 't', partition: 0, producerId, producerEpoch: 0, coordinatorEpoch: 0, commit: true };
+    const port = e.transactionCoordinator.port;
+    expect((await write(0)).errorCode).to.equal(0);
+    const follower = e.describeTopic('t').partitions[0]!.replicas.find((b) => b !== e.describeTopic('t').partitions[0]!.leader)!;
+    e.isolateBroker(follower);
+    // Appended, but the isolated follower holds the high watermark back: asked again later.
+    expect(port.writeTxnMarkers([marker])).to.deep.equal([7]);
+    await e.advance(60_000);
+    // The write settled (the ISR shrank) and nobody collected its answer; the producer's next transaction:
+    expect((await write(1)).errorCode).to.equal(0);
+    expect(port.writeTxnMarkers([marker])).to.deep.equal([0]);
+    const markers = e.events().filter((x) => x.type === 'txn-marker-written');
+    expect(markers.map((x) => (x as { offset: number }).offset)).to.deep.equal([1, 3]);
+  });
 });
