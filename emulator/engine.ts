@@ -472,15 +472,7 @@ export class Engine {
   initProducerId(request: InitProducerIdOptions = {}): InitProducerIdAnswer {
     const transactionalId = request.transactionalId ?? null;
     if (transactionalId === null) return producing.initIdempotentProducerId(this.state, request);
-    const { transactionTimeoutMs = 60000, producerId, producerEpoch, broker, version } = request;
-    const answer = txn.initProducerId(this.transactionCoordinator, {
-      transactionalId,
-      transactionTimeoutMs,
-      ...(producerId !== undefined ? { producerId } : {}),
-      ...(producerEpoch !== undefined ? { producerEpoch } : {}),
-      ...(broker !== undefined ? { broker } : {}),
-      ...(version !== undefined ? { version } : {}),
-    });
+    const answer = txn.initProducerId(this.transactionCoordinator, { ...request, transactionalId, transactionTimeoutMs: request.transactionTimeoutMs ?? 60000 });
     return { ...answer, errorMessage: answer.errorMessage ?? null };
   }
 
