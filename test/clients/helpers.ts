@@ -131,7 +131,9 @@ export function run(command: string, args: readonly string[], { input, ms = 60_0
 /** Runs `command args` and fails unless it exits 0; returns what it printed. */
 export async function ok(command: string, args: readonly string[], options: { input?: string; ms?: number } = {}): Promise<Ran> {
   const r = await run(command, args, options);
-  if (r.code !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${r.code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-3000)}`);
+  // The head of stderr too: a Java tool prints its error first and then its whole usage text.
+  const stderr = r.stderr.length > 4500 ? `${r.stderr.slice(0, 1500)}\n[...]\n${r.stderr.slice(-3000)}` : r.stderr;
+  if (r.code !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${r.code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${stderr}`);
   return r;
 }
 

@@ -53,6 +53,17 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     await served?.stop();
   });
 
+  /** Polls `kafka-consumer-groups --describe --state` until the group is Empty (60 s at most). */
+  async function waitForEmpty(group: string): Promise<void> {
+    let last = '';
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      last = (await tool('kafka-consumer-groups', [...b, '--describe', '--group', group, '--state'])).stdout;
+      if (new RegExp(`^${group}\\s+\\S+\\s+\\S+\\s+(\\S+\\s+)?Empty\\s+0$`, 'm').test(last)) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`group ${group} is not Empty after 60 s: ${last}`);
+  }
+
   it('kafka-topics: creates, lists, describes, and adds partitions', async () => {
     const created = await tool('kafka-topics', [
       ...b,
@@ -205,6 +216,9 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     expect([...end.values()].reduce((a, n) => a + n, 0)).to.equal(10);
     for (const r of ends) expect(r['CURRENT-OFFSET']).to.equal(r['LOG-END-OFFSET']);
 
+    // kafka-consumer-groups resets only an inactive group: wait until the console consumer's LeaveGroup has emptied it
+    // (its process can exit a moment before the broker handles the request).
+    await waitForEmpty('resetters');
     // A dry run prints the plan and changes nothing.
     const dry = await tool('kafka-consumer-groups', [...b, '--group', 'resetters', '--topic', 'resets', '--reset-offsets', '--shift-by', '-2', '--dry-run']);
     const plan = dry.stdout.match(/resetters\s+resets\s+\d+\s+\d+/g)!.map((row) => row.split(/\s+/));
