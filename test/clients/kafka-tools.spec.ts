@@ -117,8 +117,7 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
   it('kafka-console-producer and kafka-console-consumer: keys, headers, from the beginning, in a group', async () => {
     await tool('kafka-topics', [...b, '--create', '--topic', 'console', '--partitions', '3', '--replication-factor', '3']);
     const lines = ['source:cli,n:1\tk1\tfirst', 'source:cli,n:2\tk2\tsecond', 'source:cli,n:3\tk1\tthird', 'source:cli,n:4\tk3\tfourth'];
-    // Transactions are not implemented yet, so idempotence is off explicitly (3.x turns it on by
-    // default, and an idempotent producer needs InitProducerId); the exactly-once work will drop this.
+    // The Java producer runs with Kafka 3.x's defaults: idempotent (InitProducerId, sequence numbers), acks=all.
     const produced = await tool(
       'kafka-console-producer',
       [
@@ -129,8 +128,6 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
         'parse.key=true',
         '--property',
         'parse.headers=true',
-        '--producer-property',
-        'enable.idempotence=false',
         '--producer-property',
         'acks=all',
       ],
@@ -201,7 +198,7 @@ describe("Kafka's command-line tools against kafka-twin serve", function () {
     const keyed = values.map((v, i) => `k${i}:${v}`);
     await tool(
       'kafka-console-producer',
-      [...b, '--topic', 'resets', '--producer-property', 'enable.idempotence=false', '--property', 'parse.key=true', '--property', 'key.separator=:'],
+      [...b, '--topic', 'resets', '--property', 'parse.key=true', '--property', 'key.separator=:'],
       { input: keyed.join('\n') + '\n' },
     );
     const read = (n: number) =>
