@@ -20,9 +20,9 @@
  *   with its offset, timestamp and headers; a record without a key is dropped; a tombstone is kept
  *   until its batch's delete horizon (KIP-534: `delete.retention.ms` after the cleaning that first
  *   kept it) and dropped by the first cleaning at or after it;
- * - an aborted transaction's records are dropped and shadow no key; transaction markers are kept
- *   (Kafka also drops a marker once its transaction's records are gone and its delete horizon has
- *   passed; the twin keeps them, see docs/fidelity.md);
+ * - an aborted transaction's records are dropped and shadow no key; a transaction marker stays
+ *   while a batch of its transaction is left, then gets a delete horizon and goes at the first
+ *   cleaning at or after it (cleaned-txns.ts: Kafka's CleanedTransactionMetadata);
  * - offsets are never renumbered; the log start, log end and high watermark do not move.
  *
  * Each replica cleans its own log, as each broker cleans its own copy; replicas that clean the
@@ -31,6 +31,7 @@
 import { hasPolicy, type TopicConfig } from './config.js';
 import { segmentIndexOf, segmentOf, segmentTimestamp, type ReplicaLog, type Segment } from './log.js';
 import { ByteArena, compactBatch, hasKey, isTombstone, keyString, type RecordBatch } from './records.js';
+import { CleanedTransactions } from './cleaned-txns.js';
 import { applyReplicaRetention } from './retention.js';
 import type { Broker, EngineState, Partition, Topic } from './state.js';
 
@@ -156,6 +157,8 @@ export interface CleaningStats {
   bytesBefore: number;
   bytesAfter: number;
   tombstonesRemoved: number;
+  /** Transaction markers removed: their transaction's batches were gone and their delete horizon had passed. */
+  markersRemoved: number;
   segmentsBefore: number;
   segmentsAfter: number;
 }
@@ -164,7 +167,7 @@ export interface CleaningStats {
 export function cleanLog(s: EngineState, brokerId: number, ltc: LogToClean, now: number): CleaningStats {
   const { log, topic, partition: p } = ltc;
   const endOffset = ltc.firstUncleanableOffset;
-  const stats = cleanSegments(log, topic.config, ltc.firstDirtyOffset, endOffset, now);
+  const stats = cleanSegments(log, topic.config, ltc.firstDirtyOffset, endOffset, now, s.config['producer.id.expiration.ms']);
   log.cleanerCheckpoint = endOffset;
   s.log.record({
     type: 'log-cleaned',
@@ -185,7 +188,7 @@ export function cleanLog(s: EngineState, brokerId: number, ltc: LogToClean, now:
  * Rewrites the segments of `log` below `endOffset` (a segment base), deduplicated by the keys of
  * the dirty part `[firstDirty, endOffset)`.
  */
-function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number, endOffset: number, now: number): CleaningStats {
+function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number, endOffset: number, now: number, expirationMs: number): CleaningStats {
   const segments = log.segments;
   let count = 0;
   while (count < segments.length - 1 && segments[count]!.baseOffset < endOffset) count++;
@@ -204,11 +207,12 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
       }
     }
   }
-  const stats: CleaningStats = { recordsBefore: 0, recordsAfter: 0, bytesBefore: 0, bytesAfter: 0, tombstonesRemoved: 0, segmentsBefore: count, segmentsAfter: 0 };
+  const stats: CleaningStats = { recordsBefore: 0, recordsAfter: 0, bytesBefore: 0, bytesAfter: 0, tombstonesRemoved: 0, markersRemoved: 0, segmentsBefore: count, segmentsAfter: 0 };
   const arena = new ByteArena();
   const replacement: Segment[] = [];
   const lastOffset = log.logEndOffset - 1;
   const activeEmpty = segments[segments.length - 1]!.batches.length === 0;
+  const txns = new CleanedTransactions(log.producerState, endOffset, now, expirationMs);
   for (const group of groupBySize(segments.slice(0, count), config['segment.bytes'])) {
     const batches: RecordBatch[] = [];
     let created = 0;
@@ -217,6 +221,11 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
       stats.bytesBefore += segment.size;
       for (const batch of segment.batches) {
         stats.recordsBefore += batch.count;
+        const inRange = batch.lastOffset < endOffset;
+        // A marker whose transaction has no batch left may go once its delete horizon has passed; it starts it now if it has none.
+        const markerDiscardable = inRange && batch.isControl && txns.onMarker(batch);
+        // As Kafka's cleaner, an aborted transaction's batches go whole.
+        const abortedBatch = inRange && !batch.isControl && txns.onBatch(batch);
         const keep = new Uint8Array(batch.count);
         let keptTombstone = false;
         let kept = 0;
@@ -224,10 +233,8 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
           const offset = batch.baseOffset + r;
           let retain: boolean;
           if (offset >= endOffset) retain = true;
-          // Markers are kept (Kafka drops them only once their transaction's data is gone; the twin does not, see docs/fidelity.md).
-          else if (batch.isControl) retain = true;
-          // As Kafka's cleaner, an aborted transaction's records go.
-          else if (batch.isTransactional && log.producerState.isAborted(batch.producerId, offset)) retain = false;
+          else if (batch.isControl) retain = !markerDiscardable || batch.deleteHorizon === undefined || now < batch.deleteHorizon || txns.keepsProducerEpoch(batch);
+          else if (abortedBatch) retain = false;
           else if (!hasKey(batch, r)) retain = false;
           else {
             const found = latest.get(keyString(batch, r)!);
@@ -241,6 +248,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
           // The twin keeps a log's last record while its active segment is empty, so that a
           // follower copying this log ends where it does (Kafka's batches keep their last offset).
           if (!retain && offset === lastOffset && activeEmpty) retain = true;
+          if (!retain && batch.isControl) stats.markersRemoved++;
           if (retain) {
             keep[r] = 1;
             kept++;
@@ -248,7 +256,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
         }
         stats.recordsAfter += kept;
         if (kept === 0) continue;
-        const horizon = batch.deleteHorizon ?? (keptTombstone ? now + config['delete.retention.ms'] : undefined);
+        const horizon = batch.deleteHorizon ?? (keptTombstone || markerDiscardable ? now + config['delete.retention.ms'] : undefined);
         for (const b of rewrite(batch, keep, horizon, arena)) batches.push(b);
       }
     }
@@ -258,6 +266,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
   }
   stats.segmentsAfter = replacement.length;
   log.replaceSegments(0, count, replacement);
+  log.producerState.replaceAbortedBelow(endOffset, txns.retained);
   return stats;
 }
 

@@ -129,6 +129,8 @@ export type ClusterEvent =
         readonly bytesFreed: number;
         /** Tombstones dropped because their delete horizon had passed. */
         readonly tombstonesRemoved: number;
+        /** Transaction markers dropped: no batch of their transaction was left and their delete horizon had passed. */
+        readonly markersRemoved: number;
         readonly segmentsBefore: number;
         readonly segmentsAfter: number;
         /** The dirty share of the cleanable bytes that got the log picked. */

@@ -22,6 +22,8 @@ export interface BatchMetadata {
   readonly firstOffset: number;
   readonly lastOffset: number;
   readonly timestamp: number;
+  /** Written inside a transaction: the cleaner keeps its transaction's marker while this is the producer's last batch. */
+  readonly isTransactional: boolean;
 }
 
 /** What a replica knows of one producer. */
@@ -177,7 +179,7 @@ export class ProducerStateManager {
       return;
     }
     if (batch.baseSequence >= 0) {
-      entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch), firstOffset: batch.baseOffset, lastOffset: batch.lastOffset, timestamp: batch.maxTimestamp });
+      entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch), firstOffset: batch.baseOffset, lastOffset: batch.lastOffset, timestamp: batch.maxTimestamp, isTransactional: batch.isTransactional });
       if (entry.batches.length > BATCHES_TO_RETAIN) entry.batches.shift();
     }
     if (batch.isTransactional && entry.txnFirstOffset < 0) {
@@ -206,6 +208,16 @@ export class ProducerStateManager {
   /** Whether record offset `offset` of `producerId`'s transactional batch belongs to an aborted transaction. */
   isAborted(producerId: number, offset: number): boolean {
     return this.abortedIndex.some((t) => t.producerId === producerId && t.firstOffset <= offset && offset <= t.lastOffset);
+  }
+
+  /**
+   * After a cleaning of the log below `upTo`: the aborted transactions whose marker lies there are
+   * the cleaner's `retained` ones only (Kafka writes the cleaned segments a new transaction index).
+   */
+  replaceAbortedBelow(upTo: number, retained: readonly AbortedTransaction[]): void {
+    for (let i = this.abortedIndex.length - 1; i >= 0; i--) if (this.abortedIndex[i]!.lastOffset < upTo) this.abortedIndex.splice(i, 1);
+    this.abortedIndex.push(...retained);
+    this.abortedIndex.sort((a, b) => a.lastOffset - b.lastOffset);
   }
 
   /** Forgets everything (a replica restarting its log from scratch: Kafka's truncateFullyAndStartAt). */

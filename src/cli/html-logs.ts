@@ -68,7 +68,7 @@ function drawLogLane(s: LogSizeSeries, events: readonly ClusterEvent[], g: LogGe
   }
   for (const [time, cleanings] of cleaningsOf(events, s)) {
     const what = (e: Cleaning) =>
-      `below offset ${e.cleanedUpTo}, ${e.recordsBefore} → ${e.recordsAfter} records, ${formatBytes(e.bytesFreed)} freed${e.tombstonesRemoved > 0 ? `, ${e.tombstonesRemoved} tombstone(s) removed` : ''}`;
+      `below offset ${e.cleanedUpTo}, ${e.recordsBefore} → ${e.recordsAfter} records, ${formatBytes(e.bytesFreed)} freed${e.tombstonesRemoved > 0 ? `, ${e.tombstonesRemoved} tombstone(s) removed` : ''}${e.markersRemoved > 0 ? `, ${e.markersRemoved} transaction marker(s) removed` : ''}`;
     // Replicas usually clean alike; when they did not, each broker's numbers.
     const alike = cleanings.every((c) => what(c) === what(cleanings[0]!));
     const tip = alike

@@ -86,7 +86,7 @@ export function describeEvent(e: ClusterEvent): string | undefined {
     case 'reassignment-cancelled':
       return describeReassignment(e);
     case 'log-cleaned':
-      return `${at(e)} cleaned on broker ${e.broker}: ${e.recordsBefore} → ${e.recordsAfter} records, ${formatBytes(e.bytesFreed)} freed${e.tombstonesRemoved > 0 ? `, ${e.tombstonesRemoved} tombstone(s) removed` : ''}`;
+      return `${at(e)} cleaned on broker ${e.broker}: ${e.recordsBefore} → ${e.recordsAfter} records, ${formatBytes(e.bytesFreed)} freed${e.tombstonesRemoved > 0 ? `, ${e.tombstonesRemoved} tombstone(s) removed` : ''}${e.markersRemoved > 0 ? `, ${e.markersRemoved} transaction marker(s) removed` : ''}`;
     case 'group-member-left':
       return `${memberName(e.memberId)} left group ${e.groupId}`;
     case 'group-member-expired':
