@@ -29,6 +29,7 @@ import { Cluster } from '../../src/index.js';
 import type { Admin, Consumer, Kafka, Producer } from '../../client/interface.js';
 import type { AdminConfig, ConsumerConfig, KafkaConfig, logCreator as LogCreator, logLevel as LogLevel, ProducerConfig } from 'kafkajs';
 import type { InjectFaultOptions } from '../../emulator/engine.js';
+import { kafkaLog, twinLog } from './raw-log.js';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
@@ -73,6 +74,11 @@ export interface Control {
    * knows it at once.
    */
   knownEverywhere(topic: string, partitions: number): Promise<boolean>;
+  /**
+   * The partition's log as its leader stores it, transaction markers included (raw-log.ts):
+   * `offset:key=value`, `offset:commit`, `offset:abort`. Consumers never see markers; this does.
+   */
+  readLog(topic: string, partition: number): Promise<string[]>;
   /**
    * Injects a request fault into the twin's brokers (`cluster.injectFault`); undefined against
    * real Kafka, which has no such hook: scenarios that need it are twin-only and say so.
@@ -197,6 +203,7 @@ function twinSession(brokers: number): Session {
       cluster.startBroker(id);
     },
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
+    readLog: async (topic, partition) => twinLog(cluster, topic, partition),
     injectFault: (options) => void cluster.injectFault(options),
     async close() {
       // Disconnecting drives the clock (leave group, final commits); then nothing may run on.
@@ -288,6 +295,7 @@ async function kafkaSession(wanted: number): Promise<Session> {
       }
       return true;
     },
+    readLog: (topic, partition) => kafkaLog(servers, topic, partition),
     async close() {
       await Promise.all([kafka, ...logging].map((k) => k.disconnectAll()));
       for (const id of stopped) await script('start-broker', String(id));
@@ -337,6 +345,7 @@ function wireSession(brokers: number): Session {
       cluster.startBroker(id);
     },
     knownEverywhere: async (topic, partitions) => cluster.hasTopic(topic) && cluster.describeTopic(topic).partitions.length === partitions,
+    readLog: async (topic, partition) => twinLog(cluster, topic, partition),
     injectFault: (options) => void cluster.injectFault(options),
     async close() {
       await Promise.all([kafka, ...logging].map((k) => k.disconnectAll()));

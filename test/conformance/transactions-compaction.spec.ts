@@ -1,0 +1,97 @@
+/**
+ * Conformance: transactions on a compacted topic, read as the leader stores the log (markers
+ * included; `Control.readLog`). Small segments (`segment.ms` 100, each send 150 ms after the
+ * last rolls one) and `min.cleanable.dirty.ratio` 0.01, so each plain write lets the cleaner
+ * (every second) clean again. A marker stays while a record of its transaction is left; the
+ * cleaning that finds none starts its delete horizon, and a cleaning after it removes the marker.
+ */
+import { expect } from 'chai';
+import { adminOf, createTopic, producerOf, transactionalProducerOf } from './helpers.js';
+import { conformance, scenario } from './targets.js';
+
+const COMPACTED = [
+  { name: 'cleanup.policy', value: 'compact' },
+  { name: 'segment.ms', value: '100' },
+  { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+  { name: 'delete.retention.ms', value: '1000' },
+];
+
+conformance('transactions on a compacted topic', () => {
+  scenario(
+    'the cleaner drops an aborted transaction\'s records and a shadowed committed record first, their markers a delete horizon later; the producer\'s last transaction keeps its marker',
+    async (c) => {
+      const admin = await adminOf(c);
+      const topic = await createTopic(c, admin, { topic: c.name('txn-compacted'), numPartitions: 1, configEntries: COMPACTED });
+      const tx = await transactionalProducerOf(c, c.name('txn-compacted-id'));
+      const plain = await producerOf(c);
+      const inTransaction = async (key: string, value: string, commit: boolean) => {
+        await c.sleep(150);
+        const t = await tx.transaction();
+        await t.send({ topic, messages: [{ key, value }] });
+        if (commit) await t.commit();
+        else await t.abort();
+      };
+      await inTransaction('a', '1', true);
+      await inTransaction('b', 'x', false);
+      await inTransaction('c', '1', true);
+      await c.sleep(150);
+      await plain.send({ topic, messages: [{ key: 'a', value: '2' }] });
+      await c.waitUntil(async () => (await c.readLog(topic, 0)).length === 7, { message: 'the three markers written' });
+      expect(await c.readLog(topic, 0)).to.deep.equal(['0:a=1', '1:commit', '2:b=x', '3:abort', '4:c=1', '5:commit', '6:a=2']);
+
+      // Plain writes of r until both early markers are gone; every read on the way keeps a marker while its record is there.
+      let last: string[] = [];
+      for (let i = 0; ; i++) {
+        if (i === 60) throw new Error(`${c.target}: the markers at 1 and 3 are still there after 60 writes; log: ${last.join(' ')}`);
+        await c.sleep(150);
+        await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
+        await c.sleep(500);
+        last = await c.readLog(topic, 0);
+        if (last.includes('0:a=1')) expect(last).to.include('1:commit');
+        if (last.includes('2:b=x')) expect(last).to.include('3:abort');
+        if (!last.includes('1:commit') && !last.includes('3:abort')) break;
+      }
+      // The transaction with the producer's last batch keeps its record and marker; a=2 shadowed a=1.
+      expect(last.slice(0, 3)).to.deep.equal(['4:c=1', '5:commit', '6:a=2']);
+      expect(last.slice(3).every((x) => /^\d+:r=\d+$/.test(x))).to.equal(true);
+    },
+  );
+
+  scenario(
+    "an aborted transaction holding its producer's last batch keeps its abort marker through later cleanings (Kafka keeps the emptied batch for the sequence); a shadowed commit's marker goes",
+    async (c) => {
+      const admin = await adminOf(c);
+      const topic = await createTopic(c, admin, { topic: c.name('txn-compacted-last'), numPartitions: 1, configEntries: COMPACTED });
+      const tx = await transactionalProducerOf(c, c.name('txn-compacted-last-id'));
+      const plain = await producerOf(c);
+      for (const [value, commit] of [
+        ['1', true],
+        ['x', false],
+      ] as const) {
+        await c.sleep(150);
+        const t = await tx.transaction();
+        await t.send({ topic, messages: [{ key: commit ? 'a' : 'b', value }] });
+        if (commit) await t.commit();
+        else await t.abort();
+      }
+      await c.sleep(150);
+      await plain.send({ topic, messages: [{ key: 'a', value: '2' }] });
+      await c.waitUntil(async () => (await c.readLog(topic, 0)).length === 5, { message: 'the two markers written' });
+      expect(await c.readLog(topic, 0)).to.deep.equal(['0:a=1', '1:commit', '2:b=x', '3:abort', '4:a=2']);
+
+      let last: string[] = [];
+      let goneAt: number | undefined;
+      for (let i = 0; goneAt === undefined || c.now() - goneAt < 4000; i++) {
+        if (i === 80) throw new Error(`${c.target}: still waiting after 80 writes; log: ${last.join(' ')}`);
+        await c.sleep(150);
+        await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
+        await c.sleep(500);
+        last = await c.readLog(topic, 0);
+        if (last.includes('0:a=1')) expect(last).to.include('1:commit');
+        if (goneAt === undefined && !last.includes('1:commit')) goneAt = c.now();
+      }
+      // Four seconds (four horizons) after the commit marker went, the abort marker is still there; its record is not.
+      expect(last.slice(0, 2)).to.deep.equal(['3:abort', '4:a=2']);
+    },
+  );
+});
