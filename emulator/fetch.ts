@@ -133,10 +133,9 @@ export function fetchRanges(s: EngineState, request: FetchRequest): FetchRangesR
   };
 }
 
-/** A led partition's last stable offset: its leader's first unstable offset, capped by the partition's high watermark. */
+/** A led partition's last stable offset: its leader's first unstable offset (at least its log start), capped by the partition's high watermark. */
 export function lastStableOffsetOf(p: Partition): number {
-  const unstable = leaderLog(p).producerState.firstUnstableOffset();
-  return unstable === undefined ? p.highWatermark : Math.min(unstable, p.highWatermark);
+  return leaderLog(p).lastStableOffsetBelow(p.highWatermark);
 }
 
 const NO_ABORTED: FetchResult['abortedTransactions'] = Object.freeze([]);

@@ -93,10 +93,17 @@ export class ReplicaLog {
   /**
    * The last stable offset: the first offset of the earliest open transaction, capped by this
    * replica's high watermark (Kafka's UnifiedLog.lastStableOffset). read_committed reads stop here.
+   * Never below the log start: DeleteRecords or retention past an open transaction's first offset
+   * moves it up (Kafka's maybeIncrementFirstUnstableOffset).
    */
   get lastStableOffset(): number {
+    return this.lastStableOffsetBelow(this.highWatermark);
+  }
+
+  /** {@link lastStableOffset} under a given high watermark (a leader's log answers with its partition's). */
+  lastStableOffsetBelow(highWatermark: number): number {
     const unstable = this.producerState.firstUnstableOffset();
-    return unstable === undefined ? this.highWatermark : Math.min(unstable, this.highWatermark);
+    return unstable === undefined ? highWatermark : Math.min(Math.max(unstable, this.logStartOffset), highWatermark);
   }
 
   /** Latest leader epoch this log holds data (or leadership) for, or -1. */

@@ -76,8 +76,7 @@ export function awaitData(
     const p = s.topics.get(topic)?.partitions[partition];
     if (p === undefined || p.leader === -1) return Promise.resolve();
     // As Kafka's DelayedFetch: a read_committed reader waits for data below the last stable offset, not the high watermark.
-    const unstable = isolationLevel === 'read_committed' ? p.replicaStates.get(p.leader)!.log.producerState.firstUnstableOffset() : undefined;
-    const readable = unstable === undefined ? p.highWatermark : Math.min(unstable, p.highWatermark);
+    const readable = isolationLevel === 'read_committed' ? p.replicaStates.get(p.leader)!.log.lastStableOffsetBelow(p.highWatermark) : p.highWatermark;
     if (readable > offset) return Promise.resolve();
   }
   const watched = new Set(positions.map((x) => s.topics.get(x.topic)!.partitions[x.partition]!));

@@ -271,6 +271,23 @@ describe('engine: the log side of transactions', () => {
     expect(e.fetchRanges({ topic: 't', partition: 0, offset: 5, isolationLevel: 'read_committed' }).abortedTransactions).to.deep.equal([]);
   });
 
+  it('never puts the last stable offset below the log start: DeleteRecords past an open transaction\'s first offset moves it up', async () => {
+    const e = engine();
+    e.createTopic({ topic: 't' });
+    await e.produce({ topic: 't', partition: 0, records: values(2, 'before') });
+    await openTxn(e, 1, 0, 2, 'open');
+    await e.produce({ topic: 't', partition: 0, records: values(2, 'later') });
+    expect(e.listOffsets('t', 0, 'latest', undefined, 'read_committed').offset).to.equal(2);
+    expect(e.deleteRecords('t', 0, 3).errorMessage).to.equal(null);
+    expect(e.listOffsets('t', 0, 'latest', undefined, 'read_committed').offset).to.equal(3);
+    const r = e.fetchRanges({ topic: 't', partition: 0, offset: 3, isolationLevel: 'read_committed' });
+    expect([r.lastStableOffset, r.logStartOffset]).to.deep.equal([3, 3]);
+    expect(visible(e, 'read_committed', 3)).to.deep.equal([]);
+    await e.writeTxnMarker({ topic: 't', partition: 0, producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
+    expect(e.listOffsets('t', 0, 'latest', undefined, 'read_committed').offset).to.equal(7);
+    expect(visible(e, 'read_committed', 3)).to.deep.equal(['open-1', 'later-0', 'later-1']);
+  });
+
   it('refuses a plain write inside an open transaction, and fenced markers, with Kafka\'s codes', async () => {
     const e = engine();
     e.createTopic({ topic: 't' });

@@ -1,12 +1,13 @@
 /**
- * Conformance: transactions on a compacted topic, read as the leader stores the log (markers
- * included; `Control.readLog`). Small segments (`segment.ms` 100, each send 150 ms after the
+ * Conformance: transactions and the log's housekeeping. DeleteRecords past an open transaction's
+ * first offset: the last stable offset is never below the log start. Compaction, read as the
+ * leader stores the log (markers included; `Control.readLog`). Small segments (`segment.ms` 100, each send 150 ms after the
  * last rolls one) and `min.cleanable.dirty.ratio` 0.01, so each plain write lets the cleaner
  * (every second) clean again. A marker stays while a record of its transaction is left; the
  * cleaning that finds none starts its delete horizon, and a cleaning after it removes the marker.
  */
 import { expect } from 'chai';
-import { adminOf, createTopic, producerOf, transactionalProducerOf } from './helpers.js';
+import { adminOf, createTopic, latestOffsets, messages, placed, producerOf, record, transactionalProducerOf, waitForLatest } from './helpers.js';
 import { conformance, scenario } from './targets.js';
 
 const COMPACTED = [
@@ -16,7 +17,29 @@ const COMPACTED = [
   { name: 'delete.retention.ms', value: '1000' },
 ];
 
-conformance('transactions on a compacted topic', () => {
+conformance('transactions and the log start, and compaction', () => {
+  scenario('deleteTopicRecords past an open transaction\'s first offset: the last stable offset is the new log start until the commit', async (c) => {
+    const admin = await adminOf(c);
+    const topic = await createTopic(c, admin, { topic: c.name('txn-deleted'), numPartitions: 1 });
+    const plain = await producerOf(c);
+    const producer = await transactionalProducerOf(c, c.name('txn-deleted-id'));
+    await plain.send({ topic, messages: messages(2, 'before') });
+    const tx = await producer.transaction();
+    await tx.send({ topic, messages: messages(2, 'txn') });
+    await plain.send({ topic, messages: messages(2, 'later') });
+    expect(await latestOffsets(admin, topic)).to.deep.equal(['2']);
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
+    // kafkajs asks both latest offsets read_committed: offset and high are the last stable offset.
+    const [offsets] = await admin.fetchTopicOffsets(topic);
+    expect([offsets!.low, offsets!.offset, offsets!.high]).to.deep.equal(['3', '3', '3']);
+    const committed = await record(c, { groupId: c.name('txn-deleted-rc'), topics: [topic], fromBeginning: true });
+    await tx.commit();
+    await waitForLatest(c, admin, topic, ['7']);
+    await c.waitUntil(() => committed.seen.length >= 3, { message: '3 messages read committed' });
+    await c.settle();
+    expect(placed(committed.seen)).to.deep.equal(['0:3:txn-1', '0:4:later-0', '0:5:later-1']);
+  });
+
   scenario(
     'the cleaner drops an aborted transaction\'s records and a shadowed committed record first, their markers a delete horizon later; the producer\'s last transaction keeps its marker',
     async (c) => {
