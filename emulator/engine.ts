@@ -48,7 +48,7 @@ import { OFFSETS_TOPIC, type GroupPort } from './groups/port.js';
 import * as producing from './produce.js';
 import * as reassignments from './reassignment.js';
 import type { ListReassignmentsTopic, OngoingTopicReassignment, ReassignableTopic, ReassignableTopicAnswer } from './reassignment.js';
-import type { InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
+import type { DescribeProducersAnswer, DescribeProducersRequest, InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
 import { awaitData, failDelayedProduces } from './purgatory.js';
 import { Random } from './random.js';
 import { scheduleRetention } from './retention.js';
@@ -64,7 +64,7 @@ export type { BrokerDescription } from './controller.js';
 export type { Fault, FaultRequest, FiredFault, InjectFaultOptions } from './faults.js';
 export type { CreateTopicOptions, DeleteTopicAnswer, MetadataAnswer, PartitionDescription, ReplicaDescription } from './topics.js';
 export type { AlterConfigAnswer, ConfigEntry, DescribeConfigAnswer, TopicConfigAnswer } from './topic-config.js';
-export type { InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
+export type { ActiveProducer, DescribeProducersAnswer, DescribeProducersRequest, InitProducerIdAnswer, ProduceManyRequest, ProduceRequest, ProduceResult, TxnMarkerRequest, TxnMarkerResult } from './produce.js';
 export type { AbortedTransaction, BatchMetadata, ProducerEntry } from './producers.js';
 export type {
   AddOffsetsToTxnRequest,
@@ -526,8 +526,13 @@ export class Engine {
     return producing.writeTxnMarker(this.state, request);
   }
 
-  /** What a partition's leader knows of its producers (DescribeProducers' facts), by producer id; [] without a leader. */
-  describeProducers(topicName: string, partition: number): ProducerEntry[] {
+  /** DescribeProducers: the producers a partition's leader knows and has not expired, by producer id (KIP-664). */
+  describeProducers(request: DescribeProducersRequest): DescribeProducersAnswer {
+    return producing.describeProducers(this.state, request);
+  }
+
+  /** A partition leader's whole producer state (its entries with their last batches), by producer id; [] without a leader. */
+  producerStates(topicName: string, partition: number): ProducerEntry[] {
     const p = this.state.topics.get(topicName)?.partitions[partition];
     if (p === undefined || p.leader === -1) return [];
     return p.replicaStates.get(p.leader)!.log.producerState.producers().map((e) => ({ ...e, batches: [...e.batches] }));

@@ -270,6 +270,8 @@ export function initIdempotentProducerId(s: EngineState, request: { readonly bro
 
 /** A transaction marker for one partition, as the transaction coordinator's WriteTxnMarkers sends it. */
 export interface TxnMarkerRequest extends TxnMarker {
+  /** The broker the request is sent to (WriteTxnMarkers from an admin client); the current leader when omitted. */
+  readonly broker?: number;
   /**
    * How long the write waits for the in-sync replicas, in cluster ms.
    * @defaultValue 30000
@@ -310,7 +312,7 @@ export function appendTxnMarker(s: EngineState, request: TxnMarkerRequest, onRep
   const refuse = (f: Failure): TxnMarkerResult => ({ topic, partition, ...f, offset: -1 });
   const p = partitionOf(s, topic, partition);
   if (failed(p)) return refuse(p);
-  const notLeader = checkLeader(s, p, undefined);
+  const notLeader = checkLeader(s, p, request.broker);
   if (notLeader !== undefined) return refuse(notLeader);
   const { producerId, producerEpoch, coordinatorEpoch, commit } = request;
   if (!Number.isSafeInteger(producerId) || producerId < 0 || !Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 32767) {
@@ -368,4 +370,74 @@ function keylessRecordErrors(records: readonly ProduceRecord[], partition: strin
     'INVALID_RECORD',
     `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${errors.slice(0, 3).join(', ')}]`,
   );
+}
+
+/** One producer a partition's leader knows, as DescribeProducers reports it (Kafka's UnifiedLog.activeProducers). */
+export interface ActiveProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** Sequence of its last record here, -1 when it has no batch since its epoch began. */
+  readonly lastSequence: number;
+  /** Timestamp of its last write here, data or marker. */
+  readonly lastTimestamp: number;
+  /** Coordinator epoch of its last marker here, -1 before any. */
+  readonly coordinatorEpoch: number;
+  /** First offset of its open transaction here, -1 when none is open. */
+  readonly currentTxnStartOffset: number;
+}
+
+export interface DescribeProducersRequest {
+  readonly topic: string;
+  readonly partition: number;
+  /** The broker the request is sent to; the current leader when omitted. */
+  readonly broker?: number;
+}
+
+/** DescribeProducers' answer for one partition: its leader's active producers, by producer id, or the error and none. */
+export interface DescribeProducersAnswer extends Answer {
+  readonly topic: string;
+  readonly partition: number;
+  readonly activeProducers: readonly ActiveProducer[];
+}
+
+/**
+ * DescribeProducers for one partition (KIP-664): what a replica's producer state holds of each
+ * producer not expired (`producer.id.expiration.ms`) — the broker's own replica, leader or
+ * follower, as Kafka's Partition.activeProducerState reads its local log; the leader's when no
+ * broker is named. UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist,
+ * NOT_LEADER_OR_FOLLOWER from a broker without a replica of it.
+ */
+export function describeProducers(s: EngineState, request: DescribeProducersRequest): DescribeProducersAnswer {
+  const { topic, partition } = request;
+  const refuse = (f: Failure): DescribeProducersAnswer => ({ topic, partition, ...f, activeProducers: [] });
+  const p = partitionOf(s, topic, partition);
+  if (failed(p)) return refuse(p);
+  let brokerId = p.leader;
+  if (request.broker === undefined) {
+    const noLeader = checkLeader(s, p, undefined);
+    if (noLeader !== undefined) return refuse(noLeader);
+  } else {
+    const broker = brokerOf(s, request.broker);
+    if (!broker.running) return refuse(unreachable(broker.id, 'stopped'));
+    brokerId = broker.id;
+  }
+  const replica = p.replicaStates.get(brokerId);
+  if (replica === undefined) return refuse(failure('NOT_LEADER_FOR_PARTITION', `Broker ${brokerId} holds no replica of ${topic}-${partition}`));
+  const state = replica.log.producerState;
+  const now = s.clock.now();
+  const activeProducers: ActiveProducer[] = [];
+  for (const { producerId } of state.producers()) {
+    const entry = state.entry(producerId, now, s.config['producer.id.expiration.ms']);
+    if (entry === undefined) continue;
+    const last = entry.batches[entry.batches.length - 1];
+    activeProducers.push({
+      producerId,
+      producerEpoch: entry.epoch,
+      lastSequence: last === undefined ? -1 : last.lastSeq,
+      lastTimestamp: entry.lastTimestamp,
+      coordinatorEpoch: entry.coordinatorEpoch,
+      currentTxnStartOffset: entry.txnFirstOffset,
+    });
+  }
+  return { topic, partition, errorCode: NONE, errorMessage: null, activeProducers };
 }

@@ -40,6 +40,27 @@ conformance('transactions and the log start, and compaction', () => {
     expect(placed(committed.seen)).to.deep.equal(['0:3:txn-1', '0:4:later-0', '0:5:later-1']);
   });
 
+  scenario('a topic deleted while a transaction over it is open: the commit completes on the other topic, and the producer goes on', async (c) => {
+    const admin = await adminOf(c);
+    const kept = await createTopic(c, admin, { topic: c.name('txn-kept'), numPartitions: 1 });
+    const doomed = await createTopic(c, admin, { topic: c.name('txn-doomed'), numPartitions: 1 });
+    const producer = await transactionalProducerOf(c, c.name('txn-doomed-id'));
+    const first = await producer.transaction();
+    await first.send({ topic: kept, messages: messages(2, 'first') });
+    await first.send({ topic: doomed, messages: messages(2, 'gone') });
+    await admin.deleteTopics({ topics: [doomed] });
+    await first.commit();
+    await waitForLatest(c, admin, kept, ['3']);
+    const second = await producer.transaction();
+    await second.send({ topic: kept, messages: messages(1, 'second') });
+    await second.commit();
+    await waitForLatest(c, admin, kept, ['5']);
+    const r = await record(c, { groupId: c.name('txn-doomed-rc'), topics: [kept], fromBeginning: true });
+    await c.waitUntil(() => r.seen.length >= 3, { message: '3 messages read committed' });
+    await c.settle();
+    expect(placed(r.seen)).to.deep.equal(['0:0:first-0', '0:1:first-1', '0:3:second-0']);
+  });
+
   scenario(
     'the cleaner drops an aborted transaction\'s records and a shadowed committed record first, their markers a delete horizon later; the producer\'s last transaction keeps its marker',
     async (c) => {

@@ -94,8 +94,8 @@ describe('engine: idempotent producers', () => {
       expect(eventsOf(e, 'duplicate-batch').map((x) => [x.producerId, x.baseSequence, x.baseOffset])).to.deep.equal([[producerId, 2, 2]]);
       const [batch] = e.fetchRanges({ topic: 't', partition: 0, offset: 4 }).ranges;
       expect(batch!.batch).to.include({ producerId, producerEpoch: 0, baseSequence: 4, isTransactional: false, isControl: false });
-      expect(e.describeProducers('t', 0)).to.have.length(1);
-      expect(e.describeProducers('t', 0)[0]!.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])).to.deep.equal([
+      expect(e.producerStates('t', 0)).to.have.length(1);
+      expect(e.producerStates('t', 0)[0]!.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])).to.deep.equal([
         [0, 1, 0, 1],
         [2, 3, 2, 3],
         [4, 5, 4, 5],
@@ -269,6 +269,38 @@ describe('engine: the log side of transactions', () => {
     expect(visible(e, 'read_uncommitted')).to.deep.equal(['aborted-0', 'aborted-1', 'kept-0', 'aborted-more-0']);
     // A read past the aborted transaction is not told of it.
     expect(e.fetchRanges({ topic: 't', partition: 0, offset: 5, isolationLevel: 'read_committed' }).abortedTransactions).to.deep.equal([]);
+  });
+
+  it('describes each replica\'s producers (DescribeProducers): epoch, last sequence and write, coordinator epoch, open transaction', async () => {
+    const e = engine(3);
+    e.createTopic({ topic: 't', replicaAssignment: [[1, 2]] });
+    await e.produce(idem(7, 0, 0, 3, 'plain'));
+    await openTxn(e, 9, 0, 2, 'open');
+    await e.advance(100);
+    const leader = e.describeProducers({ topic: 't', partition: 0 });
+    expect(leader.errorCode).to.equal(0);
+    expect(leader.activeProducers.map((x) => [x.producerId, x.producerEpoch, x.lastSequence, x.coordinatorEpoch, x.currentTxnStartOffset])).to.deep.equal([
+      [7, 0, 2, -1, -1],
+      [9, 0, 1, -1, 3],
+    ]);
+    // The follower answers from its own copy; a broker without a replica, and an unknown partition, are refused.
+    expect(e.describeProducers({ topic: 't', partition: 0, broker: 2 }).activeProducers).to.deep.equal(leader.activeProducers);
+    expect(e.describeProducers({ topic: 't', partition: 0, broker: 3 }).errorCode).to.equal(code('NOT_LEADER_FOR_PARTITION'));
+    expect(e.describeProducers({ topic: 't', partition: 1 }).errorCode).to.equal(code('UNKNOWN_TOPIC_OR_PARTITION'));
+    // A marker from broker 2 (not the leader) is refused; from the leader it ends the transaction, with its coordinator epoch.
+    const marker = { topic: 't', partition: 0, producerId: 9, producerEpoch: 0, coordinatorEpoch: 0, commit: false };
+    expect((await e.writeTxnMarker({ ...marker, broker: 2 })).errorCode).to.equal(code('NOT_LEADER_FOR_PARTITION'));
+    expect((await e.writeTxnMarker({ ...marker, broker: 1 })).offset).to.equal(5);
+    expect(e.describeProducers({ topic: 't', partition: 0 }).activeProducers[1]).to.include({ coordinatorEpoch: 0, currentTxnStartOffset: -1 });
+  });
+
+  it('leaves expired producers out of DescribeProducers', async () => {
+    const e = engine(1, { 'producer.id.expiration.ms': 1000 });
+    e.createTopic({ topic: 't' });
+    await e.produce(idem(7, 0, 0, 1));
+    expect(e.describeProducers({ topic: 't', partition: 0 }).activeProducers).to.have.length(1);
+    await e.advance(1000);
+    expect(e.describeProducers({ topic: 't', partition: 0 }).activeProducers).to.deep.equal([]);
   });
 
   it('never puts the last stable offset below the log start: DeleteRecords past an open transaction\'s first offset moves it up', async () => {

@@ -362,7 +362,7 @@ async function deliver(w: World, p: Producer, batch: Batch, loseAck: boolean, at
       count('outstanding answers awaited');
     } else {
       const part = w.partition(partition);
-      known = part.leader === -1 ? undefined : w.engine.describeProducers(TOPIC, partition).find((x) => x.producerId === p.producerId)?.epoch;
+      known = part.leader === -1 ? undefined : w.engine.producerStates(TOPIC, partition).find((x) => x.producerId === p.producerId)?.epoch;
       const answer = w.engine.produce({
         topic: TOPIC,
         partition,
@@ -776,7 +776,7 @@ function dump(w: World): void {
   for (let i = 0; i < PARTITIONS; i++) {
     const d = w.engine.describePartition(TOPIC, i);
     console.log(`p${i}`, JSON.stringify({ leader: d.leader, isr: d.isr, hw: w.partition(i).highWatermark, lso: lastStableOffsetOf(w.partition(i)) }));
-    for (const b of w.engine.describeProducers(TOPIC, i)) console.log('  producer', JSON.stringify(b));
+    for (const b of w.engine.producerStates(TOPIC, i)) console.log('  producer', JSON.stringify(b));
     const r = w.engine.fetchRanges({ topic: TOPIC, partition: i, offset: 0 });
     for (const { batch } of r.ranges)
       console.log(

@@ -15,6 +15,7 @@ import {
   AddPartitionsToTxn,
   decodeRequest,
   decodeResponse,
+  DescribeProducers,
   DescribeTransactions,
   encodeRecordBatch,
   encodeRequest,
@@ -27,6 +28,7 @@ import {
   OffsetFetch,
   Produce,
   TxnOffsetCommit,
+  WriteTxnMarkers,
   type ApiSchema,
   type RequestInput,
   type RequestOf,
@@ -378,6 +380,44 @@ describe('wire server: transaction API handlers', () => {
     });
   });
 
+  describe('DescribeProducers and WriteTxnMarkers (kafka-transactions.sh describe-producers, find-hanging, abort)', () => {
+    it('advertises Kafka 3.9\'s ranges: WriteTxnMarkers v0-1, DescribeProducers v0', () => {
+      const ranges = new Map(apiVersionRanges().map((r) => [r.apiKey, [r.minVersion, r.maxVersion]]));
+      expect([ranges.get(27), ranges.get(61)]).to.deep.equal([
+        [0, 1],
+        [0, 0],
+      ]);
+    });
+
+    it('a transaction no coordinator knows: described by its partition\'s replica, aborted by hand with WriteTxnMarkers on the leader', async () => {
+      const engine = newEngine();
+      expect(await produceTxn(engine, { producerId: 77, producerEpoch: 0 }, 0, 0, ['a', 'b'])).to.equal(0);
+      const leader = engine.describeTopic('t').partitions[0]!.leader;
+      const other = engine.brokers().find((b) => b.nodeId !== leader)!.nodeId;
+      const describe = async (broker: number, topic = 't') =>
+        (await answered(DescribeProducers, 0, contextFor(engine, broker), { topics: [{ name: topic, partitionIndexes: [0] }] })).decoded.topics[0].partitions[0] as R;
+      const before = await describe(leader);
+      expect(before).to.deep.include({ partitionIndex: 0, errorCode: 0, errorMessage: null });
+      expect(before.activeProducers).to.have.length(1);
+      expect(before.activeProducers[0]).to.deep.include({ producerId: 77n, producerEpoch: 0, lastSequence: 1, coordinatorEpoch: -1, currentTxnStartOffset: 0n });
+      expect(before.activeProducers[0].lastTimestamp).to.equal(1_700_000_000_000n);
+      // Replication factor 1: another broker holds no replica.
+      expect(await describe(other)).to.deep.include({ errorCode: code('NOT_LEADER_FOR_PARTITION'), activeProducers: [] });
+      expect((await describe(leader, 'nope')).errorCode).to.equal(code('UNKNOWN_TOPIC_OR_PARTITION'));
+
+      const abort = (broker: number, version: number) =>
+        answered(WriteTxnMarkers, version, contextFor(engine, broker), {
+          markers: [{ producerId: 77n, producerEpoch: 0, transactionResult: false, topics: [{ name: 't', partitionIndexes: [0] }], coordinatorEpoch: 0 }],
+        });
+      expect((await abort(other, 1)).decoded).to.deep.equal({ markers: [{ producerId: 77n, topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: code('NOT_LEADER_FOR_PARTITION') }] }] }] });
+      expect((await fetchFrom(engine, 0, 1)).lastStableOffset).to.equal(0n);
+      expect((await abort(leader, 0)).decoded.markers[0].topics[0].partitions[0].errorCode).to.equal(0);
+      const fetched = await fetchFrom(engine, 0, 1);
+      expect([fetched.lastStableOffset, fetched.abortedTransactions]).to.deep.equal([3n, [{ producerId: 77n, firstOffset: 0n }]]);
+      expect((await describe(leader)).activeProducers[0]).to.deep.include({ coordinatorEpoch: 0, currentTxnStartOffset: -1n });
+    });
+  });
+
   it('a stopped broker answers none of the transaction APIs', async () => {
     const engine = newEngine(2);
     engine.stopBroker(2);
@@ -391,5 +431,8 @@ describe('wire server: transaction API handlers', () => {
     expect(await call(TxnOffsetCommit, 3, ctx, { ...ids, groupId: 'g', topics: [] })).to.equal('unreachable');
     expect(await call(DescribeTransactions, 0, ctx, { transactionalIds: ['tx'] })).to.equal('unreachable');
     expect(await call(ListTransactions, 1, ctx, { stateFilters: [], producerIdFilters: [] })).to.equal('unreachable');
+    expect(await call(DescribeProducers, 0, ctx, { topics: [{ name: 't', partitionIndexes: [0] }] })).to.equal('unreachable');
+    const marker = { producerId: 1n, producerEpoch: 0, transactionResult: true, topics: [{ name: 't', partitionIndexes: [0] }], coordinatorEpoch: 0 };
+    expect(await call(WriteTxnMarkers, 1, ctx, { markers: [marker] })).to.equal('unreachable');
   });
 });

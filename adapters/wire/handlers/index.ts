@@ -16,6 +16,7 @@ import { deleteRecords } from './delete-records.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
+import { describeProducers } from './describe-producers.js';
 import { describeTransactions } from './describe-transactions.js';
 import { endTxn } from './end-txn.js';
 import { fetch } from './fetch.js';
@@ -28,6 +29,7 @@ import { metadata } from './metadata.js';
 import { produce } from './produce.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
 
 const apiVersions = apiVersionsHandler(() => HANDLERS);
 
@@ -54,7 +56,9 @@ export const HANDLERS: readonly Handler[] = [
   addPartitionsToTxn,
   addOffsetsToTxn,
   endTxn,
+  writeTxnMarkers,
   txnOffsetCommit,
+  describeProducers,
   describeTransactions,
   listTransactions,
   ...GROUP_HANDLERS,

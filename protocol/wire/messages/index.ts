@@ -18,6 +18,7 @@ import { DeleteTopics } from './delete-topics.js';
 import { DescribeAcls } from './describe-acls.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
+import { DescribeProducers } from './describe-producers.js';
 import { DescribeTransactions } from './describe-transactions.js';
 import { EndTxn } from './end-txn.js';
 import { Fetch } from './fetch.js';
@@ -38,6 +39,7 @@ import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
 import { SyncGroup } from './sync-group.js';
 import { TxnOffsetCommit } from './txn-offset-commit.js';
+import { WriteTxnMarkers } from './write-txn-markers.js';
 
 export {
   AddOffsetsToTxn,
@@ -55,6 +57,7 @@ export {
   DescribeAcls,
   DescribeConfigs,
   DescribeGroups,
+  DescribeProducers,
   DescribeTransactions,
   EndTxn,
   Fetch,
@@ -75,6 +78,7 @@ export {
   SaslHandshake,
   SyncGroup,
   TxnOffsetCommit,
+  WriteTxnMarkers,
 };
 
 /** Every described API, in key order. */
@@ -101,6 +105,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   AddPartitionsToTxn,
   AddOffsetsToTxn,
   EndTxn,
+  WriteTxnMarkers,
   TxnOffsetCommit,
   DescribeAcls,
   CreateAcls,
@@ -112,6 +117,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   DeleteGroups,
   AlterPartitionReassignments,
   ListPartitionReassignments,
+  DescribeProducers,
   DescribeTransactions,
   ListTransactions,
 ];
