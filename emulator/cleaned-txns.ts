@@ -1,7 +1,8 @@
 /**
  * What the cleaner tracks of transactions while it walks a log in offset order, as Kafka's
  * CleanedTransactionMetadata: the aborted transactions it is inside (from the aborted-transaction
- * index), and the producers whose committed transaction it has seen a batch of. From that:
+ * index of the segments it walks), and the producers whose committed transaction it has seen a
+ * batch of. From that:
  * - a batch of an aborted transaction is discarded whole;
  * - an abort marker can be discarded once the walk saw no batch of its transaction (its records
  *   went in an earlier cleaning); while one was seen, the marker stays and so does the aborted
@@ -11,64 +12,57 @@
  * "Can be discarded" starts the marker's delete horizon; the cleaner removes it at the first
  * cleaning at or after it (KIP-534, as tombstones).
  *
- * Kafka keeps the batch holding an active producer's last sequence as an empty batch (no
- * records, its offsets and producer fields kept) so that a replica rebuilding producer state
- * finds the sequence; the walk reads such a batch like any other, which keeps its transaction's
- * marker. The twin does not keep empty batches: it walks a "phantom" at the last offset each
- * active producer wrote data at, where no batch holds it any more, with the same effect on markers.
+ * Kafka keeps the batch holding an active producer's last sequence as an empty batch (no records,
+ * its offsets and producer fields kept; RETAIN_EMPTY), and its walk reads that batch like any
+ * other, which keeps its transaction's marker; the cleaning that finds it no longer its
+ * producer's last reads it once more and then drops it. The twin keeps no empty batches: it walks
+ * the log's notes of them ({@link EmptiedBatch}) at their offsets, and keeps or drops each note as
+ * Kafka keeps or drops the batch.
  */
+import type { EmptiedBatch } from './log.js';
 import type { AbortedTransaction, ProducerStateManager } from './producers.js';
 import { markerOf, type RecordBatch } from './records.js';
 
-/** An active producer's last data offset, as an empty batch Kafka would keep there. */
-interface Phantom {
-  readonly offset: number;
-  readonly producerId: number;
-  readonly isTransactional: boolean;
-}
-
 export class CleanedTransactions {
-  /** Aborted transactions overlapping the walk, by first offset: entered as the walk reaches them. */
+  /** Aborted transactions of the walked segments, by first offset: entered as the walk reaches them. */
   private readonly aborted: AbortedTransaction[];
   private nextAborted = 0;
   /** Producer id to the aborted transaction the walk is inside, and whether it saw a batch of it. */
   private readonly ongoingAborted = new Map<number, { readonly txn: AbortedTransaction; observed: boolean }>();
   /** Producers whose committed transaction the walk saw a batch of, until its marker. */
   private readonly ongoingCommitted = new Set<number>();
-  private readonly phantoms: Phantom[];
-  private nextPhantom = 0;
+  private readonly emptied: readonly EmptiedBatch[];
+  private nextEmptied = 0;
+  /** The emptied batches that stay after this cleaning: still their producer's last, or beyond the walk. */
+  private readonly keptEmptied: EmptiedBatch[] = [];
   /** The aborted transactions whose marker stays because the walk saw their data: the cleaned index. */
   readonly retained: AbortedTransaction[] = [];
 
   /**
-   * @param state the replica's producer state (its aborted-transaction index and active producers)
+   * @param from base offset of the first segment: what lies below went with its segment
    * @param upTo the end of the walk (the first offset not cleaned)
    */
   constructor(
     private readonly state: ProducerStateManager,
-    upTo: number,
+    emptied: readonly EmptiedBatch[],
+    from: number,
+    private readonly upTo: number,
     private readonly now: number,
     private readonly expirationMs: number,
   ) {
-    this.aborted = state.abortedTransactions(0, upTo).sort((a, b) => a.firstOffset - b.firstOffset);
-    const phantoms: Phantom[] = [];
-    for (const producer of state.producers()) {
-      const entry = state.entry(producer.producerId, now, expirationMs);
-      const last = entry?.batches[entry.batches.length - 1];
-      if (last !== undefined && last.lastOffset < upTo) phantoms.push({ offset: last.lastOffset, producerId: producer.producerId, isTransactional: last.isTransactional });
-    }
-    this.phantoms = phantoms.sort((a, b) => a.offset - b.offset);
+    this.aborted = state.abortedTransactions(from, upTo).sort((a, b) => a.firstOffset - b.firstOffset);
+    this.emptied = emptied.filter((b) => b.lastOffset >= from);
   }
 
   /** A data batch the walk reaches (Kafka's onBatchRead): true when it belongs to an aborted transaction and goes whole. */
   onBatch(batch: RecordBatch): boolean {
-    this.passPhantoms(batch);
+    this.passEmptied(batch.baseOffset);
     return this.read(batch.producerId, batch.isTransactional, batch.lastOffset);
   }
 
   /** A control batch the walk reaches (Kafka's onControlBatchRead): true when no batch of its transaction is left, so its delete horizon may start. */
   onMarker(batch: RecordBatch): boolean {
-    this.passPhantoms(batch);
+    this.passEmptied(batch.baseOffset);
     this.enterAbortedUpTo(batch.lastOffset);
     const marker = markerOf(batch);
     if (marker === undefined) return true;
@@ -84,13 +78,27 @@ export class CleanedTransactions {
   }
 
   /**
-   * Whether a marker whose horizon has passed still stays: the last entry of an active producer
-   * that has no data batch since its epoch began (Kafka keeps it, as an empty batch, for the
-   * epoch it carries: fencing needs it).
+   * A data batch this cleaning removes every record of: Kafka keeps it empty while it holds its
+   * producer's last sequence (the batch of the producer's last data offset; the twin's batch may
+   * be a part of that one, as the twin splits batches around removed records).
    */
-  keepsProducerEpoch(batch: RecordBatch): boolean {
-    const entry = this.state.entry(batch.producerId, this.now, this.expirationMs);
-    return entry !== undefined && entry.batches.length === 0 && entry.epoch === batch.producerEpoch;
+  onEmptied(batch: RecordBatch): void {
+    if (batch.producerId >= 0 && this.holdsLastSequence(batch.producerId, batch.baseOffset, batch.lastOffset)) {
+      this.keptEmptied.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, producerId: batch.producerId, isTransactional: batch.isTransactional });
+    }
+  }
+
+  /** The emptied batches after this cleaning, in offset order: the log's new notes. */
+  emptiedAfter(): EmptiedBatch[] {
+    this.passEmptied(this.upTo);
+    for (let i = this.nextEmptied; i < this.emptied.length; i++) this.keptEmptied.push(this.emptied[i]!);
+    return this.keptEmptied.sort((a, b) => a.baseOffset - b.baseOffset);
+  }
+
+  private holdsLastSequence(producerId: number, baseOffset: number, lastOffset: number): boolean {
+    const entry = this.state.entry(producerId, this.now, this.expirationMs);
+    const last = entry?.batches[entry.batches.length - 1];
+    return last !== undefined && last.firstOffset <= lastOffset && baseOffset <= last.lastOffset;
   }
 
   private read(producerId: number, isTransactional: boolean, lastOffset: number): boolean {
@@ -105,13 +113,14 @@ export class CleanedTransactions {
     return false;
   }
 
-  /** Reads the phantoms before `batch` (a phantom inside it is the batch itself, still there). */
-  private passPhantoms(batch: RecordBatch): void {
+  /** Reads the emptied batches before `offset`; each stays only while it holds its producer's last sequence. */
+  private passEmptied(offset: number): void {
     for (;;) {
-      const phantom = this.phantoms[this.nextPhantom];
-      if (phantom === undefined || phantom.offset > batch.lastOffset) return;
-      this.nextPhantom++;
-      if (phantom.offset < batch.baseOffset) this.read(phantom.producerId, phantom.isTransactional, phantom.offset);
+      const emptied = this.emptied[this.nextEmptied];
+      if (emptied === undefined || emptied.baseOffset >= offset || emptied.baseOffset >= this.upTo) return;
+      this.nextEmptied++;
+      this.read(emptied.producerId, emptied.isTransactional, emptied.lastOffset);
+      if (this.holdsLastSequence(emptied.producerId, emptied.baseOffset, emptied.lastOffset)) this.keptEmptied.push(emptied);
     }
   }
 

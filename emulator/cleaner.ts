@@ -212,7 +212,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
   const replacement: Segment[] = [];
   const lastOffset = log.logEndOffset - 1;
   const activeEmpty = segments[segments.length - 1]!.batches.length === 0;
-  const txns = new CleanedTransactions(log.producerState, endOffset, now, expirationMs);
+  const txns = new CleanedTransactions(log.producerState, log.emptiedBatches, segments[0]!.baseOffset, endOffset, now, expirationMs);
   for (const group of groupBySize(segments.slice(0, count), config['segment.bytes'])) {
     const batches: RecordBatch[] = [];
     let created = 0;
@@ -233,7 +233,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
           const offset = batch.baseOffset + r;
           let retain: boolean;
           if (offset >= endOffset) retain = true;
-          else if (batch.isControl) retain = !markerDiscardable || batch.deleteHorizon === undefined || now < batch.deleteHorizon || txns.keepsProducerEpoch(batch);
+          else if (batch.isControl) retain = !markerDiscardable || batch.deleteHorizon === undefined || now < batch.deleteHorizon;
           else if (abortedBatch) retain = false;
           else if (!hasKey(batch, r)) retain = false;
           else {
@@ -255,7 +255,10 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
           }
         }
         stats.recordsAfter += kept;
-        if (kept === 0) continue;
+        if (kept === 0) {
+          if (inRange && !batch.isControl) txns.onEmptied(batch);
+          continue;
+        }
         const horizon = batch.deleteHorizon ?? (keptTombstone || markerDiscardable ? now + config['delete.retention.ms'] : undefined);
         for (const b of rewrite(batch, keep, horizon, arena)) batches.push(b);
       }
@@ -267,6 +270,7 @@ function cleanSegments(log: ReplicaLog, config: TopicConfig, firstDirty: number,
   stats.segmentsAfter = replacement.length;
   log.replaceSegments(0, count, replacement);
   log.producerState.replaceAbortedBelow(endOffset, txns.retained);
+  log.emptiedBatches = txns.emptiedAfter();
   return stats;
 }
 

@@ -8,6 +8,15 @@ import { ProducerStateManager } from './producers.js';
 import { readRecords, sliceBatch, type FetchedRecord, type RecordBatch, type RecordRange } from './records.js';
 
 /** One segment: the unit of rolling and of retention. */
+
+/** A batch the cleaner emptied while it held its producer's last sequence: what Kafka keeps as an empty batch. */
+export interface EmptiedBatch {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly producerId: number;
+  readonly isTransactional: boolean;
+}
+
 export interface Segment {
   readonly baseOffset: number;
   readonly batches: RecordBatch[];
@@ -64,6 +73,13 @@ export class ReplicaLog {
   cleanerCheckpoint: number | undefined;
   /** What this replica knows of the idempotent and transactional producers that wrote to it (producers.ts). */
   readonly producerState = new ProducerStateManager();
+  /**
+   * Batches the cleaner emptied while each held its producer's last sequence, in offset order.
+   * Kafka keeps such a batch, without records (RETAIN_EMPTY), until it is no longer its
+   * producer's last; the twin keeps no empty batches, only these notes, which the cleaner walks
+   * as Kafka's walks the empty batches (cleaned-txns.ts).
+   */
+  emptiedBatches: readonly EmptiedBatch[] = [];
 
   constructor(startOffset: number, now: number) {
     this.startOffset = startOffset;
@@ -327,6 +343,7 @@ export class ReplicaLog {
     if (this.highWatermark > offset) this.highWatermark = offset;
     while (this.epochs.length > 0 && this.epochs[this.epochs.length - 1]!.startOffset >= offset) this.epochs.pop();
     this.producerState.truncateTo(offset, this.batchesFrom(this.startOffset));
+    this.emptiedBatches = this.emptiedBatches.filter((b) => b.lastOffset < offset);
     return removed;
   }
 
@@ -341,6 +358,7 @@ export class ReplicaLog {
     this.epochs.length = 0;
     this.cleanerCheckpoint = undefined;
     this.producerState.clear();
+    this.emptiedBatches = [];
   }
 
   /**

@@ -18,12 +18,13 @@ import { visibleRanges } from '../../emulator/fetch.js';
 import type { ReplicaLog } from '../../emulator/log.js';
 import { readRecords } from '../../emulator/records.js';
 import type { EngineState } from '../../emulator/state.js';
+import { runCleaner } from '../../emulator/cleaner.js';
 
 const TOPIC_CONFIG = { 'cleanup.policy': 'compact', 'segment.ms': 100, 'min.cleanable.dirty.ratio': 0.01, 'delete.retention.ms': 1000 };
 
-function compacted(config: Record<string, string | number | boolean> = {}, brokers = 1): Engine {
+function compacted(config: Record<string, string | number | boolean> = {}, brokers = 1, topicConfig: Record<string, string | number> = {}): Engine {
   const e = new Engine({ brokers, clock: 'virtual', seed: 11, config: { 'log.cleaner.backoff.ms': 500, ...config } });
-  e.createTopic({ topic: 't', replicationFactor: brokers, config: TOPIC_CONFIG });
+  e.createTopic({ topic: 't', replicationFactor: brokers, config: { ...TOPIC_CONFIG, ...topicConfig } });
   return e;
 }
 
@@ -62,7 +63,7 @@ class Writer {
 /** Every entry of t-0 from offset 0, markers included: `offset:key=value`, `offset:commit`, `offset:abort`. */
 function log(e: Engine): string[] {
   const out: string[] = [];
-  for (let offset = 0; ; ) {
+  for (let offset = e.listOffsets('t', 0, 'earliest').offset; ; ) {
     const { records } = e.fetch({ topic: 't', partition: 0, offset });
     if (records.length === 0) return out;
     for (const r of records) out.push(r.isControl ? `${r.offset}:${r.key!.readInt16BE(2) === 1 ? 'commit' : 'abort'}` : `${r.offset}:${r.key}=${r.value}`);
@@ -70,8 +71,12 @@ function log(e: Engine): string[] {
   }
 }
 
+function stateOf(e: Engine): EngineState {
+  return (e as unknown as { state: EngineState }).state;
+}
+
 function replicaLog(e: Engine, broker: number): ReplicaLog {
-  return (e as unknown as { state: EngineState }).state.topics.get('t')!.partitions[0]!.replicaStates.get(broker)!.log;
+  return stateOf(e).topics.get('t')!.partitions[0]!.replicaStates.get(broker)!.log;
 }
 
 function abortedIndex(e: Engine): readonly { readonly producerId: number; readonly firstOffset: number }[] {
@@ -161,19 +166,77 @@ describe('log compaction: transaction markers', () => {
     expect(seen[seen.length - 1]!.at - dataGone.at).to.be.at.least(8000 - 2000);
   });
 
-  it('a marker that is an active producer\'s last entry, with no data since its epoch began, stays after its horizon', async () => {
+  it('a marker that is an active producer\'s last entry, with no data since its epoch began, goes after its horizon; the producer state keeps the epoch', async () => {
     const e = compacted();
     const w = new Writer(e);
     await w.txn(1, 'e', 'x');
     // A fencing InitProducerId bumps the epoch; the coordinator aborts the open transaction at the new epoch.
     await w.end(1, false, 1);
-    const seen = await until(e, w, (entries) => !has(entries, '0:e=x'));
-    const horizonStarted = seen[seen.length - 1]!.at;
-    for (let i = 0; i < 15; i++) await w.plain('r', `more-${i}`);
-    await e.advance(1000);
-    expect(e.now() - horizonStarted).to.be.greaterThan(3000);
-    expect(log(e)[0]).to.equal('1:abort');
-    expect(cleanings(e).reduce((n, x) => n + x.markersRemoved, 0)).to.equal(0);
+    // Kafka keeps the emptied control batch for the epoch it carries; its record goes, as here.
+    await until(e, w, (entries) => !has(entries, '0:e=x') && !has(entries, '1:abort'));
+    expect(cleanings(e).reduce((n, x) => n + x.markersRemoved, 0)).to.equal(1);
+    expect(e.describeProducers({ topic: 't', partition: 0 }).activeProducers.map((x) => [x.producerId, x.producerEpoch])).to.deep.equal([[1, 1]]);
+  });
+
+  it('an emptied batch with its producer\'s last sequence is read by each cleaning while it is the last, and by one more: its marker\'s horizon starts the cleaning after', async () => {
+    const e = compacted({ 'log.cleaner.backoff.ms': 1e9 });
+    const w = new Writer(e);
+    const clean = () => runCleaner(stateOf(e), 1);
+    const log1 = () => replicaLog(e, 1);
+    const horizonAt = (offset: number) => log1().segments.flatMap((x) => x.batches).find((b) => b.baseOffset === offset)!.deleteHorizon;
+    await w.txn(1, 'a', 'x');
+    await w.end(1, false);
+    await w.plain('r', '0');
+    clean();
+    // a=x went; Kafka keeps its batch empty (the producer's last sequence), and so the abort marker.
+    expect(log(e)).to.deep.equal(['1:abort', '2:r=0']);
+    expect(log1().emptiedBatches).to.deep.equal([{ baseOffset: 0, lastOffset: 0, producerId: 1, isTransactional: true }]);
+    await w.plain('r', '1');
+    clean();
+    expect([log1().emptiedBatches.length, horizonAt(1)]).to.deep.equal([1, undefined]);
+    // The producer writes again: the emptied batch is no longer its last, but this cleaning still reads it, then drops it.
+    await w.txn(1, 'b', '1');
+    await w.end(1, true);
+    await w.plain('r', '2');
+    clean();
+    expect([log1().emptiedBatches.length, horizonAt(1)]).to.deep.equal([0, undefined]);
+    await w.plain('r', '3');
+    clean();
+    expect(horizonAt(1)).to.equal(e.now() + 1000);
+  });
+
+  it('an aborted transaction gone with its segments (DeleteRecords) leaves no trace: the producer\'s later committed records stay, its marker goes', async () => {
+    const e = compacted({ 'log.cleaner.backoff.ms': 1e9 });
+    const w = new Writer(e);
+    const clean = () => runCleaner(stateOf(e), 1);
+    await w.txn(1, 'a', 'x');
+    await w.end(1, false);
+    await w.plain('r', '0');
+    await w.plain('r', '1');
+    expect(e.deleteRecords('t', 0, 4).errorMessage).to.equal(null);
+    // A compacted log's segments below the log start go after a cleaner run.
+    clean();
+    expect(replicaLog(e, 1).segments[0]!.baseOffset).to.equal(4);
+    await w.txn(1, 'k', 'v');
+    await w.end(1, true);
+    await w.plain('s', '0');
+    clean();
+    expect(log(e)).to.deep.equal(['4:k=v', '5:commit', '6:s=0']);
+    const committed = e.fetchRanges({ topic: 't', partition: 0, offset: 4, isolationLevel: 'read_committed' });
+    expect(readRecords(visibleRanges(committed)).map((r) => `${r.key}=${r.value}`)).to.deep.equal(['k=v', 's=0']);
+  });
+
+  it('a commit marker whose transaction\'s batch went with its segment (DeleteRecords) goes after its horizon', async () => {
+    const e = compacted();
+    const w = new Writer(e);
+    await w.txn(1, 'k', 'v');
+    expect(e.deleteRecords('t', 0, 1).errorMessage).to.equal(null);
+    await w.end(1, true);
+    // The cleaner's run at 500 ms deletes the segment below the log start.
+    await e.advance(200);
+    expect(replicaLog(e, 1).segments[0]!.baseOffset).to.equal(1);
+    await until(e, w, (entries) => !has(entries, '1:commit'));
+    expect(cleanings(e).reduce((n, x) => n + x.markersRemoved, 0)).to.equal(1);
   });
 
   it('each replica removes markers from its own copy; a new leader serves the same log', async () => {
@@ -215,7 +278,8 @@ describe('log compaction: transaction markers, properties', () => {
     | { kind: 'txn'; producer: number; key: string; value: string }
     | { kind: 'end'; producer: number; commit: boolean }
     | { kind: 'fence'; producer: number }
-    | { kind: 'advance'; ms: number };
+    | { kind: 'advance'; ms: number }
+    | { kind: 'delete'; share: number };
   const key = fc.constantFrom('a', 'b', 'c');
   const producer = fc.constantFrom(1, 2);
   const value = fc.string({ minLength: 1, maxLength: 3 });
@@ -225,13 +289,15 @@ describe('log compaction: transaction markers, properties', () => {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('end' as const), producer, commit: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('fence' as const), producer }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 100, max: 3000 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), share: fc.double({ min: 0, max: 1, noNaN: true }) }) },
   );
 
   it('keeps the read_committed table view, never shows aborted data, and never removes a marker while a record of its transaction is left', async () => {
     const totals = { runs: 0, commands: 0, markers: 0, markersRemoved: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 10, maxLength: 80 }), async (commands) => {
-        const e = compacted();
+        // Small segments (a few batches each), so cleaned segments seldom merge and DeleteRecords deletes whole ones.
+        const e = compacted({}, 1, { 'segment.bytes': 300 });
         const w = new Writer(e);
         const epochs = new Map<number, number>([
           [1, 0],
@@ -263,6 +329,11 @@ describe('log compaction: transaction markers, properties', () => {
             for (const o of offsets) written.set(o, { ...written.get(o)!, fate: commit ? 'committed' : 'aborted', marker: next });
             markers.set(next++, offsets);
             open.delete(c.producer);
+          } else if (c.kind === 'delete') {
+            // DeleteRecords up to a share of what lies between the log start and the high watermark.
+            const start = e.listOffsets('t', 0, 'earliest').offset;
+            const end = e.listOffsets('t', 0, 'latest').offset;
+            expect(e.deleteRecords('t', 0, start + Math.floor((end - start) * c.share)).errorMessage).to.equal(null);
           } else await e.advance(c.ms);
 
           const entries = log(e);
@@ -277,7 +348,8 @@ describe('log compaction: transaction markers, properties', () => {
             if (rest === 'commit' || rest === 'abort') expect(markers.has(offset), `a marker at ${offset}`).to.equal(true);
             else expect(rest).to.equal(`${written.get(offset)!.key}=${written.get(offset)!.value}`);
           }
-          const committed = e.fetchRanges({ topic: 't', partition: 0, offset: 0, isolationLevel: 'read_committed' });
+          const logStart = e.listOffsets('t', 0, 'earliest').offset;
+          const committed = e.fetchRanges({ topic: 't', partition: 0, offset: logStart, isolationLevel: 'read_committed' });
           const lso = committed.lastStableOffset;
           const seen = readRecords(visibleRanges(committed));
           const table = new Map<string, string>();
@@ -286,7 +358,7 @@ describe('log compaction: transaction markers, properties', () => {
             table.set(String(r.key), String(r.value));
           }
           const expected = new Map<string, string>();
-          for (const [offset, x] of [...written].sort((a, b) => a[0] - b[0])) if (offset < lso && x.fate === 'committed') expected.set(x.key, x.value);
+          for (const [offset, x] of [...written].sort((a, b) => a[0] - b[0])) if (offset >= logStart && offset < lso && x.fate === 'committed') expected.set(x.key, x.value);
           expect(table, `the read_committed table view below the last stable offset ${lso}`).to.deep.equal(expected);
         }
         totals.runs++;
