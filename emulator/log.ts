@@ -412,7 +412,8 @@ export class ReplicaLog {
       this.advanceLogStartOffset(this.segments[0]!.baseOffset);
     };
 
-    take('log-start-offset', (_segment, i) => upperBound(i) <= this.startOffset);
+    // As Kafka's deleteLogStartOffsetBreachedSegments: a segment goes once the next one starts at or below the log start (never the active one).
+    take('log-start-offset', (_segment, i) => i + 1 < this.segments.length && this.segments[i + 1]!.baseOffset <= this.startOffset);
     if (settings['retention.bytes'] >= 0) {
       let excess = this.bytes - settings['retention.bytes'];
       take('retention.bytes', (segment) => {
