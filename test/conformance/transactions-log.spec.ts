@@ -61,6 +61,36 @@ conformance('transactions and the log start, and compaction', () => {
     expect(placed(r.seen)).to.deep.equal(['0:0:first-0', '0:1:first-1', '0:3:second-0']);
   });
 
+  scenario('on a compacted topic an aborted write shadows nothing: the committed value of its key stays, and read_committed reads it', async (c) => {
+    const admin = await adminOf(c);
+    const topic = await createTopic(c, admin, { topic: c.name('txn-compacted-shadow'), numPartitions: 1, configEntries: COMPACTED });
+    const tx = await transactionalProducerOf(c, c.name('txn-compacted-shadow-id'));
+    const plain = await producerOf(c);
+    for (const [value, commit] of [
+      ['1', true],
+      ['9', false],
+    ] as const) {
+      await c.sleep(150);
+      const t = await tx.transaction();
+      await t.send({ topic, messages: [{ key: 'k', value }] });
+      if (commit) await t.commit();
+      else await t.abort();
+    }
+    let last: string[] = [];
+    for (let i = 0; !(last.includes('0:k=1') && !last.includes('2:k=9')); i++) {
+      if (i === 60) throw new Error(`${c.target}: k=9 still there after 60 writes; log: ${last.join(' ')}`);
+      await c.sleep(150);
+      await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
+      await c.sleep(500);
+      last = await c.readLog(topic, 0);
+    }
+    expect(last.slice(0, 2)).to.deep.equal(['0:k=1', '1:commit']);
+    const r = await record(c, { groupId: c.name('txn-compacted-shadow-rc'), topics: [topic], fromBeginning: true });
+    await c.waitUntil(() => r.seen.length >= 2, { message: 'k=1 and a filler' });
+    expect(r.seen[0]!.key).to.equal('k');
+    expect(r.seen[0]!.value).to.equal('1');
+  });
+
   scenario(
     'the cleaner drops an aborted transaction\'s records and a shadowed committed record first, their markers a delete horizon later; the producer\'s last transaction keeps its marker',
     async (c) => {
