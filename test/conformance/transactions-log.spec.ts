@@ -40,6 +40,24 @@ conformance('transactions and the log start, and compaction', () => {
     expect(placed(committed.seen)).to.deep.equal(['0:3:txn-1', '0:4:later-0', '0:5:later-1']);
   });
 
+  scenario('fetchTopicOffsetsByTimestamp (read_committed) finds only offsets below the last stable offset while a transaction is open', async (c) => {
+    const admin = await adminOf(c);
+    const topic = await createTopic(c, admin, { topic: c.name('txn-by-time'), numPartitions: 1 });
+    const plain = await producerOf(c);
+    const producer = await transactionalProducerOf(c, c.name('txn-by-time-id'));
+    const base = c.now() - 60_000;
+    await plain.send({ topic, messages: [{ value: 'm0', timestamp: String(base) }] });
+    const tx = await producer.transaction();
+    await tx.send({ topic, messages: [{ value: 't1', timestamp: String(base + 1000) }, { value: 't2', timestamp: String(base + 1000) }] });
+    await plain.send({ topic, messages: [{ value: 'm3', timestamp: String(base + 2000) }] });
+    const at = async (timestamp: number) => (await admin.fetchTopicOffsetsByTimestamp(topic, timestamp))[0]!.offset;
+    const open = [await at(base - 1), await at(base + 500), await at(base + 1500)];
+    await tx.commit();
+    await waitForLatest(c, admin, topic, ['5']);
+    const committed = [await at(base - 1), await at(base + 500), await at(base + 1500)];
+    expect({ open, committed }).to.deep.equal({ open: ['0', '1', '1'], committed: ['0', '1', '3'] });
+  });
+
   scenario('a topic deleted while a transaction over it is open: the commit completes on the other topic, and the producer goes on', async (c) => {
     const admin = await adminOf(c);
     const kept = await createTopic(c, admin, { topic: c.name('txn-kept'), numPartitions: 1 });
