@@ -3,7 +3,10 @@
  * from ApiVersions like against any broker. Each test asserts what kcat printed.
  */
 import { expect } from 'chai';
+import kafkajs from 'kafkajs';
 import { jsonLines, killAll, ok, requireKcat, serve, type Served } from './helpers.js';
+
+const { Kafka, logLevel } = kafkajs;
 
 interface KcatMessage {
   topic: string;
@@ -27,7 +30,7 @@ describe('kcat against kafka-twin serve', function () {
 
   before(async () => {
     version = requireKcat();
-    served = await serve(['--brokers', '3', '--topic', 'kc-meta:3:3', '--topic', 'kc-data:3:3', '--topic', 'kc-group:2:3']);
+    served = await serve(['--brokers', '3', '--topic', 'kc-meta:3:3', '--topic', 'kc-data:3:3', '--topic', 'kc-group:2:3', '--topic', 'kc-txn:1:3']);
   });
   after(async () => {
     killAll();
@@ -64,6 +67,44 @@ describe('kcat against kafka-twin serve', function () {
     }
     // Replica placement spreads leadership: one partition led by each broker.
     expect(topic!.partitions.map((p) => p.leader).sort()).to.deep.equal([1, 2, 3]);
+  });
+
+  it('reads transactions as librdkafka does: read_committed (its default) skips the aborted one and every marker, read_uncommitted skips only markers', async () => {
+    const kafka = new Kafka({ clientId: 'kcat-spec', brokers: served.bootstrap.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ transactionalId: 'kc-txn-id', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    try {
+      for (const [values, commit] of [
+        [['c1', 'c2'], true],
+        [['a1'], false],
+        [['c3'], true],
+      ] as const) {
+        const t = await producer.transaction();
+        await t.send({ topic: 'kc-txn', messages: values.map((value) => ({ value })) });
+        if (commit) await t.commit();
+        else await t.abort();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // The last commit's marker lands a moment after the commit returns: wait for the last stable offset to pass it.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (let i = 0; (await admin.fetchTopicOffsets('kc-txn'))[0]!.offset !== '7'; i++) {
+        if (i === 100) throw new Error('the last stable offset of kc-txn never reached 7');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const read = async (isolation: string) =>
+      jsonLines<KcatMessage>((await kcat(['-C', '-t', 'kc-txn', '-o', 'beginning', '-e', '-J', '-q', '-X', `isolation.level=${isolation}`])).stdout).map(
+        (m) => `${m.offset}:${m.payload}`,
+      );
+    // Markers at 2, 4 and 6 take offsets and are never handed over.
+    expect(await read('read_committed')).to.deep.equal(['0:c1', '1:c2', '5:c3']);
+    expect(await read('read_uncommitted')).to.deep.equal(['0:c1', '1:c2', '3:a1', '5:c3']);
   });
 
   it('produces with keys and headers (acks=all) and consumes them from the beginning', async () => {
