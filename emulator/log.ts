@@ -7,8 +7,6 @@
 import { ProducerStateManager } from './producers.js';
 import { readRecords, sliceBatch, type FetchedRecord, type RecordBatch, type RecordRange } from './records.js';
 
-/** One segment: the unit of rolling and of retention. */
-
 /** A batch the cleaner emptied while it held its producer's last sequence: what Kafka keeps as an empty batch. */
 export interface EmptiedBatch {
   readonly baseOffset: number;
@@ -17,6 +15,7 @@ export interface EmptiedBatch {
   readonly isTransactional: boolean;
 }
 
+/** One segment: the unit of rolling and of retention. */
 export interface Segment {
   readonly baseOffset: number;
   readonly batches: RecordBatch[];

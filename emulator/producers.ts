@@ -22,8 +22,6 @@ export interface BatchMetadata {
   readonly firstOffset: number;
   readonly lastOffset: number;
   readonly timestamp: number;
-  /** Written inside a transaction: the cleaner keeps its transaction's marker while this is the producer's last batch. */
-  readonly isTransactional: boolean;
 }
 
 /** What a replica knows of one producer. */
@@ -179,7 +177,7 @@ export class ProducerStateManager {
       return;
     }
     if (batch.baseSequence >= 0) {
-      entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch), firstOffset: batch.baseOffset, lastOffset: batch.lastOffset, timestamp: batch.maxTimestamp, isTransactional: batch.isTransactional });
+      entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch), firstOffset: batch.baseOffset, lastOffset: batch.lastOffset, timestamp: batch.maxTimestamp });
       if (entry.batches.length > BATCHES_TO_RETAIN) entry.batches.shift();
     }
     if (batch.isTransactional && entry.txnFirstOffset < 0) {

@@ -5,10 +5,10 @@
  * `offset:key=value`, `offset:commit` or `offset:abort`; empty batches (Kafka keeps the batch of
  * an active producer's last sequence so after cleaning) hold no entry.
  */
-import { connect, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import type { Cluster } from '../../src/cluster.js';
-import { decodeRecordBatches, decodeResponse, encodeRequest, Fetch, FrameReader } from '../../protocol/wire/index.js';
+import { decodeRecordBatches, Fetch } from '../../protocol/wire/index.js';
+import { RawClient } from '../wire-server/helpers.js';
 
 const { Kafka: KafkaJs, logLevel } = kafkajs;
 
@@ -40,33 +40,16 @@ export async function kafkaLog(servers: readonly string[], topic: string, partit
     await admin.disconnect();
   }
   const [host, port] = servers[leader - 1]!.split(':');
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(Number(port), host!, () => resolve(s));
-    s.once('error', reject);
-  });
-  const frames = new FrameReader();
-  const waiting: Buffer[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    waiting.push(...frames.push(chunk));
-    wake?.();
-  });
-  const next = async (): Promise<Buffer> => {
-    while (waiting.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return waiting.shift()!;
-  };
+  const client = await RawClient.tcp(host!, Number(port));
   const out: string[] = [];
   try {
-    for (let offset = 0n, correlationId = 1; ; correlationId++) {
-      socket.write(
-        encodeRequest(Fetch, 11, { correlationId, clientId: 'conformance-raw-log' }, {
-          maxWaitMs: 0,
-          minBytes: 0,
-          topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
-          forgottenTopicsData: [],
-        }),
-      );
-      const { body } = decodeResponse(Fetch, 11, await next());
+    for (let offset = 0n; ; ) {
+      const body = await client.request(Fetch, 11, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [],
+      });
       const answer = body.responses[0]!.partitions[0]!;
       if (answer.errorCode !== 0) throw new Error(`raw Fetch of ${topic}-${partition} at ${offset}: error code ${answer.errorCode}`);
       const batches = decodeRecordBatches(answer.records, { allowPartialTail: true });
@@ -77,6 +60,6 @@ export async function kafkaLog(servers: readonly string[], topic: string, partit
       }
     }
   } finally {
-    socket.destroy();
+    client.close();
   }
 }

@@ -8,7 +8,8 @@
  */
 import { expect } from 'chai';
 import { adminOf, createTopic, latestOffsets, messages, placed, producerOf, record, transactionalProducerOf, waitForLatest } from './helpers.js';
-import { conformance, scenario } from './targets.js';
+import type { Producer } from '../../client/interface.js';
+import { conformance, scenario, type Control } from './targets.js';
 
 const COMPACTED = [
   { name: 'cleanup.policy', value: 'compact' },
@@ -27,6 +28,14 @@ function expectPartOf(log: string[], written: string[]): void {
   for (let i = 0; i + 1 < written.length; i++) {
     if (/:(commit|abort)$/.test(written[i + 1]!) && log.includes(written[i]!)) expect(log).to.include(written[i + 1]);
   }
+}
+
+/** One plain write of `r` in a segment of its own (so the cleaner, every second, has dirty data again), then the log half a second later. */
+async function dirtyAndRead(c: Control, plain: Producer, topic: string, i: number): Promise<string[]> {
+  await c.sleep(150);
+  await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
+  await c.sleep(500);
+  return c.readLog(topic, 0);
 }
 
 conformance('transactions and the log start, and compaction', () => {
@@ -109,10 +118,7 @@ conformance('transactions and the log start, and compaction', () => {
     let last: string[] = [];
     for (let i = 0; !(last.includes('0:k=1') && !last.includes('2:k=9')); i++) {
       if (i === 60) throw new Error(`${c.target}: k=9 still there after 60 writes; log: ${last.join(' ')}`);
-      await c.sleep(150);
-      await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
-      await c.sleep(500);
-      last = await c.readLog(topic, 0);
+      last = await dirtyAndRead(c, plain, topic, i);
     }
     expect(last.slice(0, 2)).to.deep.equal(['0:k=1', '1:commit']);
     const r = await record(c, { groupId: c.name('txn-compacted-shadow-rc'), topics: [topic], fromBeginning: true });
@@ -148,10 +154,7 @@ conformance('transactions and the log start, and compaction', () => {
       let last: string[] = [];
       for (let i = 0; ; i++) {
         if (i === 60) throw new Error(`${c.target}: the markers at 1 and 3 are still there after 60 writes; log: ${last.join(' ')}`);
-        await c.sleep(150);
-        await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
-        await c.sleep(500);
-        last = await c.readLog(topic, 0);
+        last = await dirtyAndRead(c, plain, topic, i);
         if (last.includes('0:a=1')) expect(last).to.include('1:commit');
         if (last.includes('2:b=x')) expect(last).to.include('3:abort');
         if (!last.includes('1:commit') && !last.includes('3:abort')) break;
@@ -188,10 +191,7 @@ conformance('transactions and the log start, and compaction', () => {
       let goneAt: number | undefined;
       for (let i = 0; goneAt === undefined || c.now() - goneAt < 4000; i++) {
         if (i === 80) throw new Error(`${c.target}: still waiting after 80 writes; log: ${last.join(' ')}`);
-        await c.sleep(150);
-        await plain.send({ topic, messages: [{ key: 'r', value: String(i) }] });
-        await c.sleep(500);
-        last = await c.readLog(topic, 0);
+        last = await dirtyAndRead(c, plain, topic, i);
         if (last.includes('0:a=1')) expect(last).to.include('1:commit');
         if (goneAt === undefined && !last.includes('1:commit')) goneAt = c.now();
       }

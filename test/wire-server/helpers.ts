@@ -1,4 +1,5 @@
 /** Shared by the wire server specs: a real-clock cluster and unchanged kafkajs over it, with short timeouts. */
+import { connect as tcpConnect } from 'node:net';
 import kafkajs from 'kafkajs';
 import { Cluster } from '../../src/index.js';
 import { decodeResponse, encodeRequest, FrameReader, type ApiSchema, type RequestInput, type ResponseOf } from '../../protocol/wire/index.js';
@@ -52,6 +53,15 @@ export class RawClient {
       const socket = socketFactory({ host: `broker-${broker}`, port: 9092, ssl: {}, onConnect: () => resolve(client) }) as unknown as RawClient['socket'];
       const client = new RawClient(socket);
       socket.on('error', (e) => reject(e as Error));
+    });
+  }
+
+  /** Connects over TCP (a twin's `cluster.listen()`, or a real broker); rejects with the socket's error. */
+  static tcp(host: string, port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tcpConnect(port, host, () => resolve(client));
+      const client = new RawClient(socket as unknown as RawClient['socket']);
+      socket.once('error', reject);
     });
   }
 
